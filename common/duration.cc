@@ -1,0 +1,101 @@
+#include "common/duration.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+namespace sloth {
+namespace {
+
+// Nanoseconds per unit, longest unit names first so "ms" is not read as "m".
+struct Unit {
+  std::string_view name;
+  double nanos;
+};
+constexpr Unit kUnits[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"h", 3600e9}, {"m", 60e9}, {"s", 1e9}};
+
+bool Fail(std::string* error, std::string message) {
+  if (error) *error = std::move(message);
+  return false;
+}
+
+}  // namespace
+
+std::optional<Duration> ParseDuration(std::string_view text, std::string* error) {
+  const std::string_view original = text;
+  if (text.empty()) {
+    Fail(error, "empty duration (examples: 500ms, 30s, 5m, 1h)");
+    return std::nullopt;
+  }
+  double total = 0;
+  while (!text.empty()) {
+    size_t digits = 0;
+    while (digits < text.size() && ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) ++digits;
+    if (digits == 0) {
+      Fail(error, fmt::format("invalid duration '{}': expected a number at '{}' (examples: 500ms, 30s, 5m, 1h)",
+                              original, text));
+      return std::nullopt;
+    }
+    double value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + digits, value);
+    if (ec != std::errc() || ptr != text.data() + digits) {
+      Fail(error, fmt::format("invalid duration '{}': bad number '{}'", original, text.substr(0, digits)));
+      return std::nullopt;
+    }
+    text.remove_prefix(digits);
+    const Unit* unit = nullptr;
+    for (const Unit& u : kUnits) {
+      if (text.starts_with(u.name)) {
+        // "m" must not swallow the "m" of "ms".
+        if (u.name == "m" && text.starts_with("ms")) continue;
+        unit = &u;
+        break;
+      }
+    }
+    if (!unit) {
+      Fail(error, fmt::format("invalid duration '{}': missing or unknown unit after {} (use ns, us, ms, s, m or h)",
+                              original, value));
+      return std::nullopt;
+    }
+    text.remove_prefix(unit->name.size());
+    total += value * unit->nanos;
+  }
+  if (!std::isfinite(total) || total > static_cast<double>(INT64_MAX)) {
+    Fail(error, fmt::format("invalid duration '{}': too large", original));
+    return std::nullopt;
+  }
+  return Duration(static_cast<int64_t>(std::llround(total)));
+}
+
+std::string FormatDuration(Duration d) {
+  using namespace std::chrono;
+  if (d == Duration::zero()) return "0s";
+  std::string out;
+  if (d < Duration::zero()) {
+    out = "-";
+    d = -d;
+  }
+  if (d < 1s) {
+    if (d % 1ms == Duration::zero()) return out + fmt::format("{}ms", d / 1ms);
+    if (d % 1us == Duration::zero()) return out + fmt::format("{}us", d / 1us);
+    return out + fmt::format("{}ns", d.count());
+  }
+  const auto h = duration_cast<hours>(d);
+  d -= h;
+  const auto m = duration_cast<minutes>(d);
+  d -= m;
+  if (h.count()) out += fmt::format("{}h", h.count());
+  if (m.count()) out += fmt::format("{}m", m.count());
+  if (d != Duration::zero()) {
+    if (d % 1s == Duration::zero()) {
+      out += fmt::format("{}s", d / 1s);
+    } else {
+      out += fmt::format("{}s", std::chrono::duration<double>(d).count());
+    }
+  }
+  return out;
+}
+
+}  // namespace sloth

@@ -1,0 +1,257 @@
+#include "daemon/core/config.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <toml++/toml.h>
+
+namespace sloth {
+namespace {
+
+std::string_view TypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+// Reads one value into the config; returns what is allowed when the value is refused.
+using Apply = std::function<std::optional<std::string>(const toml::node&, Config&)>;
+
+struct FieldSpec {
+  std::string_view section;
+  std::string_view key;
+  Apply apply;
+};
+
+std::optional<std::string> Expect(const toml::node& node, std::string_view what) {
+  return fmt::format("expected {}, got {}", what, TypeName(node));
+}
+
+Apply String(std::string* (*field)(Config&), std::optional<std::string> (*check)(std::string_view) = nullptr) {
+  return [field, check](const toml::node& node, Config& config) -> std::optional<std::string> {
+    if (!node.is_string()) return Expect(node, "a string");
+    const std::string& value = node.as_string()->get();
+    if (check) {
+      if (auto why = check(value)) return why;
+    }
+    *field(config) = value;
+    return std::nullopt;
+  };
+}
+
+template <typename T>
+Apply Integer(T* (*field)(Config&), int64_t min, int64_t max) {
+  return [field, min, max](const toml::node& node, Config& config) -> std::optional<std::string> {
+    if (!node.is_integer()) return Expect(node, fmt::format("an integer from {} to {}", min, max));
+    const int64_t value = node.as_integer()->get();
+    if (value < min || value > max) {
+      return fmt::format("expected an integer from {} to {}, got {}", min, max, value);
+    }
+    *field(config) = static_cast<T>(value);
+    return std::nullopt;
+  };
+}
+
+Apply Boolean(bool* (*field)(Config&)) {
+  return [field](const toml::node& node, Config& config) -> std::optional<std::string> {
+    if (!node.is_boolean()) return Expect(node, "true or false");
+    *field(config) = node.as_boolean()->get();
+    return std::nullopt;
+  };
+}
+
+Apply DurationField(Duration* (*field)(Config&), Duration min) {
+  return [field, min](const toml::node& node, Config& config) -> std::optional<std::string> {
+    if (!node.is_string()) return Expect(node, "a duration string such as \"500ms\", \"30s\", \"5m\"");
+    std::string why;
+    auto d = ParseDuration(node.as_string()->get(), &why);
+    if (!d) return why;
+    if (*d < min) return fmt::format("expected at least {}, got {}", FormatDuration(min), node.as_string()->get());
+    *field(config) = *d;
+    return std::nullopt;
+  };
+}
+
+const std::vector<FieldSpec>& Fields() {
+  static const std::vector<FieldSpec> fields = {
+      {"agent", "name", String([](Config& c) { return &c.agent.name; }, CheckAgentName)},
+      {"agent", "master", String([](Config& c) { return &c.agent.master; }, CheckMasterAddress)},
+      {"agent", "state_dir", String([](Config& c) { return &c.agent.state_dir; }, CheckAbsolutePath)},
+      {"agent", "control_socket",
+       String([](Config& c) { return &c.agent.control_socket; }, CheckAbsolutePath)},
+      {"telemetry", "enabled", Boolean([](Config& c) { return &c.telemetry.enabled; })},
+      {"telemetry", "address",
+       String([](Config& c) { return &c.telemetry.address; }, CheckListenAddress)},
+      {"telemetry", "port", Integer<uint16_t>([](Config& c) { return &c.telemetry.port; }, 0, 65535)},
+      {"telemetry", "advertise_address",
+       String([](Config& c) { return &c.telemetry.advertise_address; })},
+      {"telemetry", "max_connections",
+       Integer<uint32_t>([](Config& c) { return &c.telemetry.max_connections; }, 1, 65536)},
+      {"telemetry", "max_connections_per_ip",
+       Integer<uint32_t>([](Config& c) { return &c.telemetry.max_connections_per_ip; }, 1, 65536)},
+      {"telemetry", "connection_timeout",
+       DurationField([](Config& c) { return &c.telemetry.connection_timeout; }, std::chrono::seconds(1))},
+      {"telemetry", "max_header_bytes",
+       Integer<uint32_t>([](Config& c) { return &c.telemetry.max_header_bytes; }, 1024, 1 << 20)},
+      {"telemetry", "threads", Integer<uint32_t>([](Config& c) { return &c.telemetry.threads; }, 1, 64)},
+      {"log", "level",
+       [](const toml::node& node, Config& config) -> std::optional<std::string> {
+         const std::string_view allowed = "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
+         if (!node.is_string()) return Expect(node, allowed);
+         if (!ParseLogLevel(node.as_string()->get(), &config.log.level)) {
+           return fmt::format("expected {}, got \"{}\"", allowed, node.as_string()->get());
+         }
+         return std::nullopt;
+       }},
+  };
+  return fields;
+}
+
+std::string AllowedKeys(std::string_view section) {
+  std::string out;
+  for (const FieldSpec& f : Fields()) {
+    if (f.section != section) continue;
+    if (!out.empty()) out += ", ";
+    out += f.key;
+  }
+  return out;
+}
+
+std::string AllowedSections() {
+  std::vector<std::string_view> sections;
+  for (const FieldSpec& f : Fields()) {
+    if (std::find(sections.begin(), sections.end(), f.section) == sections.end()) sections.push_back(f.section);
+  }
+  std::string out;
+  for (auto s : sections) out += (out.empty() ? "[" : ", [") + std::string(s) + "]";
+  return out;
+}
+
+ConfigError ErrorAt(std::string_view source, const toml::source_region& where, std::string key, std::string message) {
+  return ConfigError{std::string(source), where.begin.line, where.begin.column, std::move(key), std::move(message)};
+}
+
+}  // namespace
+
+std::string ConfigError::ToString() const {
+  std::string out = source;
+  if (line > 0) out += fmt::format(":{}:{}", line, column);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  out += message;
+  return out;
+}
+
+ConfigResult ParseConfig(std::string_view text, std::string_view source, const Config& base) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return ErrorAt(source, e.source(), "", fmt::format("TOML syntax error: {}", e.description()));
+  }
+  Config config = base;
+  for (auto&& [section_key, section_node] : root) {
+    const std::string section(section_key.str());
+    bool known = std::any_of(Fields().begin(), Fields().end(), [&](const FieldSpec& f) { return f.section == section; });
+    if (!known) {
+      return ErrorAt(source, section_key.source(), section,
+                     fmt::format("unknown section (allowed: {})", AllowedSections()));
+    }
+    if (!section_node.is_table()) {
+      return ErrorAt(source, section_node.source(), section,
+                     fmt::format("expected a table [{}], got {}", section, TypeName(section_node)));
+    }
+    for (auto&& [key, node] : *section_node.as_table()) {
+      const std::string full_key = fmt::format("{}.{}", section, key.str());
+      auto spec = std::find_if(Fields().begin(), Fields().end(),
+                               [&](const FieldSpec& f) { return f.section == section && f.key == key.str(); });
+      if (spec == Fields().end()) {
+        return ErrorAt(source, key.source(), full_key,
+                       fmt::format("unknown key (allowed in [{}]: {})", section, AllowedKeys(section)));
+      }
+      if (auto why = spec->apply(node, config)) {
+        return ErrorAt(source, node.source(), full_key, *why);
+      }
+    }
+  }
+  return config;
+}
+
+std::optional<std::string> CheckAgentName(std::string_view name) {
+  const bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.';
+  });
+  if (ok) return std::nullopt;
+  return fmt::format("expected 1 to 64 characters of A-Z a-z 0-9 . _ -, got \"{}\"", name);
+}
+
+std::optional<std::string> CheckMasterAddress(std::string_view host_port) {
+  if (host_port.empty()) return std::nullopt;  // standalone
+  const auto colon = host_port.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == host_port.size()) {
+    return fmt::format("expected host:port (e.g. \"master.example:50053\"), got \"{}\"", host_port);
+  }
+  const std::string_view port = host_port.substr(colon + 1);
+  int value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9' || (value = value * 10 + (c - '0')) > 65535) {
+      return fmt::format("expected a port from 1 to 65535 after ':', got \"{}\"", port);
+    }
+  }
+  if (value == 0) return fmt::format("expected a port from 1 to 65535 after ':', got \"{}\"", port);
+  return std::nullopt;
+}
+
+std::optional<std::string> CheckListenAddress(std::string_view address) {
+  const std::string text(address);
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1) return std::nullopt;
+  return fmt::format("expected an IPv4 or IPv6 address such as \"0.0.0.0\", \"127.0.0.1\" or \"::\", got \"{}\"",
+                     address);
+}
+
+std::optional<std::string> CheckAbsolutePath(std::string_view path) {
+  if (!path.empty() && path.front() == '/') return std::nullopt;
+  return fmt::format("expected an absolute path, got \"{}\"", path);
+}
+
+std::string FormatConfig(const Config& c) {
+  auto quoted = [](std::string_view s) { return toml::value<std::string>(std::string(s)); };
+  std::string out;
+  out += "[agent]\n";
+  out += fmt::format("name = {}\n", fmt::streamed(quoted(c.agent.name)));
+  out += fmt::format("master = {}\n", fmt::streamed(quoted(c.agent.master)));
+  out += fmt::format("state_dir = {}\n", fmt::streamed(quoted(c.agent.state_dir)));
+  out += fmt::format("control_socket = {}\n", fmt::streamed(quoted(c.agent.control_socket)));
+  out += "\n[telemetry]\n";
+  out += fmt::format("enabled = {}\n", c.telemetry.enabled);
+  out += fmt::format("address = {}\n", fmt::streamed(quoted(c.telemetry.address)));
+  out += fmt::format("port = {}\n", c.telemetry.port);
+  out += fmt::format("advertise_address = {}\n", fmt::streamed(quoted(c.telemetry.advertise_address)));
+  out += fmt::format("max_connections = {}\n", c.telemetry.max_connections);
+  out += fmt::format("max_connections_per_ip = {}\n", c.telemetry.max_connections_per_ip);
+  out += fmt::format("connection_timeout = \"{}\"\n", FormatDuration(c.telemetry.connection_timeout));
+  out += fmt::format("max_header_bytes = {}\n", c.telemetry.max_header_bytes);
+  out += fmt::format("threads = {}\n", c.telemetry.threads);
+  out += "\n[log]\n";
+  out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));
+  return out;
+}
+
+}  // namespace sloth

@@ -1,0 +1,75 @@
+#pragma once
+// slothd's configuration: built-in defaults, the TOML file (toml++), and validation.
+// Pure: parsing takes the file's text; reading the file is the caller's job.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "common/duration.h"
+#include "common/log.h"
+
+namespace sloth {
+
+inline constexpr std::string_view kDefaultConfigPath = "/etc/sloth/slothd.toml";
+
+struct AgentConfig {
+  std::string name;    // empty: the host name, filled in by the daemon at start
+  std::string master;  // host:port of the master, empty: standalone
+  std::string state_dir = "/var/lib/slothd";
+  std::string control_socket = "/run/slothd/slothd.sock";
+};
+
+struct TelemetryConfig {
+  bool enabled = true;
+  std::string address = "0.0.0.0";
+  uint16_t port = 9090;               // 0: pick a free port and report it
+  std::string advertise_address;      // host in the reported metrics URL; empty: derived
+  uint32_t max_connections = 256;     // whole server
+  uint32_t max_connections_per_ip = 64;
+  Duration connection_timeout = std::chrono::seconds(10);  // idle or slow clients are cut after it
+  uint32_t max_header_bytes = 16384;  // request line + headers; beyond it: 431, nothing buffered
+  uint32_t threads = 2;
+};
+
+struct LogConfig {
+  LogLevel level = LogLevel::kInfo;
+};
+
+struct Config {
+  AgentConfig agent;
+  TelemetryConfig telemetry;
+  LogConfig log;
+};
+
+// Where and why a configuration was refused. `line` is 0 when the problem has no position
+// (a command-line flag, a missing file).
+struct ConfigError {
+  std::string source;  // file path or "--flag"
+  uint32_t line = 0;
+  uint32_t column = 0;
+  std::string key;     // "telemetry.port"; empty for syntax errors
+  std::string message;
+
+  // "slothd.toml:12:8: telemetry.port: expected an integer from 0 to 65535, got 70000"
+  std::string ToString() const;
+};
+
+using ConfigResult = std::variant<Config, ConfigError>;
+
+// Applies the TOML document `text` (named `source` in errors) on top of `base`.
+// Unknown sections and keys are errors, with the allowed ones listed.
+ConfigResult ParseConfig(std::string_view text, std::string_view source, const Config& base = Config{});
+
+// Validators shared by the file parser and the command-line flags; nullopt when valid,
+// otherwise what is allowed.
+std::optional<std::string> CheckAgentName(std::string_view name);
+std::optional<std::string> CheckMasterAddress(std::string_view host_port);
+std::optional<std::string> CheckListenAddress(std::string_view address);
+std::optional<std::string> CheckAbsolutePath(std::string_view path);
+
+// The effective configuration as a TOML document (for --check-config and docs).
+std::string FormatConfig(const Config& config);
+
+}  // namespace sloth

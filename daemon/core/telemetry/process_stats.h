@@ -1,0 +1,41 @@
+#pragma once
+// The standard process_* metrics, read from /proc/self at scrape time (prometheus-cpp has none).
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace sloth {
+
+struct ProcessStats {
+  double cpu_seconds_total = 0;  // user + system
+  uint64_t resident_memory_bytes = 0;
+  uint64_t virtual_memory_bytes = 0;
+  uint64_t open_fds = 0;
+  uint64_t max_fds = 0;
+  double start_time_seconds = 0;  // since the Unix epoch
+  uint64_t threads = 0;
+};
+
+// Pure: the fields of /proc/<pid>/stat (see proc(5)). `boot_time` is /proc/stat's btime.
+// open_fds and max_fds are left 0. nullopt when the text is malformed.
+std::optional<ProcessStats> ParseProcStat(std::string_view stat, long ticks_per_second, long page_size,
+                                          double boot_time);
+
+// Pure: the btime line of /proc/stat.
+std::optional<double> ParseBootTime(std::string_view proc_stat);
+
+// Reads /proc/self; the constant parts (tick rate, page size, boot time) once, at construction.
+// Thread-safe after construction.
+class ProcessStatsReader {
+ public:
+  ProcessStatsReader();
+  // nullopt if /proc is not readable (the metrics are then left out, not faked).
+  std::optional<ProcessStats> Read() const;
+
+ private:
+  long ticks_per_second_;
+  long page_size_;
+  double boot_time_ = 0;
+};
+
+}  // namespace sloth

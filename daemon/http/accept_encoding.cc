@@ -1,0 +1,57 @@
+#include "daemon/http/accept_encoding.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace sloth {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The q value of one coding's parameters ("q=0.5"); 1 when absent or unreadable.
+double Quality(std::string_view params) {
+  while (!params.empty()) {
+    auto semi = params.find(';');
+    std::string_view param = Trim(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
+    if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+      double q = 1;
+      std::string_view v = param.substr(2);
+      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), q);
+      if (ec == std::errc() && ptr == v.data() + v.size()) return q;
+      return 1;
+    }
+  }
+  return 1;
+}
+
+}  // namespace
+
+bool AcceptsGzip(std::string_view header) {
+  double gzip_q = -1, star_q = -1;
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    std::string_view item = Trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    auto semi = item.find(';');
+    std::string_view coding = Trim(item.substr(0, semi));
+    double q = semi == std::string_view::npos ? 1 : Quality(item.substr(semi + 1));
+    if (EqualsNoCase(coding, "gzip") || EqualsNoCase(coding, "x-gzip")) gzip_q = q;
+    if (coding == "*") star_q = q;
+  }
+  if (gzip_q >= 0) return gzip_q > 0;
+  return star_q > 0;
+}
+
+}  // namespace sloth

@@ -1,0 +1,181 @@
+#include "daemon/http/metrics_http_server.h"
+
+#include <microhttpd.h>
+#include <sys/socket.h>
+
+#include <cstdarg>
+#include <cstring>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "daemon/http/accept_encoding.h"
+#include "daemon/net/tcp_listen.h"
+
+namespace sloth {
+namespace {
+
+constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+constexpr std::string_view kLandingPage =
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>slothd</title></head>\n"
+    "<body><h1>slothd</h1><p>Sloth Runner agent telemetry.</p>\n<ul>\n"
+    "<li><a href=\"/metrics\">/metrics</a> &mdash; Prometheus metrics</li>\n"
+    "<li><a href=\"/health\">/health</a> &mdash; health check</li>\n"
+    "<li><a href=\"/info\">/info</a> &mdash; agent information (JSON)</li>\n"
+    "</ul></body></html>\n";
+
+// The marker stored as MHD's per-request context once a request is counted as in flight.
+char g_counted_marker;
+
+MHD_Result Queue(MHD_Connection* connection, unsigned status, MHD_Response* response) {
+  const MHD_Result rc = MHD_queue_response(connection, status, response);
+  MHD_destroy_response(response);
+  return rc;
+}
+
+MHD_Response* TextResponse(std::string_view body, const char* content_type) {
+  MHD_Response* r = MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()),
+                                                    MHD_RESPMEM_MUST_COPY);
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+  return r;
+}
+
+// MHD calls this when it is done with a /metrics response: the body it sent from is freed here.
+void FreeMetricsBody(void* cls) { delete static_cast<MetricsBody*>(cls); }
+
+void LogFromMhd(void* cls, const char* format, va_list args) {
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, format, args);
+  std::string_view text(buf);
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  static_cast<Logger*>(cls)->Debug(fmt::format("http: {}", text));
+}
+
+}  // namespace
+
+struct MhdCallbacks {
+  static MHD_Result Handle(void* cls, MHD_Connection* connection, const char* url, const char* method,
+                           const char* version, const char* upload_data, size_t* upload_data_size,
+                           void** request_context);
+  static void Completed(void* cls, MHD_Connection* connection, void** request_context,
+                        MHD_RequestTerminationCode reason);
+};
+
+MetricsHttpServer::MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pages, Logger& log)
+    : pages_(std::move(pages)), log_(log) {
+  port_ = BoundPort(listen_fd.get());
+  const auto timeout_s = static_cast<unsigned>(
+      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.connection_timeout).count()));
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+  const int fd = listen_fd.get();
+  daemon_ = MHD_start_daemon(
+      flags, 0, nullptr, nullptr,
+      &MhdCallbacks::Handle, this,
+      MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections),
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections_per_ip),
+      MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(limits.max_header_bytes),
+      MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(limits.threads > 1 ? limits.threads : 0),
+      MHD_OPTION_NOTIFY_COMPLETED,
+      &MhdCallbacks::Completed, this,
+      MHD_OPTION_EXTERNAL_LOGGER, &LogFromMhd, &log_,
+      MHD_OPTION_END);
+  if (!daemon_) throw std::runtime_error(fmt::format("cannot start the HTTP server on port {}", port_));
+  listen_fd.release();  // MHD owns and closes it now
+}
+
+MetricsHttpServer::~MetricsHttpServer() {
+  if (daemon_) MHD_stop_daemon(daemon_);
+}
+
+void MetricsHttpServer::Shutdown(Duration grace) {
+  if (!daemon_) return;
+  const MHD_socket listen = MHD_quiesce_daemon(daemon_);
+  if (listen != MHD_INVALID_SOCKET) ::close(listen);
+  {
+    std::unique_lock lock(in_flight_mutex_);
+    in_flight_done_.wait_for(lock, grace, [this] { return in_flight_ == 0; });
+  }
+  MHD_stop_daemon(daemon_);
+  daemon_ = nullptr;
+}
+
+MHD_Result MhdCallbacks::Handle(void* cls, MHD_Connection* connection, const char* url, const char* method,
+                                const char* /*version*/, const char* /*upload_data*/, size_t* upload_data_size,
+                                void** request_context) {
+  auto* self = static_cast<MetricsHttpServer*>(cls);
+  if (*request_context == nullptr) {
+    *request_context = &g_counted_marker;
+    {
+      std::lock_guard lock(self->in_flight_mutex_);
+      ++self->in_flight_;
+    }
+    // None of our pages takes a body: refuse it on sight (the connection then closes)
+    // instead of reading or buffering it.
+    const char* content_length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
+    const bool has_body = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Transfer-Encoding") != nullptr ||
+                          (content_length && std::strcmp(content_length, "0") != 0);
+    if (has_body) {
+      return Queue(connection, MHD_HTTP_CONTENT_TOO_LARGE,
+                   TextResponse("413 request bodies are not accepted\n", "text/plain; charset=utf-8"));
+    }
+    // Answering on the second call keeps the connection reusable (keep-alive).
+    return MHD_YES;
+  }
+  *upload_data_size = 0;
+  return static_cast<MHD_Result>(self->Respond(connection, url, method));
+}
+
+void MhdCallbacks::Completed(void* cls, MHD_Connection* /*connection*/, void** request_context,
+                             MHD_RequestTerminationCode /*reason*/) {
+  if (*request_context != &g_counted_marker) return;
+  *request_context = nullptr;
+  auto* self = static_cast<MetricsHttpServer*>(cls);
+  std::lock_guard lock(self->in_flight_mutex_);
+  if (--self->in_flight_ == 0) self->in_flight_done_.notify_all();
+}
+
+int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, const char* method) {
+  const std::string_view path(url);
+  const bool known = path == "/metrics" || path == "/health" || path == "/info" || path == "/";
+  if (!known) {
+    return Queue(connection, MHD_HTTP_NOT_FOUND,
+                 TextResponse(fmt::format("404 not found: {} (try /metrics, /health, /info)\n", path),
+                              "text/plain; charset=utf-8"));
+  }
+  if (std::strcmp(method, MHD_HTTP_METHOD_GET) != 0 && std::strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+    MHD_Response* r = TextResponse(fmt::format("405 method {} not allowed (use GET or HEAD)\n", method),
+                                   "text/plain; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    return Queue(connection, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+  }
+  if (path == "/metrics") {
+    const char* accept = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    const bool gzip = accept && AcceptsGzip(accept);
+    auto body = std::make_unique<MetricsBody>(pages_.metrics(gzip));
+    const MHD_IoVec parts[2] = {{body->catalog->data(), body->catalog->size()},
+                                {body->runtime.data(), body->runtime.size()}};
+    MHD_Response* r = MHD_create_response_from_iovec(parts, 2, &FreeMetricsBody, body.get());
+    if (!r) return MHD_NO;
+    body.release();  // owned by the response now; freed by FreeMetricsBody
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, kMetricsContentType);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    return Queue(connection, MHD_HTTP_OK, r);
+  }
+  if (path == "/health") {
+    if (auto reason = pages_.unhealthy_reason()) {
+      return Queue(connection, MHD_HTTP_SERVICE_UNAVAILABLE, TextResponse(*reason + "\n", "text/plain; charset=utf-8"));
+    }
+    return Queue(connection, MHD_HTTP_OK, TextResponse("OK", "text/plain; charset=utf-8"));
+  }
+  if (path == "/info") {
+    return Queue(connection, MHD_HTTP_OK, TextResponse(pages_.info_json(), "application/json"));
+  }
+  return Queue(connection, MHD_HTTP_OK, TextResponse(kLandingPage, "text/html; charset=utf-8"));
+}
+
+}  // namespace sloth

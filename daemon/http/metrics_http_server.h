@@ -1,0 +1,64 @@
+#pragma once
+// The read-only telemetry HTTP server (libmicrohttpd): /metrics, /health, /info and /.
+// It only reads through the callbacks it is given; it never changes the core.
+// Threads: MHD's pool threads call the handlers; Start/Shutdown belong to the main thread.
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "common/duration.h"
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "daemon/core/telemetry/telemetry.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+namespace sloth {
+
+class MetricsHttpServer {
+ public:
+  struct Limits {
+    uint32_t max_connections = 256;
+    uint32_t max_connections_per_ip = 64;
+    Duration connection_timeout = std::chrono::seconds(10);
+    uint32_t max_header_bytes = 16384;
+    uint32_t threads = 2;
+  };
+  struct Pages {
+    std::function<MetricsBody(bool gzip)> metrics;
+    std::function<std::optional<std::string>()> unhealthy_reason;  // nullopt: healthy
+    std::function<std::string()> info_json;
+  };
+
+  // Serves on an already listening socket (ours or systemd's). Throws std::runtime_error.
+  MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pages, Logger& log);
+  ~MetricsHttpServer();
+  MetricsHttpServer(const MetricsHttpServer&) = delete;
+  MetricsHttpServer& operator=(const MetricsHttpServer&) = delete;
+
+  uint16_t port() const { return port_; }
+
+  // Stops accepting, lets in-flight requests finish for up to `grace`, then closes everything.
+  void Shutdown(Duration grace);
+
+ private:
+  friend struct MhdCallbacks;  // libmicrohttpd's C callbacks, defined in the .cc
+  int Respond(MHD_Connection* connection, const char* url, const char* method);
+
+  Pages pages_;
+  Logger& log_;
+  uint16_t port_ = 0;
+  MHD_Daemon* daemon_ = nullptr;
+
+  std::mutex in_flight_mutex_;
+  std::condition_variable in_flight_done_;
+  uint64_t in_flight_ = 0;
+};
+
+}  // namespace sloth
