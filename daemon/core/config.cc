@@ -87,9 +87,14 @@ Apply DurationField(Duration* (*field)(Config&), Duration min) {
   };
 }
 
+// In the file an empty name means "the host name", as documented in etc/slothd.toml.
+std::optional<std::string> CheckAgentNameOrEmpty(std::string_view name) {
+  return name.empty() ? std::nullopt : CheckAgentName(name);
+}
+
 const std::vector<FieldSpec>& Fields() {
   static const std::vector<FieldSpec> fields = {
-      {"agent", "name", String([](Config& c) { return &c.agent.name; }, CheckAgentName)},
+      {"agent", "name", String([](Config& c) { return &c.agent.name; }, CheckAgentNameOrEmpty)},
       {"agent", "master", String([](Config& c) { return &c.agent.master; }, CheckMasterAddress)},
       {"agent", "state_dir", String([](Config& c) { return &c.agent.state_dir; }, CheckAbsolutePath)},
       {"agent", "control_socket",

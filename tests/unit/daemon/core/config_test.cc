@@ -1,0 +1,170 @@
+#include "daemon/core/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "daemon/command_line.h"
+
+using namespace std::chrono_literals;
+using sloth::Config;
+using sloth::ConfigError;
+using sloth::ParseConfig;
+
+namespace {
+
+Config MustParse(std::string_view text) {
+  auto r = ParseConfig(text, "slothd.toml");
+  if (auto* e = std::get_if<ConfigError>(&r)) ADD_FAILURE() << e->ToString();
+  return std::get_if<Config>(&r) ? std::get<Config>(r) : Config{};
+}
+
+ConfigError MustFail(std::string_view text) {
+  auto r = ParseConfig(text, "slothd.toml");
+  EXPECT_TRUE(std::holds_alternative<ConfigError>(r)) << "accepted:\n" << text;
+  return std::holds_alternative<ConfigError>(r) ? std::get<ConfigError>(r) : ConfigError{};
+}
+
+}  // namespace
+
+TEST(ParseConfig, EmptyFileGivesBuiltInDefaults) {
+  Config c = MustParse("");
+  EXPECT_TRUE(c.telemetry.enabled);
+  EXPECT_EQ(c.telemetry.address, "0.0.0.0");
+  EXPECT_EQ(c.telemetry.port, 9090);
+  EXPECT_EQ(c.agent.control_socket, "/run/slothd/slothd.sock");
+  EXPECT_EQ(c.agent.state_dir, "/var/lib/slothd");
+  EXPECT_EQ(c.telemetry.connection_timeout, 10s);
+}
+
+TEST(ParseConfig, GoodFileSetsEveryKey) {
+  Config c = MustParse(R"(
+[agent]
+name = "build-01"
+master = "master.example:50053"
+state_dir = "/tmp/state"
+control_socket = "/tmp/slothd.sock"
+
+[telemetry]
+enabled = false
+address = "127.0.0.1"
+port = 9191
+advertise_address = "agent.example"
+max_connections = 10
+max_connections_per_ip = 5
+connection_timeout = "3s"
+max_header_bytes = 8192
+threads = 4
+
+[log]
+level = "debug"
+)");
+  EXPECT_EQ(c.agent.name, "build-01");
+  EXPECT_EQ(c.agent.master, "master.example:50053");
+  EXPECT_EQ(c.agent.state_dir, "/tmp/state");
+  EXPECT_EQ(c.agent.control_socket, "/tmp/slothd.sock");
+  EXPECT_FALSE(c.telemetry.enabled);
+  EXPECT_EQ(c.telemetry.address, "127.0.0.1");
+  EXPECT_EQ(c.telemetry.port, 9191);
+  EXPECT_EQ(c.telemetry.advertise_address, "agent.example");
+  EXPECT_EQ(c.telemetry.max_connections, 10u);
+  EXPECT_EQ(c.telemetry.max_connections_per_ip, 5u);
+  EXPECT_EQ(c.telemetry.connection_timeout, 3s);
+  EXPECT_EQ(c.telemetry.max_header_bytes, 8192u);
+  EXPECT_EQ(c.telemetry.threads, 4u);
+  EXPECT_EQ(c.log.level, sloth::LogLevel::kDebug);
+}
+
+TEST(ParseConfig, SyntaxErrorNamesFileAndLine) {
+  ConfigError e = MustFail("[telemetry]\nport = 9090\nenabled = tru\n");
+  EXPECT_EQ(e.source, "slothd.toml");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_NE(e.ToString().find("slothd.toml:3:"), std::string::npos) << e.ToString();
+  EXPECT_NE(e.message.find("TOML syntax error"), std::string::npos) << e.message;
+}
+
+TEST(ParseConfig, UnknownKeyIsAnErrorListingAllowedKeys) {
+  ConfigError e = MustFail("[telemetry]\nprot = 9090\n");
+  EXPECT_EQ(e.key, "telemetry.prot");
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_NE(e.message.find("unknown key"), std::string::npos);
+  EXPECT_NE(e.message.find("port"), std::string::npos) << e.message;
+  EXPECT_EQ(e.ToString().rfind("slothd.toml:2:1: telemetry.prot: unknown key", 0), 0u) << e.ToString();
+}
+
+TEST(ParseConfig, UnknownSectionIsAnError) {
+  ConfigError e = MustFail("[telemetery]\nport = 1\n");
+  EXPECT_EQ(e.key, "telemetery");
+  EXPECT_NE(e.message.find("unknown section"), std::string::npos);
+  EXPECT_NE(e.message.find("[telemetry]"), std::string::npos) << e.message;
+}
+
+TEST(ParseConfig, TopLevelKeyOutsideSectionIsAnError) {
+  ConfigError e = MustFail("port = 9090\n");
+  EXPECT_EQ(e.key, "port");
+  EXPECT_EQ(e.line, 1u);
+}
+
+TEST(ParseConfig, WrongTypeSaysWhatIsExpected) {
+  ConfigError e = MustFail("[telemetry]\n\nport = \"9090\"\n");
+  EXPECT_EQ(e.key, "telemetry.port");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_NE(e.message.find("expected an integer from 0 to 65535, got a string"), std::string::npos) << e.message;
+}
+
+TEST(ParseConfig, OutOfRangeSaysAllowedRange) {
+  ConfigError e = MustFail("[telemetry]\nport = 70000\n");
+  EXPECT_EQ(e.ToString(), "slothd.toml:2:8: telemetry.port: expected an integer from 0 to 65535, got 70000");
+}
+
+TEST(ParseConfig, BadValuesAreRefusedWithReason) {
+  EXPECT_NE(MustFail("[telemetry]\naddress = \"localhost\"\n").message.find("IPv4 or IPv6"), std::string::npos);
+  EXPECT_NE(MustFail("[telemetry]\nconnection_timeout = \"10\"\n").message.find("unit"), std::string::npos);
+  EXPECT_NE(MustFail("[telemetry]\nconnection_timeout = \"10ms\"\n").message.find("at least 1s"), std::string::npos);
+  EXPECT_NE(MustFail("[telemetry]\nenabled = \"yes\"\n").message.find("true or false"), std::string::npos);
+  EXPECT_NE(MustFail("[agent]\nname = \"has space\"\n").message.find("A-Z a-z 0-9"), std::string::npos);
+  EXPECT_NE(MustFail("[agent]\nmaster = \"nohost\"\n").message.find("host:port"), std::string::npos);
+  EXPECT_NE(MustFail("[agent]\nmaster = \"h:0\"\n").message.find("port from 1 to 65535"), std::string::npos);
+  EXPECT_NE(MustFail("[agent]\nstate_dir = \"relative/dir\"\n").message.find("absolute path"), std::string::npos);
+  EXPECT_NE(MustFail("[log]\nlevel = \"loud\"\n").message.find("\"debug\""), std::string::npos);
+  EXPECT_NE(MustFail("agent = 5\n").message.find("expected a table"), std::string::npos);
+}
+
+TEST(ParseConfig, ShippedDefaultFileParsesToBuiltInDefaults) {
+  std::ifstream in(SLOTH_SOURCE_DIR "/etc/slothd.toml");
+  ASSERT_TRUE(in) << "etc/slothd.toml missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  Config shipped = MustParse(text.str());
+  EXPECT_EQ(sloth::FormatConfig(shipped), sloth::FormatConfig(Config{}))
+      << "etc/slothd.toml must document the built-in defaults";
+}
+
+TEST(ParseConfig, FormattedConfigParsesBackToTheSame) {
+  Config c = MustParse("[agent]\nname = \"x\"\n[telemetry]\nport = 1234\nconnection_timeout = \"1m30s\"\n");
+  EXPECT_EQ(sloth::FormatConfig(MustParse(sloth::FormatConfig(c))), sloth::FormatConfig(c));
+}
+
+TEST(ApplyOverrides, FlagsOverrideTheFile) {
+  Config c = MustParse("[telemetry]\nport = 1234\nenabled = true\n[agent]\nname = \"file\"\n");
+  sloth::CommandLine cli;
+  cli.metrics_port = 0;
+  cli.telemetry = false;
+  cli.name = "flag";
+  cli.metrics_address = "::1";
+  EXPECT_FALSE(sloth::ApplyOverrides(cli, &c));
+  EXPECT_EQ(c.telemetry.port, 0);
+  EXPECT_FALSE(c.telemetry.enabled);
+  EXPECT_EQ(c.agent.name, "flag");
+  EXPECT_EQ(c.telemetry.address, "::1");
+}
+
+TEST(ApplyOverrides, BadFlagValueNamesTheFlag) {
+  Config c;
+  sloth::CommandLine cli;
+  cli.master = "no-port";
+  auto e = sloth::ApplyOverrides(cli, &c);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->ToString().rfind("--master: expected host:port", 0), 0u) << e->ToString();
+}
