@@ -7,7 +7,7 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <fmt/ostream.h>
+#include <nlohmann/json.hpp>
 
 #include <toml++/toml.h>
 
@@ -237,18 +237,19 @@ std::optional<std::string> CheckAbsolutePath(std::string_view path) {
 }
 
 std::string FormatConfig(const Config& c) {
-  auto quoted = [](std::string_view s) { return toml::value<std::string>(std::string(s)); };
+  // A JSON string literal is a valid TOML basic string ("..." with the same escapes).
+  auto quoted = [](std::string_view s) { return nlohmann::json(std::string(s)).dump(); };
   std::string out;
   out += "[agent]\n";
-  out += fmt::format("name = {}\n", fmt::streamed(quoted(c.agent.name)));
-  out += fmt::format("master = {}\n", fmt::streamed(quoted(c.agent.master)));
-  out += fmt::format("state_dir = {}\n", fmt::streamed(quoted(c.agent.state_dir)));
-  out += fmt::format("control_socket = {}\n", fmt::streamed(quoted(c.agent.control_socket)));
+  out += fmt::format("name = {}\n", quoted(c.agent.name));
+  out += fmt::format("master = {}\n", quoted(c.agent.master));
+  out += fmt::format("state_dir = {}\n", quoted(c.agent.state_dir));
+  out += fmt::format("control_socket = {}\n", quoted(c.agent.control_socket));
   out += "\n[telemetry]\n";
   out += fmt::format("enabled = {}\n", c.telemetry.enabled);
-  out += fmt::format("address = {}\n", fmt::streamed(quoted(c.telemetry.address)));
+  out += fmt::format("address = {}\n", quoted(c.telemetry.address));
   out += fmt::format("port = {}\n", c.telemetry.port);
-  out += fmt::format("advertise_address = {}\n", fmt::streamed(quoted(c.telemetry.advertise_address)));
+  out += fmt::format("advertise_address = {}\n", quoted(c.telemetry.advertise_address));
   out += fmt::format("max_connections = {}\n", c.telemetry.max_connections);
   out += fmt::format("max_connections_per_ip = {}\n", c.telemetry.max_connections_per_ip);
   out += fmt::format("connection_timeout = \"{}\"\n", FormatDuration(c.telemetry.connection_timeout));
