@@ -1,0 +1,50 @@
+#pragma once
+// The value types of a task (DESIGN §3 "Tasks"): what to run and what came of it.
+// Plain values; no thread owns them.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/duration.h"
+
+namespace sloth {
+
+struct TaskSpec {
+  std::string command;  // run as `/bin/sh -c command`
+  std::string name = "adhoc";
+  std::string group = "adhoc";
+  std::string workdir;                                      // empty: the runner's default
+  std::vector<std::pair<std::string, std::string>> env;     // added to (and overriding) the base env
+  std::optional<Duration> timeout;                          // nullopt: the runner's default
+};
+
+enum class TaskStatus { kQueued, kRunning, kSuccess, kFailed, kSkipped };
+
+// "queued", "running", "success", "failed", "skipped".
+std::string_view TaskStatusName(TaskStatus status);
+
+enum class OutputStream { kStdout, kStderr };
+
+struct TaskResult {
+  std::string id;
+  std::string name, group, command;
+  TaskStatus status = TaskStatus::kQueued;
+  int exit_code = -1;  // -1 when killed by a signal or never ran
+  int signal = 0;
+  bool timed_out = false;
+  bool cancelled = false;
+  // Empty on success; else "exit code 3", "killed by signal 9", "timed out after 5s", "cancelled",
+  // "spawn failed: No such file or directory", "queue full: ...", "shutting down".
+  std::string reason;
+  Duration duration{};
+  std::chrono::system_clock::time_point start_time, end_time;
+  bool output_truncated = false;
+  uint64_t output_bytes = 0;  // total produced, kept or not
+  std::string kept_output;    // interleaved stdout+stderr, up to the runner's cap
+};
+
+}  // namespace sloth

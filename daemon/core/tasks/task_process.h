@@ -1,0 +1,75 @@
+#pragma once
+// One task's process: `/bin/sh -c CMD` in its own process group (pgid = its pid), stdin from
+// /dev/null, stdout and stderr on two pipes, no other descriptor inherited; supervised until the
+// shell has exited, its group is gone and its output is drained, then reaped.
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/duration.h"
+#include "common/unique_fd.h"
+#include "daemon/core/tasks/task.h"
+
+namespace sloth {
+
+using EnvOverrides = std::vector<std::pair<std::string, std::string>>;
+
+// `base` (an environ-style, NULL-terminated array) with `overrides` replacing or adding entries.
+// Drops the systemd plumbing addressed to the daemon itself (NOTIFY_SOCKET, LISTEN_*,
+// WATCHDOG_*, JOURNAL_STREAM): a task must not be able to notify or adopt sockets as slothd.
+// An override may still set them explicitly.
+std::vector<std::string> BuildTaskEnvironment(char* const* base, const EnvOverrides& overrides);
+
+struct ProcessExit {
+  int exit_code = -1;  // -1 unless the shell exited normally
+  int signal = 0;      // the signal that killed the shell, else 0
+  bool timed_out = false;
+  bool cancelled = false;
+};
+
+struct SupervisionLimits {
+  std::chrono::steady_clock::time_point deadline;  // SIGTERM to the group when reached
+  Duration kill_grace{};                           // then SIGKILL after this long
+  int cancel_fd = -1;  // becomes readable when the task is cancelled (-1: never)
+};
+
+// Owned by the one thread that runs the task; not thread-safe.
+class TaskProcess {
+ public:
+  using ChunkSink = std::function<void(OutputStream, std::string_view)>;
+
+  // Starts the shell. On failure returns nullptr and sets *error to the errno value
+  // (e.g. ENOENT for a workdir that does not exist).
+  static std::unique_ptr<TaskProcess> Spawn(const std::string& command, const std::string& workdir,
+                                            const EnvOverrides& env, int* error);
+
+  TaskProcess(const TaskProcess&) = delete;
+  TaskProcess& operator=(const TaskProcess&) = delete;
+  // Kills the group and reaps if Supervise did not run to the end (e.g. the sink threw).
+  ~TaskProcess();
+
+  // Passes output chunks to `on_chunk` as they arrive (on this thread) until the shell has exited
+  // and the pipes are drained; enforces the deadline and cancellation; reaps. Call once.
+  ProcessExit Supervise(const SupervisionLimits& limits, const ChunkSink& on_chunk);
+
+  pid_t pid() const { return pid_; }
+
+ private:
+  TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err);
+  void SignalGroup(int sig) const;
+  void Reap(ProcessExit* exit);
+
+  pid_t pid_;
+  UniqueFd pidfd_;
+  UniqueFd out_;
+  UniqueFd err_;
+  bool reaped_ = false;
+};
+
+}  // namespace sloth

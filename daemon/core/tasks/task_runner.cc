@@ -1,0 +1,417 @@
+#include "daemon/core/tasks/task_runner.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "common/unique_fd.h"
+#include "daemon/core/tasks/task_process.h"
+
+namespace sloth {
+
+std::string_view TaskStatusName(TaskStatus status) {
+  switch (status) {
+    case TaskStatus::kQueued: return "queued";
+    case TaskStatus::kRunning: return "running";
+    case TaskStatus::kSuccess: return "success";
+    case TaskStatus::kFailed: return "failed";
+    case TaskStatus::kSkipped: return "skipped";
+  }
+  return "unknown";
+}
+
+// Shared between the thread that runs the task and Cancel/List callers; fields other than
+// `spec` and `cancel_fd` are guarded by TaskRunner::mutex_.
+struct TaskRunner::Active {
+  TaskSpec spec;  // read-only after Admit
+  std::string id;
+  TaskStatus status = TaskStatus::kQueued;
+  bool cancel_requested = false;
+  std::string cancel_reason;
+  std::chrono::system_clock::time_point start_time;
+  std::chrono::steady_clock::time_point steady_start;
+  UniqueFd cancel_fd;  // eventfd: wakes the supervising poll() when cancelled
+};
+
+namespace {
+
+TaskRunner::Options Normalised(TaskRunner::Options options) {
+  options.max_concurrent = std::max<uint32_t>(options.max_concurrent, 1);
+  return options;
+}
+
+std::string ErrnoText(int error) { return std::generic_category().message(error); }
+
+// Empty if the spec can be handed to the shell.
+std::string ValidationError(const TaskSpec& spec) {
+  if (spec.command.find('\0') != std::string::npos) return "invalid task: the command contains a NUL byte";
+  for (const auto& [name, value] : spec.env) {
+    if (name.empty() || name.find_first_of("=") != std::string::npos || name.find('\0') != std::string::npos) {
+      return fmt::format("invalid task: bad environment variable name \"{}\"", name);
+    }
+    if (value.find('\0') != std::string::npos) {
+      return fmt::format("invalid task: environment variable {} contains a NUL byte", name);
+    }
+  }
+  return {};
+}
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+SteadyTime SaturatingAdd(SteadyTime t, Duration d) {
+  if (d <= Duration::zero()) return t;
+  if (d >= SteadyTime::max() - t) return SteadyTime::max();
+  return t + std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+}
+
+// A timeout <= 0 means none.
+SteadyTime TaskDeadline(SteadyTime start, Duration timeout) {
+  return timeout <= Duration::zero() ? SteadyTime::max() : SaturatingAdd(start, timeout);
+}
+
+}  // namespace
+
+TaskRunner::TaskRunner(Options options, Telemetry& telemetry, Logger& logger)
+    : options_(Normalised(std::move(options))), telemetry_(telemetry), logger_(logger), random_(std::random_device{}()) {}
+
+TaskRunner::~TaskRunner() {
+  Shutdown(Duration::zero());
+  std::unique_lock lock(mutex_);
+  // Run() callers on other threads and our workers must be out before the members go.
+  changed_.wait(lock, [this] { return in_flight_ == 0; });
+  std::list<Worker> workers = std::move(workers_);
+  lock.unlock();
+  for (Worker& w : workers) w.thread.join();
+}
+
+std::string TaskRunner::NextIdLocked() {
+  return fmt::format("t-{:06}-{:04x}", ++sequence_, random_() & 0xffffu);
+}
+
+TaskResult TaskRunner::SnapshotLocked(const Active& task) const {
+  TaskResult r;
+  r.id = task.id;
+  r.name = task.spec.name;
+  r.group = task.spec.group;
+  r.command = task.spec.command;
+  r.status = task.status;
+  if (task.status == TaskStatus::kRunning) {
+    r.start_time = task.start_time;
+    r.duration = std::chrono::steady_clock::now() - task.steady_start;
+  }
+  return r;
+}
+
+void TaskRunner::Notify(const TaskResult& snapshot) const {
+  if (options_.on_change) options_.on_change(snapshot);
+}
+
+void TaskRunner::RequestCancelLocked(Active& task, std::string reason) {
+  if (task.cancel_requested) return;
+  task.cancel_requested = true;
+  task.cancel_reason = std::move(reason);
+  const uint64_t one = 1;
+  // Wakes the supervising thread; it does the signalling, so only it ever touches the pid.
+  [[maybe_unused]] const ssize_t n = ::write(task.cancel_fd.get(), &one, sizeof one);
+}
+
+TaskRunner::ActivePtr TaskRunner::Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused) {
+  auto task = std::make_shared<Active>();
+  task->spec = std::move(spec);
+  std::string refusal = ValidationError(task->spec);
+  bool spawn_error = false;
+  if (refusal.empty()) {
+    task->cancel_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!task->cancel_fd) {
+      refusal = "spawn failed: " + ErrnoText(errno);
+      spawn_error = true;
+    }
+  }
+  TaskResult snapshot;
+  {
+    std::lock_guard lock(mutex_);
+    task->id = NextIdLocked();
+    if (assigned_id != nullptr) *assigned_id = task->id;
+    if (!refusal.empty()) {
+      // already decided
+    } else if (shutting_down_) {
+      refusal = "shutting down";
+    } else if (running_ < options_.max_concurrent && queue_.empty()) {
+      task->status = TaskStatus::kRunning;
+      ++running_;
+    } else if (queue_.size() >= options_.max_queued) {
+      refusal = fmt::format("queue full: {} tasks waiting (max_queued)", queue_.size());
+    } else {
+      queue_.push_back(task);
+    }
+    if (refusal.empty()) {
+      active_.emplace(task->id, task);
+      snapshot = SnapshotLocked(*task);
+    }
+  }
+  if (!refusal.empty()) {
+    if (spawn_error) telemetry_.ErrorOccurred("task_spawn");
+    TaskResult r;
+    r.id = task->id;
+    r.name = task->spec.name;
+    r.group = task->spec.group;
+    r.command = task->spec.command;
+    r.status = TaskStatus::kFailed;
+    r.reason = std::move(refusal);
+    r.start_time = r.end_time = std::chrono::system_clock::now();
+    *refused = Finish(task, std::move(r), /*ran=*/false);
+    return nullptr;
+  }
+  // Only queued tasks report here; running ones report once Execute marks them started.
+  if (snapshot.status == TaskStatus::kQueued) Notify(snapshot);
+  return task;
+}
+
+TaskResult TaskRunner::Run(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id) {
+  {
+    std::lock_guard lock(mutex_);
+    ++in_flight_;
+  }
+  struct Leave {
+    TaskRunner* runner;
+    ~Leave() {
+      std::lock_guard lock(runner->mutex_);
+      --runner->in_flight_;
+      runner->changed_.notify_all();  // under the lock: the destructor may be waiting for this
+    }
+  } leave{this};
+  TaskResult refused;
+  ActivePtr task = Admit(std::move(spec), assigned_id, &refused);
+  if (!task) return refused;
+  return Execute(task, on_output);
+}
+
+std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
+  TaskResult refused;
+  ActivePtr task = Admit(std::move(spec), nullptr, &refused);
+  if (!task) {
+    if (refusal != nullptr) *refusal = refused.reason;
+    return {};
+  }
+  const std::string id = task->id;
+  auto done = std::make_shared<bool>(false);
+  std::unique_lock lock(mutex_);
+  ReapFinishedWorkersLocked();
+  ++in_flight_;
+  try {
+    workers_.push_back(Worker{std::thread([this, task, done] {
+                                Execute(task, {});
+                                std::lock_guard worker_lock(mutex_);
+                                *done = true;
+                                --in_flight_;
+                                changed_.notify_all();
+                              }),
+                              done});
+  } catch (const std::system_error& e) {
+    // No thread to run it: finish it as cancelled on this thread (Execute won't spawn).
+    RequestCancelLocked(*task, fmt::format("cancelled: no worker thread ({})", e.what()));
+    --in_flight_;
+    lock.unlock();
+    Execute(task, {});
+  }
+  return id;
+}
+
+void TaskRunner::ReapFinishedWorkersLocked() {
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (*it->done) {
+      it->thread.join();  // it has set `done` as its last step; join does not need the lock
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output) {
+  const TaskSpec& spec = task->spec;
+  TaskResult result;
+  result.id = task->id;
+  result.name = spec.name;
+  result.group = spec.group;
+  result.command = spec.command;
+  TaskResult snapshot;
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] {
+      return task->cancel_requested || task->status == TaskStatus::kRunning ||
+             (queue_.front() == task && running_ < options_.max_concurrent);
+    });
+    if (task->status == TaskStatus::kQueued && !task->cancel_requested) {
+      queue_.pop_front();
+      task->status = TaskStatus::kRunning;
+      ++running_;
+    }
+    if (task->cancel_requested) {
+      std::erase(queue_, task);
+      lock.unlock();
+      changed_.notify_all();  // the next in the queue may now be at the front
+      result.status = TaskStatus::kFailed;
+      result.cancelled = true;
+      result.reason = task->cancel_reason;
+      result.start_time = result.end_time = std::chrono::system_clock::now();
+      return Finish(task, std::move(result), /*ran=*/false);
+    }
+    task->start_time = std::chrono::system_clock::now();
+    task->steady_start = std::chrono::steady_clock::now();
+    snapshot = SnapshotLocked(*task);
+  }
+  result.start_time = task->start_time;
+  telemetry_.TaskStarted();
+  logger_.Info(fmt::format("task {} started", result.id),
+               {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}, {"SLOTH_TASK_ID", result.id},
+                {"SLOTH_STATUS", "running"}});
+  Notify(snapshot);
+
+  const Duration timeout = spec.timeout.value_or(options_.default_timeout);
+  const std::string& workdir = spec.workdir.empty() ? options_.default_workdir : spec.workdir;
+  int error = 0;
+  std::unique_ptr<TaskProcess> process = TaskProcess::Spawn(spec.command, workdir, spec.env, &error);
+  if (!process) {
+    telemetry_.ErrorOccurred("task_spawn");
+    result.status = TaskStatus::kFailed;
+    result.reason = "spawn failed: " + ErrnoText(error);
+    result.end_time = std::chrono::system_clock::now();
+    result.duration = std::chrono::steady_clock::now() - task->steady_start;
+    return Finish(task, std::move(result), /*ran=*/true);
+  }
+
+  const size_t cap = options_.max_kept_output_bytes;
+  auto on_chunk = [&](OutputStream stream, std::string_view chunk) {
+    result.output_bytes += chunk.size();
+    if (result.kept_output.size() < cap) {
+      result.kept_output.append(chunk.substr(0, cap - result.kept_output.size()));
+    }
+    if (result.output_bytes > cap) result.output_truncated = true;
+    if (on_output) on_output(stream, chunk);
+  };
+  SupervisionLimits limits;
+  limits.deadline = TaskDeadline(task->steady_start, timeout);
+  limits.kill_grace = options_.kill_grace;
+  limits.cancel_fd = task->cancel_fd.get();
+  ProcessExit exit;
+  try {
+    exit = process->Supervise(limits, on_chunk);
+  } catch (...) {
+    process.reset();  // kills the group and reaps
+    result.status = TaskStatus::kFailed;
+    result.reason = "aborted: the output consumer failed";
+    result.end_time = std::chrono::system_clock::now();
+    result.duration = std::chrono::steady_clock::now() - task->steady_start;
+    Finish(task, std::move(result), /*ran=*/true);
+    throw;
+  }
+  result.end_time = std::chrono::system_clock::now();
+  result.duration = std::chrono::steady_clock::now() - task->steady_start;
+  result.exit_code = exit.exit_code;
+  result.signal = exit.signal;
+  result.timed_out = exit.timed_out;
+  result.cancelled = exit.cancelled;
+  result.status = TaskStatus::kFailed;
+  if (exit.timed_out) {
+    telemetry_.ErrorOccurred("task_timeout");
+    result.reason = "timed out after " + FormatDuration(timeout);
+  } else if (exit.cancelled) {
+    std::lock_guard lock(mutex_);
+    result.reason = task->cancel_reason;
+  } else if (exit.signal != 0) {
+    result.reason = fmt::format("killed by signal {}", exit.signal);
+  } else if (exit.exit_code < 0) {
+    result.reason = "exit status unknown (reaped elsewhere)";
+  } else if (exit.exit_code != 0) {
+    result.reason = fmt::format("exit code {}", exit.exit_code);
+  } else {
+    result.status = TaskStatus::kSuccess;
+  }
+  return Finish(task, std::move(result), /*ran=*/true);
+}
+
+TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = active_.find(task->id); it != active_.end() && it->second == task) active_.erase(it);
+    if (task->status == TaskStatus::kRunning) --running_;
+    task->status = result.status;
+    if (options_.history_size > 0) {
+      history_.push_front(result);
+      if (history_.size() > options_.history_size) history_.pop_back();
+    }
+  }
+  changed_.notify_all();
+  if (!ran) telemetry_.TaskStarted();  // TaskFinished decrements the running gauge; keep it exact
+  telemetry_.TaskFinished(result.group, result.name, result.status == TaskStatus::kSuccess ? "success" : "failed",
+                          std::chrono::duration<double>(result.duration).count(), result.output_truncated);
+  // Environment values (secrets) and the command are deliberately not logged here.
+  std::string message = fmt::format("task {} finished: {}", result.id, TaskStatusName(result.status));
+  if (!result.reason.empty()) message += fmt::format(" ({})", result.reason);
+  logger_.Info(message, {{"SLOTH_TASK", result.name},
+                         {"SLOTH_GROUP", result.group},
+                         {"SLOTH_TASK_ID", result.id},
+                         {"SLOTH_STATUS", std::string(TaskStatusName(result.status))},
+                         {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)}});
+  Notify(result);
+  return result;
+}
+
+bool TaskRunner::Cancel(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  auto it = active_.find(id);
+  if (it == active_.end()) return false;
+  RequestCancelLocked(*it->second, "cancelled");
+  changed_.notify_all();
+  return true;
+}
+
+std::vector<TaskResult> TaskRunner::List() const {
+  std::lock_guard lock(mutex_);
+  std::vector<TaskResult> out;
+  out.reserve(active_.size() + history_.size());
+  for (const auto& [id, task] : active_) {
+    if (task->status == TaskStatus::kRunning) out.push_back(SnapshotLocked(*task));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const TaskResult& a, const TaskResult& b) { return a.start_time < b.start_time; });
+  for (const ActivePtr& task : queue_) out.push_back(SnapshotLocked(*task));
+  out.insert(out.end(), history_.begin(), history_.end());
+  return out;
+}
+
+std::optional<TaskResult> TaskRunner::Get(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  if (auto it = active_.find(id); it != active_.end()) return SnapshotLocked(*it->second);
+  for (const TaskResult& r : history_) {
+    if (r.id == id) return r;
+  }
+  return std::nullopt;
+}
+
+size_t TaskRunner::running() const {
+  std::lock_guard lock(mutex_);
+  return running_;
+}
+
+bool TaskRunner::Shutdown(Duration grace) {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_lock lock(mutex_);
+  shutting_down_ = true;
+  for (const ActivePtr& task : queue_) RequestCancelLocked(*task, "cancelled: shutting down");
+  changed_.notify_all();
+  const auto all_done = [this] { return active_.empty(); };
+  if (changed_.wait_until(lock, SaturatingAdd(start, grace), all_done)) return true;
+  for (const auto& [id, task] : active_) RequestCancelLocked(*task, "cancelled: shutting down");
+  changed_.notify_all();
+  return changed_.wait_until(lock, SaturatingAdd(SaturatingAdd(start, grace), options_.kill_grace), all_done);
+}
+
+}  // namespace sloth

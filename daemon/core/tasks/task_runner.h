@@ -1,0 +1,126 @@
+#pragma once
+// Runs tasks (DESIGN §3 "Tasks") with a concurrency limit, a bounded FIFO queue, timeouts,
+// cancellation, output capture, telemetry, logging and a bounded history. Pure daemon core:
+// front ends (gRPC, D-Bus) translate their types and call these functions.
+//
+// Decisions beyond the design brief:
+// - Ids are "t-<6-digit sequence>-<4 random hex>", e.g. "t-000042-9f3c": short, ordered within a
+//   run, and unlikely to repeat across restarts (the random part is drawn per id).
+// - A task refused at admission (queue full, shutting down) or cancelled while queued never ran,
+//   yet counts once in sloth_tasks_total as "failed". Telemetry::TaskFinished decrements
+//   sloth_tasks_running for every non-skipped status, so the runner pairs it with TaskStarted()
+//   for those tasks: the gauge stays exact, at the price of a duration sample of 0 s.
+// - Options::on_change lets a front end (D-Bus TaskFinished / TasksRunning) and tests observe
+//   state changes without polling.
+// - A timeout <= 0 means no timeout.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/duration.h"
+#include "common/log.h"
+#include "daemon/core/tasks/task.h"
+#include "daemon/core/telemetry/telemetry.h"
+
+namespace sloth {
+
+// Thread-safe: Run() executes on the calling thread, Start() on a worker thread the runner owns;
+// every other call may come from any thread.
+class TaskRunner {
+ public:
+  using OutputSink = std::function<void(OutputStream, std::string_view chunk)>;
+  // Called outside the runner's lock, on the thread that made the change, with a snapshot (no
+  // kept output except for finished tasks): queued, running, then finished.
+  using ChangeObserver = std::function<void(const TaskResult&)>;
+
+  struct Options {
+    uint32_t max_concurrent = 16;
+    uint32_t max_queued = 256;
+    Duration default_timeout = std::chrono::hours(1);
+    Duration kill_grace = std::chrono::seconds(5);
+    size_t max_kept_output_bytes = 1024 * 1024;
+    std::string default_workdir = "/";
+    size_t history_size = 100;
+    ChangeObserver on_change;  // optional
+  };
+
+  TaskRunner(Options options, Telemetry& telemetry, Logger& logger);
+  TaskRunner(const TaskRunner&) = delete;
+  TaskRunner& operator=(const TaskRunner&) = delete;
+  // Shutdown(0) if not done yet, then waits for every task and joins the worker threads.
+  ~TaskRunner();
+
+  // Runs the task on the calling thread: waits for a slot (queued), spawns, passes output chunks
+  // to `on_output` synchronously as they arrive (a slow sink slows the task: backpressure through
+  // the pipe), enforces the timeout, reaps, records, returns. A full queue or a shutdown is a
+  // result with status kFailed and a reason, not an exception. `assigned_id` is set as soon as the
+  // id exists, before the task is queued or runs, so another thread may Cancel it.
+  TaskResult Run(TaskSpec spec, const OutputSink& on_output = {}, std::string* assigned_id = nullptr);
+
+  // Runs the task on a worker thread without an output sink. Returns its id, or an empty string
+  // and the reason in *refusal when refused at admission (the refusal is in the history too).
+  std::string Start(TaskSpec spec, std::string* refusal = nullptr);
+
+  // Queued: removed and finished as failed/cancelled. Running: SIGTERM to its process group,
+  // SIGKILL after kill_grace. False if the id is unknown or already finished.
+  bool Cancel(std::string_view id);
+
+  // Running tasks, then queued ones (in queue order), then the finished ones still in the
+  // history, newest first.
+  std::vector<TaskResult> List() const;
+  std::optional<TaskResult> Get(std::string_view id) const;
+  size_t running() const;
+
+  // Refuses new tasks ("shutting down"), cancels queued ones, lets running ones finish for up to
+  // `grace`, then cancels them (SIGTERM, SIGKILL after kill_grace). Returns true if every task
+  // had finished by grace + kill_grace.
+  bool Shutdown(Duration grace);
+
+ private:
+  struct Active;
+  using ActivePtr = std::shared_ptr<Active>;
+
+  // Admits a task: running (slot free), queued, or refused (returned as a finished result).
+  ActivePtr Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused);
+  TaskResult Execute(const ActivePtr& task, const OutputSink& on_output);
+  TaskResult Finish(const ActivePtr& task, TaskResult result, bool ran);
+  std::string NextIdLocked();
+  TaskResult SnapshotLocked(const Active& task) const;
+  void Notify(const TaskResult& snapshot) const;
+  void RequestCancelLocked(Active& task, std::string reason);
+  void ReapFinishedWorkersLocked();
+
+  const Options options_;
+  Telemetry& telemetry_;
+  Logger& logger_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;  // any slot, queue or active-set change
+  bool shutting_down_ = false;
+  uint64_t sequence_ = 0;
+  std::mt19937 random_;
+  size_t running_ = 0;
+  size_t in_flight_ = 0;  // Run() calls and worker threads still using this object
+  std::map<std::string, ActivePtr, std::less<>> active_;  // queued and running, by id
+  std::deque<ActivePtr> queue_;                          // queued, FIFO
+  std::deque<TaskResult> history_;                       // finished, newest first
+
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<bool> done;  // guarded by mutex_
+  };
+  std::list<Worker> workers_;
+};
+
+}  // namespace sloth
