@@ -1,0 +1,189 @@
+// A /metrics server for tests/bench/http_bench.sh: one registry, three ways of serving it.
+//
+//   --mode slothd   sloth::Telemetry + sloth::MetricsHttpServer, exactly what slothd serves
+//                   (cached catalog + per-scrape runtime part, libmicrohttpd, 2 pool threads).
+//   --mode exposer  prometheus-cpp's own civetweb prometheus::Exposer (2 threads, its default)
+//                   serving the same registry object, telemetry.registry(), through its
+//                   TextSerializer on every request.
+//   --mode floor    the HTTP floor: the same sloth::MetricsHttpServer (same MHD options), whose
+//                   Pages.metrics returns one fixed MetricsBody holding the full exposition
+//                   pre-rendered at startup. No rendering at all per request: what is left is
+//                   libmicrohttpd and the kernel.
+//
+// --task-series N records N distinct (group, task) histogram series (N=100 gives about 1,600
+// exposition lines). --port 0 picks a free port. Prints "READY http://127.0.0.1:PORT/metrics"
+// on stdout once serving, the exposition's line count on stderr, and runs until SIGTERM/SIGINT.
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include <prometheus/exposer.h>
+#include <prometheus/text_serializer.h>
+
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "daemon/core/telemetry/telemetry.h"
+#include "daemon/http/metrics_http_server.h"
+#include "daemon/net/tcp_listen.h"
+
+namespace {
+
+struct Args {
+  std::string mode = "slothd";
+  int task_series = 0;
+  int port = 0;
+  int threads = 2;
+};
+
+[[noreturn]] void Usage(const char* why) {
+  std::fprintf(stderr,
+               "metrics_bench_server: %s\n"
+               "usage: metrics_bench_server [--mode slothd|exposer|floor] [--task-series N] [--port P] "
+               "[--threads T]\n",
+               why);
+  std::exit(2);
+}
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) Usage("missing value");
+      return argv[++i];
+    };
+    if (arg == "--mode") {
+      a.mode = value();
+    } else if (arg == "--task-series") {
+      a.task_series = std::atoi(value());
+    } else if (arg == "--port") {
+      a.port = std::atoi(value());
+    } else if (arg == "--threads") {
+      a.threads = std::atoi(value());
+    } else {
+      Usage("unknown argument");
+    }
+  }
+  if (a.mode != "slothd" && a.mode != "exposer" && a.mode != "floor") Usage("unknown mode");
+  if (a.task_series < 0 || a.port < 0 || a.port > 65535 || a.threads < 1) Usage("bad number");
+  return a;
+}
+
+size_t CountLines(std::string_view text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+// N series spread over 10 groups, durations spread over the bucket range (a few in +Inf).
+void FillTaskSeries(sloth::Telemetry& telemetry, int n) {
+  for (int i = 0; i < n; ++i) {
+    const std::string group = "group-" + std::to_string(i % 10);
+    const std::string task = "task-" + std::to_string(i);
+    for (int k = 0; k < 3; ++k) {
+      const double seconds = 0.003 * static_cast<double>((i * 7 + k * 13) % 97 + 1) * (1 + (i % 5) * 10);
+      telemetry.TaskStarted();
+      telemetry.TaskFinished(group, task, "success", seconds, false);
+    }
+  }
+}
+
+sloth::MetricsHttpServer::Limits BenchLimits(const Args& a) {
+  sloth::MetricsHttpServer::Limits limits;
+  limits.max_connections = 1024;
+  limits.max_connections_per_ip = 512;  // wrk -c100 from one address
+  limits.threads = static_cast<uint32_t>(a.threads);
+  return limits;
+}
+
+sloth::UniqueFd Listen(const Args& a) {
+  std::string error;
+  sloth::UniqueFd fd = sloth::ListenTcp("127.0.0.1", static_cast<uint16_t>(a.port), 1024, &error);
+  if (!fd) {
+    std::fprintf(stderr, "metrics_bench_server: %s\n", error.c_str());
+    std::exit(1);
+  }
+  return fd;
+}
+
+sloth::MetricsHttpServer::Pages StaticPages(std::function<sloth::MetricsBody(bool)> metrics) {
+  sloth::MetricsHttpServer::Pages pages;
+  pages.metrics = std::move(metrics);
+  pages.unhealthy_reason = [] { return std::optional<std::string>(); };
+  pages.info_json = [] { return std::string("{}"); };
+  return pages;
+}
+
+void Ready(uint16_t port) {
+  std::printf("READY http://127.0.0.1:%u/metrics\n", static_cast<unsigned>(port));
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = Parse(argc, argv);
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  sloth::Logger log(std::make_unique<sloth::ConsoleLogSink>(stderr), sloth::LogLevel::kWarning);
+  sloth::Telemetry telemetry(sloth::CurrentBuildIdentity("bench"), sloth::Telemetry::Options{});
+  FillTaskSeries(telemetry, args.task_series);
+
+  std::unique_ptr<sloth::MetricsHttpServer> http;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  // The Exposer takes a weak_ptr; the registry is owned by `telemetry`, which outlives it.
+  std::shared_ptr<prometheus::Registry> registry(&telemetry.registry(), [](prometheus::Registry*) {});
+
+  size_t lines = 0;
+  uint16_t port = 0;
+  if (args.mode == "slothd") {
+    lines = CountLines(telemetry.ExpositionText());
+    http = std::make_unique<sloth::MetricsHttpServer>(
+        Listen(args), BenchLimits(args),
+        StaticPages([&telemetry](bool gzip) { return telemetry.Scrape(gzip); }), log);
+    port = http->port();
+  } else if (args.mode == "floor") {
+    // Pre-rendered once: the full exposition (catalog + runtime) as slothd would send it.
+    sloth::MetricsBody fixed;
+    fixed.catalog = std::make_shared<const std::string>(telemetry.ExpositionText());
+    lines = CountLines(*fixed.catalog);
+    http = std::make_unique<sloth::MetricsHttpServer>(
+        Listen(args), BenchLimits(args), StaticPages([fixed](bool /*gzip*/) { return fixed; }), log);
+    port = http->port();
+  } else {
+    std::ostringstream text;
+    prometheus::TextSerializer().Serialize(text, registry->Collect());
+    lines = CountLines(text.str());
+    exposer = std::make_unique<prometheus::Exposer>("127.0.0.1:" + std::to_string(args.port),
+                                                    static_cast<size_t>(args.threads));
+    exposer->RegisterCollectable(registry);
+    const std::vector<int> ports = exposer->GetListeningPorts();
+    if (ports.empty()) {
+      std::fprintf(stderr, "metrics_bench_server: the Exposer reports no listening port\n");
+      return 1;
+    }
+    port = static_cast<uint16_t>(ports.front());
+  }
+  std::fprintf(stderr, "metrics_bench_server: mode=%s task_series=%d lines=%zu (registry body%s)\n",
+               args.mode.c_str(), args.task_series, lines,
+               args.mode == "exposer" ? " without the Exposer's own exposer_* families" : "");
+  Ready(port);
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) == 0) break;
+  }
+  if (http) http->Shutdown(std::chrono::milliseconds(500));
+  exposer.reset();
+  return 0;
+}
