@@ -4,7 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +43,9 @@ struct SpawnObjects {
 };
 
 // Milliseconds until `when` for poll(), rounded up so we never wake early and spin.
+// glibc 2.36's <sys/pidfd.h> lacks extern "C" (fixed in 2.37), so C++ cannot link pidfd_open.
+int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
 int PollTimeoutMs(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point when) {
   if (when <= now) return 0;
   const auto ms = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
@@ -126,7 +129,7 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
     *error = rc;
     return nullptr;
   }
-  UniqueFd pidfd(::pidfd_open(pid, 0));
+  UniqueFd pidfd(PidfdOpen(pid));
   if (!pidfd) {
     // Without a pidfd we cannot supervise it: take it down at once.
     *error = errno;

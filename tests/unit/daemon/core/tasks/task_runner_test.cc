@@ -1,0 +1,560 @@
+// TaskRunner against real processes. Synchronisation is on real events only: FIFOs the test
+// holds open (a task blocks in `read` until the test writes a line), output seen by the sink,
+// and the runner's change observer. No sleeps.
+#include "daemon/core/tasks/task_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/unique_fd.h"
+#include "daemon/core/tasks/task_process.h"
+
+namespace sloth {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Upper bound for waiting on an event that should come within milliseconds; failing, not pacing.
+constexpr auto kEventBound = 10s;
+
+// The value of the sample `name{...}` whose labels include every `k="v"` of `labels`; -1 if none.
+double Sample(const std::string& exposition, std::string_view name, const std::vector<std::string>& labels = {}) {
+  std::istringstream lines(exposition);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    const std::string series = line.substr(0, space);
+    const size_t brace = series.find('{');
+    if (series.substr(0, brace) != name) continue;
+    const std::string label_text = brace == std::string::npos ? "" : series.substr(brace);
+    bool all = true;
+    for (const std::string& l : labels) all = all && label_text.find(l) != std::string::npos;
+    if (all) return std::stod(line.substr(space + 1));
+  }
+  return -1;
+}
+
+// A FIFO the test holds open read-write: a task's `read x < fifo` opens at once and blocks until
+// Release() writes a line, even if the task only starts after the release.
+class Gate {
+ public:
+  explicit Gate(std::string path) : path_(std::move(path)) {
+    EXPECT_EQ(::mkfifo(path_.c_str(), 0600), 0);
+    fd_.reset(::open(path_.c_str(), O_RDWR | O_CLOEXEC));
+    EXPECT_TRUE(fd_);
+  }
+  const std::string& path() const { return path_; }
+  void Release() { EXPECT_EQ(::write(fd_.get(), "\n", 1), 1); }
+
+ private:
+  std::string path_;
+  UniqueFd fd_;
+};
+
+// Lets a test wait until a condition on the runner holds, re-checked at every state change.
+class ChangeWaiter {
+ public:
+  TaskRunner::ChangeObserver Observer() {
+    return [this](const TaskResult& r) {
+      std::lock_guard lock(mutex_);
+      if (on_change_) on_change_(r);
+      changed_.notify_all();
+    };
+  }
+  bool WaitUntil(const std::function<bool()>& condition) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kEventBound, condition);
+  }
+  void set_on_change(std::function<void(const TaskResult&)> f) {
+    std::lock_guard lock(mutex_);
+    on_change_ = std::move(f);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::function<void(const TaskResult&)> on_change_;
+};
+
+// Waits (bounded) for a grandchild orphaned to this process (a child subreaper) and reaps it.
+// Returns its wait status, or -1 if it did not exit.
+int ReapOrphan(pid_t pid) {
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));  // glibc 2.36: no extern "C"
+  if (!pidfd) return -1;
+  pollfd p{pidfd.get(), POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kEventBound).count())) != 1) return -1;
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  return status;
+}
+
+pid_t ReadPid(const std::string& path) {
+  std::ifstream in(path);
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+size_t CountStatus(const std::vector<TaskResult>& list, TaskStatus status) {
+  size_t n = 0;
+  for (const TaskResult& r : list) n += r.status == status ? 1 : 0;
+  return n;
+}
+
+TaskSpec Shell(std::string command) {
+  TaskSpec spec;
+  spec.command = std::move(command);
+  return spec;
+}
+
+class TaskRunnerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // Grandchildren orphaned by a killed shell come to us, so we can reap them and prove they died.
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  }
+  void SetUp() override {
+    char tmpl[] = "/tmp/sloth-tasks-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    runner_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  TaskRunner& MakeRunner(TaskRunner::Options options = {}, size_t max_label_values = 100) {
+    telemetry_ = std::make_unique<Telemetry>(CurrentBuildIdentity("test"),
+                                             Telemetry::Options{.max_label_values = max_label_values});
+    options.on_change = waiter_.Observer();
+    runner_ = std::make_unique<TaskRunner>(std::move(options), *telemetry_, log_);
+    return *runner_;
+  }
+  std::string Path(std::string_view name) const { return dir_ + "/" + std::string(name); }
+  std::string Metrics() { return telemetry_->ExpositionText(); }
+
+  std::string dir_;
+  Logger log_{std::make_unique<ConsoleLogSink>(stderr)};
+  ChangeWaiter waiter_;
+  std::unique_ptr<Telemetry> telemetry_;
+  std::unique_ptr<TaskRunner> runner_;  // last: destroyed before what it refers to
+};
+
+TEST_F(TaskRunnerTest, Run_ExitCodeZeroIsSuccess) {
+  TaskRunner& runner = MakeRunner();
+  const TaskResult r = runner.Run(Shell("echo hello"));
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_EQ(r.reason, "");
+  EXPECT_EQ(r.kept_output, "hello\n");
+  EXPECT_EQ(r.output_bytes, 6u);
+  EXPECT_FALSE(r.output_truncated);
+  EXPECT_EQ(r.name, "adhoc");
+  EXPECT_EQ(r.group, "adhoc");
+  EXPECT_EQ(r.command, "echo hello");
+  EXPECT_TRUE(r.id.starts_with("t-")) << r.id;
+  EXPECT_GT(r.duration, Duration::zero());
+  EXPECT_LE(r.start_time, r.end_time);
+  EXPECT_EQ(TaskStatusName(r.status), "success");
+}
+
+TEST_F(TaskRunnerTest, Run_IdsAreUniqueAndAssignedBeforeTheTaskRuns) {
+  TaskRunner& runner = MakeRunner();
+  std::string seen_in_sink;
+  std::string id;
+  const TaskResult r =
+      runner.Run(Shell("echo x"), [&](OutputStream, std::string_view) { seen_in_sink = id; }, &id);
+  EXPECT_EQ(seen_in_sink, r.id);
+  EXPECT_NE(runner.Run(Shell("true")).id, r.id);
+}
+
+TEST_F(TaskRunnerTest, Run_NonZeroExitIsFailedWithCode) {
+  TaskRunner& runner = MakeRunner();
+  const TaskResult r = runner.Run(Shell("echo oops >&2; exit 3"));
+  EXPECT_EQ(r.status, TaskStatus::kFailed);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_EQ(r.reason, "exit code 3");
+  EXPECT_EQ(r.kept_output, "oops\n");
+}
+
+TEST_F(TaskRunnerTest, Run_KilledBySignalReportsSignal) {
+  TaskRunner& runner = MakeRunner();
+  const TaskResult r = runner.Run(Shell("kill -9 $$"));
+  EXPECT_EQ(r.status, TaskStatus::kFailed);
+  EXPECT_EQ(r.exit_code, -1);
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_EQ(r.reason, "killed by signal 9");
+  EXPECT_FALSE(r.timed_out);
+}
+
+TEST_F(TaskRunnerTest, Run_TimeoutKillsWholeProcessGroupIncludingSleepGrandchild) {
+  TaskRunner& runner = MakeRunner();
+  TaskSpec spec = Shell("sleep 100 & echo $! > " + Path("pid") + "; wait");
+  spec.timeout = 300ms;
+  const TaskResult r = runner.Run(spec);
+  EXPECT_EQ(r.status, TaskStatus::kFailed);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_FALSE(r.cancelled);
+  EXPECT_EQ(r.reason, "timed out after 300ms");
+  EXPECT_EQ(r.signal, SIGTERM);
+  EXPECT_GE(r.duration, 300ms);
+  EXPECT_LT(r.duration, 5s);
+
+  const pid_t grandchild = ReadPid(Path("pid"));
+  ASSERT_GT(grandchild, 0);
+  const int status = ReapOrphan(grandchild);
+  ASSERT_NE(status, -1) << "the background sleep outlived its task";
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(::kill(grandchild, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
+  EXPECT_EQ(Sample(Metrics(), "sloth_errors_total", {R"(type="task_timeout")"}), 1);
+}
+
+TEST_F(TaskRunnerTest, Run_TimeoutEscalatesToSigkillWhenSigtermIsIgnored) {
+  TaskRunner::Options options;
+  options.kill_grace = 200ms;
+  TaskRunner& runner = MakeRunner(options);
+  TaskSpec spec = Shell("trap '' TERM; sleep 100");  // the ignored TERM is inherited by sleep too
+  spec.timeout = 100ms;
+  const TaskResult r = runner.Run(spec);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_GE(r.duration, 300ms);
+  EXPECT_LT(r.duration, 5s);
+}
+
+TEST_F(TaskRunnerTest, Run_BackgroundGrandchildDoesNotHoldTaskOpen) {
+  TaskRunner& runner = MakeRunner();
+  const TaskResult r = runner.Run(Shell("sleep 100 & echo $! > " + Path("pid") + "; echo done"));
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_EQ(r.kept_output, "done\n");
+  EXPECT_LT(r.duration, 5s);
+  const int status = ReapOrphan(ReadPid(Path("pid")));
+  ASSERT_NE(status, -1);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+TEST_F(TaskRunnerTest, Run_OutputStreamsChunksAsTheyArrive) {
+  TaskRunner& runner = MakeRunner();
+  const std::string fifo = Path("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::vector<std::string> chunks;
+  std::string seen;
+  // The task cannot print "second" (nor end) until the sink, having seen "first", answers it.
+  const auto sink = [&](OutputStream stream, std::string_view chunk) {
+    EXPECT_EQ(stream, OutputStream::kStdout);
+    chunks.emplace_back(chunk);
+    seen.append(chunk);
+    if (seen == "first\n") {
+      UniqueFd w(::open(fifo.c_str(), O_WRONLY | O_CLOEXEC));  // rendezvous with the task's read
+      ASSERT_TRUE(w);
+      ASSERT_EQ(::write(w.get(), "go\n", 3), 3);
+    }
+  };
+  const TaskResult r = runner.Run(Shell("echo first; read x < " + fifo + "; echo second $x"), sink);
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_EQ(r.kept_output, "first\nsecond go\n");
+  ASSERT_GE(chunks.size(), 2u);
+  EXPECT_EQ(chunks.front(), "first\n");
+}
+
+TEST_F(TaskRunnerTest, Run_KeptOutputCappedAndExcessCounted) {
+  TaskRunner::Options options;
+  options.max_kept_output_bytes = 64 * 1024;
+  TaskRunner& runner = MakeRunner(options);
+  uint64_t sink_bytes = 0;
+  const TaskResult r = runner.Run(Shell("head -c 10485760 /dev/zero; echo tail >&2"),
+                                  [&](OutputStream, std::string_view chunk) { sink_bytes += chunk.size(); });
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_EQ(r.kept_output.size(), 64u * 1024);
+  EXPECT_TRUE(r.output_truncated);
+  EXPECT_EQ(r.output_bytes, 10u * 1024 * 1024 + 5);
+  EXPECT_EQ(sink_bytes, r.output_bytes);
+  EXPECT_EQ(Sample(Metrics(), "sloth_task_output_truncated_total"), 1);
+}
+
+TEST_F(TaskRunnerTest, Run_StdinIsDevNull) {
+  TaskRunner& runner = MakeRunner();
+  const TaskResult r = runner.Run(Shell("readlink /proc/self/fd/0; cat; echo end"));
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_EQ(r.kept_output, "/dev/null\nend\n");
+}
+
+TEST_F(TaskRunnerTest, Run_NoInheritedDescriptors) {
+  TaskRunner& runner = MakeRunner();
+  UniqueFd leaky(::open("/dev/null", O_RDONLY));  // deliberately without O_CLOEXEC
+  ASSERT_TRUE(leaky);
+  const TaskResult r = runner.Run(Shell("ls /proc/self/fd"));
+  ASSERT_EQ(r.status, TaskStatus::kSuccess);
+  std::set<std::string> fds;
+  std::istringstream in(r.kept_output);
+  for (std::string line; std::getline(in, line);) fds.insert(line);
+  // 0-2 plus the directory ls itself opened to list them.
+  EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2", "3"})) << r.kept_output;
+}
+
+TEST_F(TaskRunnerTest, Run_WorkdirAndEnv) {
+  ASSERT_EQ(::setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1), 0);
+  TaskRunner& runner = MakeRunner();
+  TaskSpec spec = Shell(R"(pwd -P; echo "$SLOTH_TEST_VALUE"; echo "$HOME"; echo "${NOTIFY_SOCKET-unset}")");
+  spec.workdir = dir_;
+  spec.env = {{"SLOTH_TEST_VALUE", "hello world"}, {"HOME", "/nonexistent-home"}};
+  const TaskResult r = runner.Run(spec);
+  ::unsetenv("NOTIFY_SOCKET");
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  const std::string real_dir = std::filesystem::canonical(dir_).string();
+  EXPECT_EQ(r.kept_output, real_dir + "\nhello world\n/nonexistent-home\nunset\n");
+
+  const TaskResult default_dir = runner.Run(Shell("pwd"));
+  EXPECT_EQ(default_dir.kept_output, "/\n");
+}
+
+TEST_F(TaskRunnerTest, Run_InvalidEnvNameIsRefused) {
+  TaskRunner& runner = MakeRunner();
+  TaskSpec spec = Shell("true");
+  spec.env = {{"A=B", "x"}};
+  const TaskResult r = runner.Run(spec);
+  EXPECT_EQ(r.status, TaskStatus::kFailed);
+  EXPECT_EQ(r.reason, R"(invalid task: bad environment variable name "A=B")");
+  EXPECT_EQ(Sample(Metrics(), "sloth_tasks_running"), 0);
+}
+
+TEST_F(TaskRunnerTest, Run_SpawnFailureIsFailedAndCounted) {
+  TaskRunner& runner = MakeRunner();
+  TaskSpec spec = Shell("true");
+  spec.workdir = Path("does-not-exist");
+  const TaskResult r = runner.Run(spec);
+  EXPECT_EQ(r.status, TaskStatus::kFailed);
+  EXPECT_EQ(r.reason, "spawn failed: No such file or directory");
+  EXPECT_EQ(r.exit_code, -1);
+  const std::string m = Metrics();
+  EXPECT_EQ(Sample(m, "sloth_errors_total", {R"(type="task_spawn")"}), 1);
+  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(group="adhoc")", R"(status="failed")"}), 1);
+  EXPECT_EQ(Sample(m, "sloth_tasks_running"), 0);
+}
+
+TEST_F(TaskRunnerTest, Run_ConcurrencyLimitQueuesBeyondMax) {
+  TaskRunner::Options options;
+  options.max_concurrent = 2;
+  TaskRunner& runner = MakeRunner(options);
+  size_t max_running_seen = 0;
+  waiter_.set_on_change([&](const TaskResult&) { max_running_seen = std::max(max_running_seen, runner.running()); });
+  std::vector<std::unique_ptr<Gate>> gates;
+  std::vector<TaskResult> results(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    gates.push_back(std::make_unique<Gate>(Path("gate" + std::to_string(i))));
+    threads.emplace_back([&, i] { results[i] = runner.Run(Shell("read x < " + gates[i]->path() + "; echo " + std::to_string(i))); });
+  }
+  const bool reached = waiter_.WaitUntil([&] {
+    const auto list = runner.List();
+    return CountStatus(list, TaskStatus::kRunning) == 2 && CountStatus(list, TaskStatus::kQueued) == 2;
+  });
+  EXPECT_TRUE(reached);
+  EXPECT_EQ(runner.running(), 2u);
+  for (auto& gate : gates) gate->Release();
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(results[i].status, TaskStatus::kSuccess) << results[i].reason;
+    EXPECT_EQ(results[i].kept_output, std::to_string(i) + "\n");
+  }
+  EXPECT_EQ(max_running_seen, 2u);
+  EXPECT_EQ(runner.running(), 0u);
+}
+
+TEST_F(TaskRunnerTest, Run_QueueFullIsRefusedWithClearReason) {
+  TaskRunner::Options options;
+  options.max_concurrent = 1;
+  options.max_queued = 1;
+  TaskRunner& runner = MakeRunner(options);
+  Gate gate(Path("gate"));
+  std::thread running([&] { runner.Run(Shell("read x < " + gate.path())); });
+  std::thread queued([&] { runner.Run(Shell("true")); });
+  ASSERT_TRUE(waiter_.WaitUntil([&] { return CountStatus(runner.List(), TaskStatus::kQueued) == 1; }));
+
+  const TaskResult refused = runner.Run(Shell("true"));
+  EXPECT_EQ(refused.status, TaskStatus::kFailed);
+  EXPECT_EQ(refused.reason, "queue full: 1 tasks waiting (max_queued)");
+  EXPECT_EQ(refused.exit_code, -1);
+  EXPECT_FALSE(refused.id.empty());
+  std::string refusal;
+  EXPECT_EQ(runner.Start(Shell("true"), &refusal), "");
+  EXPECT_EQ(refusal, "queue full: 1 tasks waiting (max_queued)");
+
+  gate.Release();
+  running.join();
+  queued.join();
+  const std::string m = Metrics();
+  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(status="success")"}), 2);
+  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(status="failed")"}), 2);
+  EXPECT_EQ(Sample(m, "sloth_tasks_running"), 0);
+}
+
+TEST_F(TaskRunnerTest, Cancel_RunningTaskKillsGroup) {
+  TaskRunner::Options options;
+  options.kill_grace = 2s;
+  TaskRunner& runner = MakeRunner(options);
+  std::string id;
+  bool cancel_accepted = false;
+  // Cancelled from the sink once the task has started its background sleep.
+  const auto sink = [&](OutputStream, std::string_view chunk) {
+    if (chunk.find("ready") != std::string_view::npos) cancel_accepted = runner.Cancel(id);
+  };
+  const TaskResult r = runner.Run(Shell("sleep 100 & echo $! > " + Path("pid") + "; echo ready; wait"), sink, &id);
+  EXPECT_TRUE(cancel_accepted);
+  EXPECT_EQ(r.status, TaskStatus::kFailed);
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.reason, "cancelled");
+  EXPECT_EQ(r.signal, SIGTERM);
+  EXPECT_LT(r.duration, 2s);
+  const int status = ReapOrphan(ReadPid(Path("pid")));
+  ASSERT_NE(status, -1);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_FALSE(runner.Cancel(id)) << "a finished task cannot be cancelled";
+  EXPECT_FALSE(runner.Cancel("t-999999-0000"));
+}
+
+TEST_F(TaskRunnerTest, Cancel_QueuedTask) {
+  TaskRunner::Options options;
+  options.max_concurrent = 1;
+  TaskRunner& runner = MakeRunner(options);
+  Gate gate(Path("gate"));
+  TaskResult first;
+  TaskResult second;
+  std::string second_id;
+  std::thread t1([&] { first = runner.Run(Shell("read x < " + gate.path())); });
+  ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
+  std::thread t2([&] { second = runner.Run(Shell("touch " + Path("ran")), {}, &second_id); });
+  ASSERT_TRUE(waiter_.WaitUntil([&] { return CountStatus(runner.List(), TaskStatus::kQueued) == 1; }));
+
+  const std::string queued_id = runner.List().back().id;
+  EXPECT_TRUE(runner.Cancel(queued_id));
+  t2.join();
+  EXPECT_EQ(second.id, queued_id);
+  EXPECT_EQ(second.status, TaskStatus::kFailed);
+  EXPECT_TRUE(second.cancelled);
+  EXPECT_EQ(second.reason, "cancelled");
+  EXPECT_FALSE(std::filesystem::exists(Path("ran")));
+
+  gate.Release();
+  t1.join();
+  EXPECT_EQ(first.status, TaskStatus::kSuccess);
+  const std::string m = Metrics();
+  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(status="failed")"}), 1);
+  EXPECT_EQ(Sample(m, "sloth_tasks_running"), 0);
+}
+
+TEST_F(TaskRunnerTest, Start_RunsOnAWorkerAndIsVisibleThroughGet) {
+  TaskRunner& runner = MakeRunner();
+  const std::string id = runner.Start(Shell("echo async"));
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(waiter_.WaitUntil([&] {
+    const auto r = runner.Get(id);
+    return r && r->status == TaskStatus::kSuccess;
+  }));
+  EXPECT_EQ(runner.Get(id)->kept_output, "async\n");
+  EXPECT_FALSE(runner.Get("t-999999-0000").has_value());
+}
+
+TEST_F(TaskRunnerTest, List_RunningFirstThenHistoryNewestFirstBounded) {
+  TaskRunner::Options options;
+  options.history_size = 2;
+  TaskRunner& runner = MakeRunner(options);
+  const std::string a = runner.Run(Shell("true")).id;
+  const std::string b = runner.Run(Shell("true")).id;
+  const std::string c = runner.Run(Shell("true")).id;
+  Gate gate(Path("gate"));
+  const std::string running = runner.Start(Shell("read x < " + gate.path()));
+  ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
+  const auto list = runner.List();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].id, running);
+  EXPECT_EQ(list[0].status, TaskStatus::kRunning);
+  EXPECT_EQ(list[1].id, c);
+  EXPECT_EQ(list[2].id, b);
+  EXPECT_FALSE(runner.Get(a).has_value());
+  gate.Release();
+}
+
+TEST_F(TaskRunnerTest, Shutdown_CancelsRunningAndRefusesNew) {
+  TaskRunner& runner = MakeRunner();
+  Gate gate(Path("gate"));
+  const std::string id = runner.Start(Shell("read x < " + gate.path()));
+  ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
+  EXPECT_TRUE(runner.Shutdown(0s));
+  const auto cancelled = runner.Get(id);
+  ASSERT_TRUE(cancelled.has_value());
+  EXPECT_TRUE(cancelled->cancelled);
+  EXPECT_EQ(cancelled->reason, "cancelled: shutting down");
+  const TaskResult refused = runner.Run(Shell("true"));
+  EXPECT_EQ(refused.status, TaskStatus::kFailed);
+  EXPECT_EQ(refused.reason, "shutting down");
+  EXPECT_EQ(Sample(Metrics(), "sloth_tasks_running"), 0);
+}
+
+TEST_F(TaskRunnerTest, Telemetry_CountsMatchWhatRan) {
+  TaskRunner& runner = MakeRunner();
+  runner.Run(Shell("true"));
+  runner.Run(Shell("true"));
+  runner.Run(Shell("false"));
+  TaskSpec grouped = Shell("true");
+  grouped.group = "deploy";
+  grouped.name = "migrate";
+  runner.Run(grouped);
+  const std::string m = Metrics();
+  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(group="adhoc")", R"(status="success")"}), 2);
+  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(group="adhoc")", R"(status="failed")"}), 1);
+  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(group="deploy")", R"(status="success")"}), 1);
+  EXPECT_EQ(Sample(m, "sloth_tasks_running"), 0);
+  EXPECT_EQ(Sample(m, "sloth_task_duration_seconds_count", {R"(group="adhoc")", R"(task="adhoc")"}), 3);
+  EXPECT_EQ(Sample(m, "sloth_task_duration_seconds_count", {R"(group="deploy")", R"(task="migrate")"}), 1);
+}
+
+TEST_F(TaskRunnerTest, Telemetry_LabelCardinalityCappedToOther) {
+  TaskRunner& runner = MakeRunner({}, /*max_label_values=*/3);
+  for (int i = 1; i <= 5; ++i) {
+    TaskSpec spec = Shell("true");
+    spec.name = "n" + std::to_string(i);
+    runner.Run(spec);
+  }
+  const std::string m = Metrics();
+  for (const char* name : {"n1", "n2", "n3"}) {
+    EXPECT_EQ(Sample(m, "sloth_task_duration_seconds_count", {std::string("task=\"") + name + "\""}), 1) << name;
+  }
+  EXPECT_EQ(Sample(m, "sloth_task_duration_seconds_count", {R"(task="_other")"}), 2);
+  EXPECT_EQ(Sample(m, "sloth_task_duration_seconds_count", {R"(task="n4")"}), -1);
+}
+
+TEST(TaskEnvironmentTest, OverridesReplaceAndDaemonPlumbingIsDropped) {
+  const char* base[] = {"PATH=/bin", "HOME=/root", "NOTIFY_SOCKET=/run/x", "LISTEN_FDS=2", "EMPTY=", nullptr};
+  const auto env = BuildTaskEnvironment(const_cast<char* const*>(base), {{"HOME", "/tmp"}, {"NEW", "1"}, {"NEW", "2"}});
+  EXPECT_EQ(env, (std::vector<std::string>{"PATH=/bin", "EMPTY=", "HOME=/tmp", "NEW=2"}));
+}
+
+}  // namespace
+}  // namespace sloth
