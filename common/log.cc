@@ -58,10 +58,10 @@ void ConsoleLogSink::Write(const LogRecord& record) {
 
 Logger::Logger(std::unique_ptr<LogSink> sink, LogLevel min_level) : sink_(std::move(sink)), min_level_(min_level) {}
 
-void Logger::Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields,
+void Logger::Log(LogLevel level, std::string_view message, std::span<const LogField> fields,
                  std::string_view message_id) {
-  if (static_cast<int>(level) > static_cast<int>(min_level_)) return;
-  sink_->Write(LogRecord{level, message_id, message, std::span<const LogField>(fields.begin(), fields.size())});
+  if (!Enabled(level)) return;
+  sink_->Write(LogRecord{level, message_id, message, fields});
 }
 
 }  // namespace sloth

@@ -53,8 +53,13 @@ class Logger {
  public:
   explicit Logger(std::unique_ptr<LogSink> sink, LogLevel min_level = LogLevel::kInfo);
 
-  void Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {},
+  void Log(LogLevel level, std::string_view message, std::span<const LogField> fields,
            std::string_view message_id = {});
+  void Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {},
+           std::string_view message_id = {}) {
+    Log(level, message, std::span<const LogField>(fields.begin(), fields.size()), message_id);
+  }
+  bool Enabled(LogLevel level) const { return static_cast<int>(level) <= static_cast<int>(min_level_); }
   void Error(std::string_view message, std::initializer_list<LogField> fields = {}) {
     Log(LogLevel::kError, message, fields);
   }

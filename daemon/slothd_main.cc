@@ -17,7 +17,11 @@
 #include "daemon/command_line.h"
 #include "daemon/core/agent_info.h"
 #include "daemon/core/config.h"
+#include "daemon/core/control_api.h"
+#include "daemon/core/tasks/task_runner.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/grpc/control_server.h"
+#include "daemon/grpc/control_socket.h"
 #include "daemon/http/metrics_http_server.h"
 #include "daemon/net/tcp_listen.h"
 
@@ -94,11 +98,39 @@ int Run(const Config& config, const std::string& loaded_from) {
                             config.agent.state_dir, ec.message()));
   }
 
-  Telemetry telemetry(CurrentBuildIdentity(config.agent.name), Telemetry::Options{});
+  Telemetry telemetry(CurrentBuildIdentity(config.agent.name),
+                      Telemetry::Options{.max_label_values = config.telemetry.max_label_values});
+  TaskRunner::Options runner_options;
+  runner_options.max_concurrent = config.tasks.max_concurrent;
+  runner_options.max_queued = config.tasks.max_queued;
+  runner_options.default_timeout = config.tasks.default_timeout;
+  runner_options.kill_grace = config.tasks.kill_grace;
+  runner_options.max_kept_output_bytes = config.tasks.max_output_bytes;
+  runner_options.default_workdir = config.tasks.workdir;
+  runner_options.history_size = config.tasks.history;
+  TaskRunner runner(runner_options, telemetry, log);
+
   std::atomic<bool> stopping{false};
   std::string metrics_url;
-  std::unique_ptr<MetricsHttpServer> http;
+  auto agent_info = [&] {
+    return AgentInfo{telemetry.identity(),        static_cast<int>(::getpid()), telemetry.start_time(),
+                     telemetry.UptimeSeconds(),   config.agent.master,          metrics_url,
+                     config.agent.control_socket, static_cast<uint32_t>(runner.running())};
+  };
+  auto unhealthy_reason = [&config, &stopping] { return UnhealthyReason(config, stopping); };
 
+  // The control plane: gRPC on the Unix socket.
+  UniqueFd control_lock;
+  std::string control_error;
+  UniqueFd control_fd = ListenControlSocket(config.agent.control_socket, &control_lock, &control_error);
+  if (!control_fd) {
+    log.Error(control_error);
+    return kExitFailure;
+  }
+  ControlApi control_api(runner, telemetry, log, ControlApi::Sources{agent_info, unhealthy_reason});
+  ControlServer control(std::move(control_fd), control_api, telemetry, log);
+
+  std::unique_ptr<MetricsHttpServer> http;
   if (config.telemetry.enabled) {
     std::string error;
     UniqueFd fd = ListenTcp(config.telemetry.address, config.telemetry.port, 128, &error);
@@ -106,6 +138,7 @@ int Run(const Config& config, const std::string& loaded_from) {
       log.Error(fmt::format("{}; choose another port with --metrics-port (or telemetry.port), or stop the "
                             "process using it",
                             error));
+      ::unlink(config.agent.control_socket.c_str());
       return kExitFailure;
     }
     const uint16_t port = BoundPort(fd.get());
@@ -115,12 +148,8 @@ int Run(const Config& config, const std::string& loaded_from) {
     metrics_url = fmt::format("http://{}/metrics", FormatHostPort(host, port));
     MetricsHttpServer::Pages pages;
     pages.metrics = [&telemetry](bool gzip) { return telemetry.Scrape(gzip); };
-    pages.unhealthy_reason = [&config, &stopping] { return UnhealthyReason(config, stopping); };
-    pages.info_json = [&] {
-      return AgentInfoJson(AgentInfo{telemetry.identity(), static_cast<int>(::getpid()), telemetry.start_time(),
-                                     telemetry.UptimeSeconds(), config.agent.master, metrics_url,
-                                     config.agent.control_socket});
-    };
+    pages.unhealthy_reason = unhealthy_reason;
+    pages.info_json = [&agent_info] { return AgentInfoJson(agent_info()); };
     const auto& t = config.telemetry;
     http = std::make_unique<MetricsHttpServer>(
         std::move(fd),
@@ -129,9 +158,12 @@ int Run(const Config& config, const std::string& loaded_from) {
         std::move(pages), log);
   }
 
-  log.Notice(fmt::format("slothd {} agent {} ready ({}); metrics {}", telemetry.identity().version,
-                         config.agent.name, loaded_from, metrics_url.empty() ? "disabled" : metrics_url),
-             {{"SLOTH_AGENT", config.agent.name}, {"SLOTH_METRICS_URL", metrics_url.empty() ? "-" : metrics_url}});
+  log.Notice(fmt::format("slothd {} agent {} ready ({}); control socket {}; metrics {}",
+                         telemetry.identity().version, config.agent.name, loaded_from, config.agent.control_socket,
+                         metrics_url.empty() ? "disabled" : metrics_url),
+             {{"SLOTH_AGENT", config.agent.name},
+              {"SLOTH_CONTROL_SOCKET", config.agent.control_socket},
+              {"SLOTH_METRICS_URL", metrics_url.empty() ? "-" : metrics_url}});
   sd_notifyf(0, "READY=1\nSTATUS=agent %s: serving", config.agent.name.c_str());
 
   for (;;) {
@@ -152,6 +184,12 @@ int Run(const Config& config, const std::string& loaded_from) {
   }
   sd_notify(0, "STOPPING=1");
   stopping = true;
+  control.StopAccepting();
+  // Running tasks are cancelled (SIGTERM to their groups, SIGKILL after kill_grace); their
+  // callers get the result before the control server closes.
+  runner.Shutdown(Duration::zero());
+  control.Shutdown(kShutdownGrace);
+  ::unlink(config.agent.control_socket.c_str());
   if (http) http->Shutdown(kShutdownGrace);
   log.Notice("stopped");
   return kExitOk;

@@ -32,6 +32,7 @@ std::string AgentInfoJson(const AgentInfo& info) {
   j["master"] = info.master.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.master);
   j["metrics_url"] = info.metrics_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.metrics_url);
   j["control_socket"] = info.control_socket;
+  j["tasks_running"] = info.tasks_running;
   return j.dump(2) + "\n";
 }
 

@@ -15,6 +15,7 @@ struct AgentInfo {
   std::string master;          // empty: standalone
   std::string metrics_url;     // empty: telemetry off
   std::string control_socket;
+  uint32_t tasks_running = 0;
 };
 
 // The JSON document served by GET /info.

@@ -114,6 +114,17 @@ const std::vector<FieldSpec>& Fields() {
       {"telemetry", "max_header_bytes",
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_header_bytes; }, 1024, 1 << 20)},
       {"telemetry", "threads", Integer<uint32_t>([](Config& c) { return &c.telemetry.threads; }, 1, 64)},
+      {"telemetry", "max_label_values",
+       Integer<uint32_t>([](Config& c) { return &c.telemetry.max_label_values; }, 1, 100000)},
+      {"tasks", "max_concurrent", Integer<uint32_t>([](Config& c) { return &c.tasks.max_concurrent; }, 1, 4096)},
+      {"tasks", "max_queued", Integer<uint32_t>([](Config& c) { return &c.tasks.max_queued; }, 0, 100000)},
+      {"tasks", "default_timeout",
+       DurationField([](Config& c) { return &c.tasks.default_timeout; }, std::chrono::milliseconds(1))},
+      {"tasks", "kill_grace", DurationField([](Config& c) { return &c.tasks.kill_grace; }, Duration::zero())},
+      {"tasks", "max_output_bytes",
+       Integer<uint64_t>([](Config& c) { return &c.tasks.max_output_bytes; }, 0, int64_t{1} << 32)},
+      {"tasks", "workdir", String([](Config& c) { return &c.tasks.workdir; }, CheckAbsolutePath)},
+      {"tasks", "history", Integer<uint32_t>([](Config& c) { return &c.tasks.history; }, 0, 100000)},
       {"log", "level",
        [](const toml::node& node, Config& config) -> std::optional<std::string> {
          const std::string_view allowed = "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
@@ -255,6 +266,15 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("connection_timeout = \"{}\"\n", FormatDuration(c.telemetry.connection_timeout));
   out += fmt::format("max_header_bytes = {}\n", c.telemetry.max_header_bytes);
   out += fmt::format("threads = {}\n", c.telemetry.threads);
+  out += fmt::format("max_label_values = {}\n", c.telemetry.max_label_values);
+  out += "\n[tasks]\n";
+  out += fmt::format("max_concurrent = {}\n", c.tasks.max_concurrent);
+  out += fmt::format("max_queued = {}\n", c.tasks.max_queued);
+  out += fmt::format("default_timeout = \"{}\"\n", FormatDuration(c.tasks.default_timeout));
+  out += fmt::format("kill_grace = \"{}\"\n", FormatDuration(c.tasks.kill_grace));
+  out += fmt::format("max_output_bytes = {}\n", c.tasks.max_output_bytes);
+  out += fmt::format("workdir = {}\n", quoted(c.tasks.workdir));
+  out += fmt::format("history = {}\n", c.tasks.history);
   out += "\n[log]\n";
   out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));
   return out;

@@ -31,6 +31,17 @@ struct TelemetryConfig {
   Duration connection_timeout = std::chrono::seconds(10);  // idle or slow clients are cut after it
   uint32_t max_header_bytes = 16384;  // request line + headers; beyond it: 431, nothing buffered
   uint32_t threads = 2;
+  uint32_t max_label_values = 500;    // distinct task/group label values; beyond: "_other"
+};
+
+struct TaskConfig {
+  uint32_t max_concurrent = 16;          // tasks running at once; more wait in the queue
+  uint32_t max_queued = 256;             // waiting tasks; beyond it a request is refused
+  Duration default_timeout = std::chrono::hours(1);
+  Duration kill_grace = std::chrono::seconds(5);  // SIGTERM, then SIGKILL to the group
+  uint64_t max_output_bytes = 1 << 20;   // kept output per task; the rest is counted, not kept
+  std::string workdir = "/";
+  uint32_t history = 100;                // finished tasks remembered for ListTasks
 };
 
 struct LogConfig {
@@ -40,6 +51,7 @@ struct LogConfig {
 struct Config {
   AgentConfig agent;
   TelemetryConfig telemetry;
+  TaskConfig tasks;
   LogConfig log;
 };
 

@@ -136,6 +136,9 @@ std::optional<int> ChildProcess::WaitExit(std::chrono::milliseconds timeout) {
   int status = 0;
   if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  // Let the reader take in everything the child wrote before it exited (EOF on the pipe).
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, std::chrono::seconds(5), [&] { return eof_; });
   return exit_code_;
 }
 

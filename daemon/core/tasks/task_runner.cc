@@ -174,6 +174,15 @@ TaskRunner::ActivePtr TaskRunner::Admit(TaskSpec spec, std::string* assigned_id,
 }
 
 TaskResult TaskRunner::Run(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id) {
+  return RunImpl(std::move(spec), on_output, assigned_id, {});
+}
+
+TaskResult TaskRunner::Run(TaskSpec spec, const OutputSink& on_output, const AdmittedCallback& on_admitted) {
+  return RunImpl(std::move(spec), on_output, nullptr, on_admitted);
+}
+
+TaskResult TaskRunner::RunImpl(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id,
+                               const AdmittedCallback& on_admitted) {
   {
     std::lock_guard lock(mutex_);
     ++in_flight_;
@@ -189,6 +198,18 @@ TaskResult TaskRunner::Run(TaskSpec spec, const OutputSink& on_output, std::stri
   TaskResult refused;
   ActivePtr task = Admit(std::move(spec), assigned_id, &refused);
   if (!task) return refused;
+  if (on_admitted) {
+    try {
+      on_admitted(task->id);
+    } catch (...) {
+      {
+        std::lock_guard lock(mutex_);
+        RequestCancelLocked(*task, "cancelled: the caller failed");
+      }
+      Execute(task, {});  // finishes it as cancelled without spawning
+      throw;
+    }
+  }
   return Execute(task, on_output);
 }
 
@@ -338,6 +359,10 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
 }
 
 TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran) {
+  // Metrics first: whoever sees the task finished (Get, List, Shutdown) sees them too.
+  if (!ran) telemetry_.TaskStarted();  // TaskFinished decrements the running gauge; keep it exact
+  telemetry_.TaskFinished(result.group, result.name, result.status == TaskStatus::kSuccess ? "success" : "failed",
+                          std::chrono::duration<double>(result.duration).count(), result.output_truncated);
   {
     std::lock_guard lock(mutex_);
     if (auto it = active_.find(task->id); it != active_.end() && it->second == task) active_.erase(it);
@@ -349,9 +374,6 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
     }
   }
   changed_.notify_all();
-  if (!ran) telemetry_.TaskStarted();  // TaskFinished decrements the running gauge; keep it exact
-  telemetry_.TaskFinished(result.group, result.name, result.status == TaskStatus::kSuccess ? "success" : "failed",
-                          std::chrono::duration<double>(result.duration).count(), result.output_truncated);
   // Environment values (secrets) and the command are deliberately not logged here.
   std::string message = fmt::format("task {} finished: {}", result.id, TaskStatusName(result.status));
   if (!result.reason.empty()) message += fmt::format(" ({})", result.reason);

@@ -1,0 +1,56 @@
+#include "daemon/core/control_api.h"
+
+#include <fmt/format.h>
+
+namespace sloth {
+
+ControlApi::ControlApi(TaskRunner& runner, Telemetry& telemetry, Logger& log, Sources sources)
+    : runner_(runner), telemetry_(telemetry), log_(log), sources_(std::move(sources)) {}
+
+void ControlApi::Audit(LogLevel level, const Caller& caller, std::string_view what,
+                       std::initializer_list<LogField> extra) {
+  std::vector<LogField> fields = {{"SLOTH_CALLER_UID", std::to_string(caller.uid)},
+                                  {"SLOTH_CALLER_PID", std::to_string(caller.pid)},
+                                  {"SLOTH_VIA", caller.via}};
+  fields.insert(fields.end(), extra.begin(), extra.end());
+  log_.Log(level, fmt::format("{} (uid {}, pid {}, via {})", what, caller.uid, caller.pid, caller.via),
+           std::span<const LogField>(fields));
+}
+
+AgentInfo ControlApi::GetInfo(const Caller& caller) {
+  Audit(LogLevel::kDebug, caller, "GetInfo");
+  return sources_.info();
+}
+
+std::optional<std::string> ControlApi::GetHealth(const Caller& caller) {
+  Audit(LogLevel::kDebug, caller, "GetHealth");
+  return sources_.unhealthy_reason();
+}
+
+TaskResult ControlApi::RunTask(const Caller& caller, TaskSpec spec, const TaskRunner::OutputSink& on_output,
+                               const std::function<void(const std::string& id)>& on_admitted) {
+  // The command itself may carry secrets: it is not logged, only its name and group.
+  Audit(LogLevel::kInfo, caller, fmt::format("RunTask {}/{}", spec.group, spec.name),
+        {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
+  return runner_.Run(std::move(spec), on_output, on_admitted);
+}
+
+std::vector<TaskResult> ControlApi::ListTasks(const Caller& caller) {
+  Audit(LogLevel::kDebug, caller, "ListTasks");
+  return runner_.List();
+}
+
+CancelOutcome ControlApi::CancelTask(const Caller& caller, std::string_view id) {
+  Audit(LogLevel::kInfo, caller, fmt::format("CancelTask {}", id), {{"SLOTH_TASK_ID", std::string(id)}});
+  if (runner_.Cancel(id)) return {true, ""};
+  auto known = runner_.Get(id);
+  if (!known) return {false, fmt::format("no task with id {} (see ListTasks)", id)};
+  return {false, fmt::format("task {} already finished ({})", id, TaskStatusName(known->status))};
+}
+
+std::string ControlApi::GetMetrics(const Caller& caller) {
+  Audit(LogLevel::kDebug, caller, "GetMetrics");
+  return telemetry_.ExpositionText();
+}
+
+}  // namespace sloth

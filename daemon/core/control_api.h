@@ -1,0 +1,60 @@
+#pragma once
+// The one dispatch every control front end calls (gRPC over the Unix socket, D-Bus later, TCP
+// with authentication later). Front ends translate their types and identify the caller; the
+// behaviour, the audit log and the policy live here, once.
+// Thread-safe: called concurrently from the front ends' threads.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/log.h"
+#include "daemon/core/agent_info.h"
+#include "daemon/core/tasks/task_runner.h"
+#include "daemon/core/telemetry/telemetry.h"
+
+namespace sloth {
+
+// Who is calling, as the front end established it (SO_PEERCRED, D-Bus credentials).
+struct Caller {
+  std::string via;  // "unix", "dbus", ...
+  int64_t uid = -1;
+  int64_t pid = -1;
+};
+
+struct CancelOutcome {
+  bool cancelled = false;
+  std::string reason;  // why not
+};
+
+class ControlApi {
+ public:
+  struct Sources {
+    std::function<AgentInfo()> info;
+    std::function<std::optional<std::string>()> unhealthy_reason;  // nullopt: healthy
+  };
+
+  ControlApi(TaskRunner& runner, Telemetry& telemetry, Logger& log, Sources sources);
+
+  AgentInfo GetInfo(const Caller& caller);
+  std::optional<std::string> GetHealth(const Caller& caller);
+  // Runs on the calling thread; `on_admitted` gets the id before the task is queued or runs.
+  TaskResult RunTask(const Caller& caller, TaskSpec spec, const TaskRunner::OutputSink& on_output,
+                     const std::function<void(const std::string& id)>& on_admitted);
+  std::vector<TaskResult> ListTasks(const Caller& caller);
+  CancelOutcome CancelTask(const Caller& caller, std::string_view id);
+  std::string GetMetrics(const Caller& caller);
+
+ private:
+  // Reads are logged at debug level (a dashboard polls them); actions at info, for audit.
+  void Audit(LogLevel level, const Caller& caller, std::string_view what, std::initializer_list<LogField> extra = {});
+
+  TaskRunner& runner_;
+  Telemetry& telemetry_;
+  Logger& log_;
+  Sources sources_;
+};
+
+}  // namespace sloth
