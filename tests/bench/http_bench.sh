@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# /metrics throughput, latency and idle memory of slothd, side by side with prometheus-cpp's
+# civetweb Exposer serving an identical registry and with libmicrohttpd serving the same bytes
+# pre-rendered (the HTTP floor). Prints one table, the ratios and the targets (PASS/FAIL), then
+# the serializer microbenchmark. All traffic goes to 127.0.0.1.
+#
+# Usage: tests/bench/http_bench.sh
+# Env:   BENCH_SECONDS=5   wrk duration of each measured run (a 1 s warm-up precedes them)
+#        BENCH_WARMUP=1    warm-up seconds
+#        BENCH_NO_BUILD=1  use the binaries in build/release as they are
+#        BENCH_SERIALIZER=0  skip the serializer microbenchmark
+# Measurement time is about 6 x (warm-up + 2 x BENCH_SECONDS + ~1) s + ~10 s (< 3 minutes at
+# the defaults); building, when sources changed, comes before and is not counted.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+secs=${BENCH_SECONDS:-5}
+warmup=${BENCH_WARMUP:-1}
+build=$root/build/release
+slothd_bin=$build/daemon/slothd
+server_bin=$build/tests/bench/metrics_bench_server
+serializer_bin=$build/tests/bench/serializer_bench
+
+# --- dependencies and build
+packaging/install-deps.sh all || { echo "http_bench: missing dependencies (see above)" >&2; exit 1; }
+for tool in wrk curl; do
+  command -v "$tool" >/dev/null || { echo "http_bench: $tool not found" >&2; exit 1; }
+done
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  echo "http_bench: building release (incremental)..." >&2
+  if ! { cmake --preset release && cmake --build --preset release -j2; } >/tmp/http_bench_build.$$ 2>&1; then
+    tail -n 40 /tmp/http_bench_build.$$ >&2
+    rm -f /tmp/http_bench_build.$$
+    echo "http_bench: release build failed" >&2
+    exit 1
+  fi
+  rm -f /tmp/http_bench_build.$$
+fi
+for b in "$slothd_bin" "$server_bin" "$serializer_bin"; do
+  [ -x "$b" ] || { echo "http_bench: $b missing (build with SLOTH_BUILD_BENCH=ON)" >&2; exit 1; }
+done
+
+# --- process bookkeeping: everything started here is stopped on exit
+work=$(mktemp -d /tmp/http_bench.XXXXXX)
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  pids=()
+}
+trap 'cleanup; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+stop() {  # stop one started process
+  local p=$1 kept=() q
+  kill -TERM "$p" 2>/dev/null || true
+  for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+  for q in "${pids[@]}"; do [ "$q" = "$p" ] || kept+=("$q"); done
+  pids=("${kept[@]+"${kept[@]}"}")
+}
+
+# wait_for FILE REGEX: prints the first match's URL once FILE has it (10 s at most).
+wait_for_url() {
+  local file=$1 pid=$2 url=""
+  for _ in $(seq 1 200); do
+    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/metrics' "$file" 2>/dev/null | head -n 1 || true)
+    [ -n "$url" ] && { echo "$url"; return 0; }
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "http_bench: server did not become ready; its output:" >&2
+  cat "$file" >&2
+  return 1
+}
+
+rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+# wrk's "1.23ms" / "456.00us" / "1.20s" -> milliseconds
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.3f", n }'
+}
+
+# run_wrk URL CONNECTIONS -> "req/s p50_ms p99_ms errors"
+run_wrk() {
+  local url=$1 c=$2 out
+  wrk -t2 -c"$c" -d"${warmup}s" "$url" >/dev/null 2>&1 || true
+  out=$(wrk -t2 -c"$c" -d"${secs}s" --latency "$url" 2>&1) || true
+  echo "$out" >>"$work/wrk.log"
+  local rps p50 p99 errs
+  rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errs=$(awk '/Socket errors:/ {gsub(",", ""); e = $4 + $6 + $8 + $10} /Non-2xx/ {e += $NF} END {print e + 0}' <<<"$out")
+  echo "${rps:-0} $(to_ms "${p50:-0}") $(to_ms "${p99:-0}") $errs"
+}
+
+rows=()
+# measure LABEL KEY PID URL: idle RSS (after one scrape), lines, then c10 and c100.
+measure() {
+  local label=$1 key=$2 pid=$3 url=$4 lines rss c10 c100 rss_after
+  lines=$(curl -sf --max-time 5 "$url" | wc -l)
+  sleep 0.2
+  rss=$(rss_mib "$pid")
+  echo "http_bench: $label: $lines lines, idle RSS $rss MiB; wrk c10, c100 (${secs}s each)..." >&2
+  c10=$(run_wrk "$url" 10)
+  c100=$(run_wrk "$url" 100)
+  rss_after=$(rss_mib "$pid")
+  rows+=("$label|$lines|$rss|$c10|$c100|$rss_after")
+  eval "res_${key}=\"$lines $rss $c10 $c100\""
+}
+
+# The real slothd: default catalog.
+cat >"$work/slothd.toml" <<'EOF'
+[telemetry]
+max_connections_per_ip = 256
+EOF
+"$slothd_bin" --config "$work/slothd.toml" --metrics-address 127.0.0.1 --metrics-port 0 \
+  --state-dir "$work/state" --control-socket "$work/ctl.sock" --name bench >"$work/slothd.log" 2>&1 &
+pid=$!
+pids+=("$pid")
+url=$(wait_for_url "$work/slothd.log" "$pid")
+measure "slothd (binary), default catalog" slothd_default "$pid" "$url"
+stop "$pid"
+
+# bench_server MODE SERIES LABEL KEY
+bench_server() {
+  local mode=$1 series=$2 label=$3 key=$4 log="$work/$1-$2.log" p u
+  "$server_bin" --mode "$mode" --task-series "$series" --port 0 >"$log" 2>&1 &
+  p=$!
+  pids+=("$p")
+  u=$(wait_for_url "$log" "$p")
+  measure "$label" "$key" "$p" "$u"
+  stop "$p"
+}
+bench_server slothd 100 "slothd, 100 task series" slothd_100
+bench_server exposer 100 "Exposer, 100 task series" exposer_100
+bench_server floor 100 "MHD floor, 100 task series" floor_100
+bench_server exposer 0 "Exposer, default catalog" exposer_default
+bench_server floor 0 "MHD floor, default catalog" floor_default
+
+# --- the table
+echo
+echo "/metrics on 127.0.0.1, wrk -t2 -d${secs}s --latency (after ${warmup}s warm-up), $(nproc) CPU(s) shared by wrk and server"
+fmt='%-34s %6s %7s | %9s %8s %8s | %9s %8s %8s | %6s %8s\n'
+# shellcheck disable=SC2059
+printf "$fmt" "server / registry" "lines" "RSS MiB" "c10 req/s" "p50 ms" "p99 ms" "c100 r/s" "p50 ms" "p99 ms" "errors" "RSS load"
+printf '%s\n' "$(printf '%.0s-' $(seq 1 130))"
+for r in "${rows[@]}"; do
+  IFS='|' read -r label lines rss c10 c100 rss_after <<<"$r"
+  read -r r10 a10 b10 e10 <<<"$c10"
+  read -r r100 a100 b100 e100 <<<"$c100"
+  # shellcheck disable=SC2059
+  printf "$fmt" "$label" "$lines" "$rss" "$r10" "$a10" "$b10" "$r100" "$a100" "$b100" "$((e10 + e100))" "$rss_after"
+done
+echo "(RSS MiB: VmRSS once ready and after one scrape; RSS load: after both wrk runs; errors: wrk socket errors + non-2xx)"
+
+# field N of a result: 1 lines, 2 rss, 3 c10 rps, 4 p50, 5 p99, 6 err, 7 c100 rps, 8 p50, 9 p99, 10 err
+field() { local v="res_$1"; awk -v n="$2" '{print $n}' <<<"${!v}"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
+
+echo
+echo "Ratios (requests/s):"
+printf '  slothd / Exposer, 100 task series:   c10 %sx   c100 %sx\n' \
+  "$(ratio "$(field slothd_100 3)" "$(field exposer_100 3)")" "$(ratio "$(field slothd_100 7)" "$(field exposer_100 7)")"
+printf '  slothd / MHD floor, 100 task series: c10 %sx   c100 %sx\n' \
+  "$(ratio "$(field slothd_100 3)" "$(field floor_100 3)")" "$(ratio "$(field slothd_100 7)" "$(field floor_100 7)")"
+printf '  slothd / MHD floor, default catalog: c10 %sx   c100 %sx\n' \
+  "$(ratio "$(field slothd_default 3)" "$(field floor_default 3)")" "$(ratio "$(field slothd_default 7)" "$(field floor_default 7)")"
+
+verdict() { if awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { exit !((op == "<=") ? a <= b : a >= b) }'; then echo PASS; else echo FAIL; fi; }
+echo
+echo "Targets:"
+rss=$(field slothd_default 2)
+p99=$(field slothd_default 5)
+x10=$(ratio "$(field slothd_100 3)" "$(field exposer_100 3)")
+x100=$(ratio "$(field slothd_100 7)" "$(field exposer_100 7)")
+printf '  %-4s idle RSS of slothd <= 8 MiB:                       %s MiB\n' "$(verdict "$rss" "<=" 8)" "$rss"
+printf '  %-4s p99 <= 1 ms at -c10, default catalog:              %s ms\n' "$(verdict "$p99" "<=" 1)" "$p99"
+printf '  %-4s >= 3x Exposer req/s, 100 task series, -c10:        %sx\n' "$(verdict "$x10" ">=" 3)" "$x10"
+printf '  %-4s >= 3x Exposer req/s, 100 task series, -c100:       %sx\n' "$(verdict "$x100" ">=" 3)" "$x100"
+
+if [ "${BENCH_SERIALIZER:-1}" != 0 ]; then
+  echo
+  echo "Serializer microbenchmark (one body per iteration; ns_per_line = time / exposition lines):"
+  # CSV columns: name,iterations,real_time,cpu_time,time_unit,bytes_per_second,items_per_second,label,
+  # error_occurred,error_message,"lines","ns_per_line"
+  printf '  %-24s %12s %8s %12s\n' benchmark "time/body" lines "ns/line"
+  "$serializer_bin" --benchmark_min_time=0.3 --benchmark_format=csv 2>/dev/null |
+    awk -F, '/^"BM_/ { gsub(/"/, "", $1); printf "  %-24s %9.1f %s %8d %12.1f\n", $1, $3, $5, $11, $12 }'
+fi
