@@ -317,6 +317,24 @@ TEST_F(TaskRunnerTest, Run_NoInheritedDescriptors) {
   EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2", "3"})) << r.kept_output;
 }
 
+TEST_F(TaskRunnerTest, Run_ChildSignalMaskAndDispositionsAreReset) {
+  // As the daemon does: SIGTERM/SIGINT/SIGHUP blocked, SIGPIPE ignored, in the spawning thread.
+  sigset_t blocked;
+  sigset_t previous;
+  sigemptyset(&blocked);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&blocked, sig);
+  ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &blocked, &previous), 0);
+  const auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
+  TaskRunner& runner = MakeRunner();
+  const TaskResult r = runner.Run(Shell("grep -E '^Sig(Blk|Ign)' /proc/self/status"));
+  ::signal(SIGPIPE, old_pipe);
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  const std::string prefix = "SigBlk:\t0000000000000000\nSigIgn:\t";
+  ASSERT_TRUE(r.kept_output.starts_with(prefix)) << r.kept_output;
+  // Only the standard signals: glibc's posix_spawn leaves its own internal signals (32, 33) ignored.
+  EXPECT_EQ(std::stoull(r.kept_output.substr(prefix.size()), nullptr, 16) & 0x7fffffffULL, 0u) << r.kept_output;
+}
+
 TEST_F(TaskRunnerTest, Run_WorkdirAndEnv) {
   ASSERT_EQ(::setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1), 0);
   TaskRunner& runner = MakeRunner();
@@ -393,6 +411,7 @@ TEST_F(TaskRunnerTest, Run_QueueFullIsRefusedWithClearReason) {
   TaskRunner& runner = MakeRunner(options);
   Gate gate(Path("gate"));
   std::thread running([&] { runner.Run(Shell("read x < " + gate.path())); });
+  ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
   std::thread queued([&] { runner.Run(Shell("true")); });
   ASSERT_TRUE(waiter_.WaitUntil([&] { return CountStatus(runner.List(), TaskStatus::kQueued) == 1; }));
 
@@ -437,6 +456,24 @@ TEST_F(TaskRunnerTest, Cancel_RunningTaskKillsGroup) {
   EXPECT_TRUE(WIFSIGNALED(status));
   EXPECT_FALSE(runner.Cancel(id)) << "a finished task cannot be cancelled";
   EXPECT_FALSE(runner.Cancel("t-999999-0000"));
+}
+
+TEST_F(TaskRunnerTest, Run_OnAdmittedReceivesIdWhileQueuedSoCallerCanCancel) {
+  TaskRunner::Options options;
+  options.max_concurrent = 1;
+  TaskRunner& runner = MakeRunner(options);
+  Gate gate(Path("gate"));
+  runner.Start(Shell("read x < " + gate.path()));
+  ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
+  std::optional<TaskStatus> status_when_admitted;
+  const TaskResult r = runner.Run(Shell("touch " + Path("ran")), {}, [&](const std::string& id) {
+    status_when_admitted = runner.Get(id)->status;
+    EXPECT_TRUE(runner.Cancel(id));
+  });
+  EXPECT_EQ(status_when_admitted, TaskStatus::kQueued);
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_FALSE(std::filesystem::exists(Path("ran")));
+  gate.Release();
 }
 
 TEST_F(TaskRunnerTest, Cancel_QueuedTask) {
