@@ -1,0 +1,218 @@
+#include "ctl/commands/agent.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "ctl/errors.h"
+#include "ctl/interrupt_watcher.h"
+#include "ctl/output.h"
+#include "ctl/resolve.h"
+#include "ctl/task_exit.h"
+
+namespace sloth::ctl {
+namespace {
+
+// Unbuffered, so output reaches a pipe or terminal as soon as the agent sends it.
+void WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // stdout closed: keep receiving so the task's result still decides the exit code
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void Print(const Context& context, const std::string& text, const nlohmann::json& json) {
+  std::cout << (context.output == OutputFormat::kJson ? DumpJson(json) : text) << std::flush;
+}
+
+// What the Ctrl-C handler and the streaming loop share.
+struct RunState {
+  std::mutex mutex;
+  std::string task_id;
+  AgentClient* client = nullptr;  // set once connected; outlives the watcher
+  int first_signal = 0;
+  int signals = 0;
+};
+
+}  // namespace
+
+v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args) {
+  v1::RunTaskRequest request;
+  std::string command;
+  for (const auto& word : args.command) {
+    if (!command.empty()) command += ' ';
+    command += word;
+  }
+  if (command.find_first_not_of(" \t\n") == std::string::npos) {
+    throw UsageError("agent run: the command is empty (usage: slothctl agent run AGENT \"COMMAND\")");
+  }
+  request.set_command(command);
+  request.set_name(args.name);
+  request.set_group(args.group);
+  request.set_workdir(args.workdir);
+  if (!args.timeout.empty()) {
+    const Duration timeout = ParseDurationFlag("agent run --timeout", args.timeout);
+    // Rounded up so "500us" does not become 0 (the agent's default).
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(timeout);
+    request.set_timeout_ms(static_cast<uint64_t>(ms.count()));
+  }
+  for (const auto& pair : args.env) {
+    const auto equals = pair.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      throw UsageError("--env: expected KEY=VALUE, got '" + pair + "'");
+    }
+    (*request.mutable_env())[pair.substr(0, equals)] = pair.substr(equals + 1);
+  }
+  return request;
+}
+
+int AgentInfoCommand(const Context& context, const std::string& agent) {
+  LocalAgent local = OpenLocalAgent(context, agent, false);
+  Print(context, RenderInfoText(local.info), InfoJson(local.info));
+  return kExitOk;
+}
+
+int AgentHealthCommand(const Context& context, const std::string& agent) {
+  LocalAgent local = OpenLocalAgent(context, agent, false);
+  v1::Health health;
+  if (auto status = local.client->GetHealth(&health); !status.ok()) {
+    ThrowCallError(*local.client, agent, "GetHealth", status);
+  }
+  Print(context, RenderHealthText(health), HealthJson(health));
+  return health.healthy() ? kExitOk : kExitFailure;
+}
+
+int AgentTasksCommand(const Context& context, const std::string& agent) {
+  LocalAgent local = OpenLocalAgent(context, agent, false);
+  v1::ListTasksResponse tasks;
+  if (auto status = local.client->ListTasks(false, &tasks); !status.ok()) {
+    ThrowCallError(*local.client, agent, "ListTasks", status);
+  }
+  Print(context, RenderTasksText(tasks), TasksJson(tasks));
+  return kExitOk;
+}
+
+int AgentCancelCommand(const Context& context, const std::string& agent, const std::string& id) {
+  LocalAgent local = OpenLocalAgent(context, agent, false);
+  v1::CancelTaskResponse response;
+  if (auto status = local.client->CancelTask(id, &response); !status.ok()) {
+    ThrowCallError(*local.client, agent, "CancelTask", status);
+  }
+  if (context.output == OutputFormat::kJson) {
+    Print(context, "", {{"id", id}, {"cancelled", response.cancelled()}, {"reason", response.reason()}});
+  } else if (response.cancelled()) {
+    std::cout << "cancelled " << id << "\n";
+  }
+  if (!response.cancelled()) {
+    throw CtlError(kExitFailure, fmt::format("task {} was not cancelled: {}", id,
+                                             response.reason().empty() ? "no reason given"
+                                                                       : response.reason()));
+  }
+  return kExitOk;
+}
+
+int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
+  const v1::RunTaskRequest request = BuildRunTaskRequest(args);
+  const Duration requested_timeout = std::chrono::milliseconds(request.timeout_ms());
+
+  RunState state;
+  grpc::ClientContext stream_context;
+  // Created before any gRPC thread so that they inherit the blocked SIGINT/SIGTERM.
+  LocalAgent local;
+  InterruptWatcher watcher([&](int signal) {
+    std::string id;
+    AgentClient* client = nullptr;
+    {
+      std::lock_guard lock(state.mutex);
+      if (state.signals++ == 0) state.first_signal = signal;
+      if (state.signals == 1) id = state.task_id;
+      client = state.client;
+    }
+    if (!id.empty() && client != nullptr) {
+      // Ask the agent to stop the task; its result (cancelled) then ends the stream.
+      v1::CancelTaskResponse response;
+      if (client->CancelTask(id, &response).ok() && response.cancelled()) return;
+    }
+    stream_context.TryCancel();  // not started yet, cancel refused, or a second Ctrl-C
+  });
+
+  local = OpenLocalAgent(context, args.agent, false);
+  {
+    std::lock_guard lock(state.mutex);
+    state.client = local.client.get();
+    if (state.signals > 0) {
+      throw CtlError(kExitSignalBase + state.first_signal, "interrupted before the task started");
+    }
+  }
+
+  const bool json = context.output == OutputFormat::kJson;
+  std::optional<v1::TaskResult> result;
+  std::string out_text, err_text;
+  const grpc::Status status = local.client->RunTask(request, &stream_context, [&](const v1::RunTaskEvent& event) {
+    switch (event.event_case()) {
+      case v1::RunTaskEvent::kStarted: {
+        bool cancel_now = false;
+        {
+          std::lock_guard lock(state.mutex);
+          state.task_id = event.started().id();
+          cancel_now = state.signals > 0;
+        }
+        if (cancel_now) {
+          v1::CancelTaskResponse response;
+          local.client->CancelTask(event.started().id(), &response);
+        }
+        break;
+      }
+      case v1::RunTaskEvent::kOutput: {
+        const bool to_stderr = event.output().stream() == v1::OutputChunk::STREAM_STDERR;
+        if (json) {
+          (to_stderr ? err_text : out_text) += event.output().data();
+        } else {
+          WriteAll(to_stderr ? STDERR_FILENO : STDOUT_FILENO, event.output().data());
+        }
+        break;
+      }
+      case v1::RunTaskEvent::kResult: result = event.result(); break;
+      default: break;
+    }
+  });
+
+  int interrupted_by = 0;
+  std::string task_id;
+  {
+    std::lock_guard lock(state.mutex);
+    interrupted_by = state.first_signal;
+    task_id = state.task_id;
+  }
+  if (result && json) {
+    nlohmann::json out = TaskJson(*result);
+    out["stdout"] = out_text;
+    out["stderr"] = err_text;
+    std::cout << DumpJson(out) << std::flush;
+  }
+  if (interrupted_by != 0) {
+    const std::string what = task_id.empty() ? "before the task started"
+                             : result        ? "task " + task_id + " cancelled"
+                                             : "task " + task_id + " may still be running (cancel it with 'slothctl agent cancel " + args.agent + " " + task_id + "')";
+    throw CtlError(kExitSignalBase + interrupted_by, fmt::format("interrupted: {}", what));
+  }
+  if (!result) {
+    if (!status.ok()) ThrowCallError(*local.client, args.agent, "RunTask", status);
+    throw CtlError(kExitFailure, fmt::format("agent '{}' ended the task stream without a result",
+                                             args.agent));
+  }
+  if (const std::string message = TaskOutcomeMessage(*result, requested_timeout); !message.empty()) {
+    std::cerr << "slothctl: " << message << std::endl;
+  }
+  return TaskExitCode(*result);
+}
+
+}  // namespace sloth::ctl

@@ -1,0 +1,34 @@
+#pragma once
+// `slothctl agent ...`: info, health, tasks, cancel and run against one agent's control socket.
+#include <string>
+#include <vector>
+
+#include "ctl/global_options.h"
+#include "sloth/v1/agent.pb.h"
+
+namespace sloth::ctl {
+
+// `agent run` as typed.
+struct AgentRunArgs {
+  std::string agent;
+  std::vector<std::string> command;  // joined with spaces, run as /bin/sh -c
+  std::string name;
+  std::string group;
+  std::string timeout;  // empty: the agent's default
+  std::string workdir;
+  std::vector<std::string> env;  // K=V
+};
+
+// Maps the arguments to the request; throws a usage CtlError naming the bad flag.
+v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args);
+
+// Each returns the process exit code, or throws CtlError.
+int AgentInfoCommand(const Context& context, const std::string& agent);
+int AgentHealthCommand(const Context& context, const std::string& agent);
+int AgentTasksCommand(const Context& context, const std::string& agent);
+int AgentCancelCommand(const Context& context, const std::string& agent, const std::string& id);
+// Streams the output to stdout/stderr as it arrives (text) or prints the result (json); exits
+// with the task's code (see task_exit.h); Ctrl-C cancels the task and exits 130.
+int AgentRunCommand(const Context& context, const AgentRunArgs& args);
+
+}  // namespace sloth::ctl

@@ -1,0 +1,169 @@
+#include "ctl/commands/metrics.h"
+
+#include <cctype>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "ctl/clients/http_client.h"
+#include "ctl/errors.h"
+#include "ctl/output.h"
+#include "ctl/resolve.h"
+
+namespace sloth::ctl {
+namespace {
+
+constexpr const char* kJobName = "sloth-runner-agents";
+
+void PrintSnapshot(const Context& context, std::string_view agent, const std::string& source,
+                   const std::string& content_type, const std::string& text) {
+  if (context.output == OutputFormat::kJson) {
+    std::cout << DumpJson({{"agent", agent}, {"source", source}, {"content_type", content_type},
+                           {"text", text}});
+  } else {
+    std::cout << text;
+    if (!text.empty() && text.back() != '\n') std::cout << '\n';
+  }
+  std::cout << std::flush;
+}
+
+}  // namespace
+
+std::optional<ScrapeTarget> ParseScrapeTarget(std::string_view url) {
+  ScrapeTarget target;
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  target.scheme = std::string(url.substr(0, scheme_end));
+  for (auto& c : target.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (target.scheme != "http" && target.scheme != "https") return std::nullopt;
+  std::string_view rest = url.substr(scheme_end + 3);
+  const auto path_start = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, path_start);
+  target.path = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  if (authority.empty()) return std::nullopt;
+  std::string_view host = authority;
+  std::string_view port;
+  if (authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = authority.substr(0, close + 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port = after.substr(1);
+    }
+  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty() || host == "[]") return std::nullopt;
+  if (port.empty()) port = target.scheme == "https" ? "443" : "80";
+  if (port.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  target.target = fmt::format("{}:{}", host, port);
+  return target;
+}
+
+std::string MetricsUrlFromEndpoint(std::string_view endpoint) {
+  auto target = ParseScrapeTarget(endpoint);
+  if (!target) {
+    throw UsageError(fmt::format(
+        "--endpoint: expected an http:// or https:// URL such as http://HOST:9464, got '{}'",
+        endpoint));
+  }
+  std::string url(endpoint);
+  if (target->path == "/") {
+    if (url.back() == '/') url.pop_back();
+    url += "/metrics";
+  }
+  return url;
+}
+
+std::string RenderPromUsage(std::string_view url, const ScrapeTarget& target, bool emoji) {
+  std::string out;
+  out += emoji ? "✅ Metrics Endpoint:\n" : "Metrics Endpoint:\n";
+  out += fmt::format("  URL: {}\n\n", url);
+  out += emoji ? "📝 Usage:\n" : "Usage:\n";
+  out += fmt::format("  # View metrics in browser:\n  xdg-open {}\n\n", url);
+  out += fmt::format("  # Fetch metrics via curl:\n  curl {}\n\n", url);
+  out += "  # Configure Prometheus scraper:\n";
+  out += fmt::format("  - job_name: '{}'\n", kJobName);
+  std::string path = target.path;
+  if (const auto query = path.find_first_of("?#"); query != std::string::npos) path.resize(query);
+  if (path != "/metrics") out += fmt::format("    metrics_path: '{}'\n", path);
+  if (target.scheme != "http") out += fmt::format("    scheme: {}\n", target.scheme);
+  out += "    static_configs:\n";
+  out += fmt::format("      - targets: ['{}']\n", target.target);
+  return out;
+}
+
+nlohmann::json PromUsageJson(std::string_view agent, std::string_view url,
+                             const ScrapeTarget& target) {
+  return {{"agent", agent},
+          {"metrics_url", url},
+          {"scheme", target.scheme},
+          {"target", target.target},
+          {"metrics_path", target.path},
+          {"job_name", kJobName}};
+}
+
+int MetricsPromCommand(const Context& context, const MetricsPromArgs& args) {
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(context.call_timeout);
+  std::string url;
+  if (context.endpoint) {
+    url = MetricsUrlFromEndpoint(*context.endpoint);
+    if (args.snapshot) {
+      const HttpResult response = HttpGet(url, timeout);
+      if (response.status == 0) {
+        throw CtlError(kExitUnavailable,
+                       fmt::format("cannot fetch metrics of agent '{}' from {}: {} — is its "
+                                   "telemetry listening there? check --endpoint",
+                                   args.agent, url, response.error));
+      }
+      if (response.status != 200) {
+        throw CtlError(kExitUnavailable,
+                       fmt::format("cannot fetch metrics of agent '{}' from {}: HTTP {} — check "
+                                   "--endpoint (the metrics path is usually /metrics)",
+                                   args.agent, url, response.status));
+      }
+      PrintSnapshot(context, args.agent, url, response.content_type, response.body);
+      return kExitOk;
+    }
+  } else {
+    LocalAgent local = OpenLocalAgent(context, args.agent, true);
+    if (args.snapshot) {
+      v1::Metrics metrics;
+      if (auto status = local.client->GetMetrics(&metrics); !status.ok()) {
+        ThrowCallError(*local.client, args.agent, "GetMetrics", status);
+      }
+      PrintSnapshot(context, args.agent, local.client->target(), metrics.content_type(),
+                    metrics.text());
+      return kExitOk;
+    }
+    url = local.info.metrics_url();
+    if (url.empty()) {
+      throw CtlError(kExitFailure,
+                     fmt::format("agent '{}' has telemetry off (no metrics endpoint); "
+                                 "'slothctl metrics prom {} --snapshot' reads its metrics over "
+                                 "the control socket",
+                                 args.agent, args.agent));
+    }
+  }
+  auto target = ParseScrapeTarget(url);
+  if (!target) {
+    throw CtlError(kExitFailure,
+                   fmt::format("agent '{}' reports a metrics URL slothctl cannot read: '{}'",
+                               args.agent, url));
+  }
+  if (context.output == OutputFormat::kJson) {
+    std::cout << DumpJson(PromUsageJson(args.agent, url, *target));
+  } else {
+    std::cout << RenderPromUsage(url, *target, context.emoji);
+  }
+  std::cout << std::flush;
+  return kExitOk;
+}
+
+}  // namespace sloth::ctl

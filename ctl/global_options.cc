@@ -1,0 +1,66 @@
+#include "ctl/global_options.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "ctl/errors.h"
+
+namespace sloth::ctl {
+namespace {
+
+std::optional<std::string> Get(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+bool NamesUtf8(std::string value) {
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return value.find("utf-8") != std::string::npos || value.find("utf8") != std::string::npos;
+}
+
+}  // namespace
+
+Environment Environment::FromProcess() {
+  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"), Get("LC_ALL"), Get("LC_CTYPE"),
+                     Get("LANG")};
+}
+
+std::string ChooseSocketPath(const std::string& flag, const Environment& env) {
+  if (!flag.empty()) return flag;
+  if (env.sloth_socket && !env.sloth_socket->empty()) return *env.sloth_socket;
+  return kDefaultSocketPath;
+}
+
+bool EmojiAllowed(bool no_color_flag, const Environment& env) {
+  if (no_color_flag || (env.no_color && !env.no_color->empty())) return false;
+  // POSIX precedence: the first non-empty of LC_ALL, LC_CTYPE, LANG decides the charset.
+  for (const auto* value : {&env.lc_all, &env.lc_ctype, &env.lang}) {
+    if (*value && !(*value)->empty()) return NamesUtf8(**value);
+  }
+  return false;
+}
+
+Duration ParseDurationFlag(const std::string& flag, const std::string& value) {
+  std::string error;
+  auto parsed = ParseDuration(value, &error);
+  if (!parsed) throw UsageError(flag + ": " + error + " (examples: 500ms, 30s, 5m, 1h)");
+  if (*parsed <= Duration::zero()) throw UsageError(flag + ": must be greater than 0, got '" + value + "'");
+  return *parsed;
+}
+
+Context MakeContext(const GlobalFlags& flags, const Environment& env) {
+  Context context;
+  context.socket_path = ChooseSocketPath(flags.socket, env);
+  if (!flags.endpoint.empty()) context.endpoint = flags.endpoint;
+  auto format = ParseOutputFormat(flags.output);
+  if (!format) throw UsageError("--output: expected 'text' or 'json', got '" + flags.output + "'");
+  context.output = *format;
+  context.call_timeout = ParseDurationFlag("--timeout", flags.timeout);
+  context.emoji = EmojiAllowed(flags.no_color, env);
+  return context;
+}
+
+}  // namespace sloth::ctl

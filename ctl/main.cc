@@ -1,0 +1,166 @@
+// slothctl: the command-line wiring only; each command lives in ctl/commands/.
+#include <functional>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "build_info.h"
+#include "ctl/commands/agent.h"
+#include "ctl/commands/metrics.h"
+#include "ctl/errors.h"
+#include "ctl/global_options.h"
+
+namespace {
+
+using sloth::ctl::Context;
+
+// The command chosen on the command line, run after parsing succeeded.
+using Action = std::function<int(const Context&)>;
+
+void AddPromCommand(CLI::App* parent, sloth::ctl::MetricsPromArgs& args, Action& action) {
+  auto* metrics = parent->add_subcommand("metrics", "Read an agent's Prometheus metrics");
+  metrics->require_subcommand(1);
+  auto* prom = metrics->add_subcommand(
+      "prom",
+      "Show the agent's Prometheus endpoint and how to scrape it, or with --snapshot print its "
+      "current metrics (over the control socket, or from --endpoint)");
+  prom->add_option("agent", args.agent, "Agent name ('local' or '.': the local agent)")
+      ->required();
+  prom->add_flag("--snapshot", args.snapshot, "Print the exposition text instead of the endpoint");
+  prom->callback([&] {
+    action = [&](const Context& context) { return MetricsPromCommand(context, args); };
+  });
+}
+
+// "slothctl agent run": the deepest command the user reached, for the --help hint.
+std::string CommandPath(const CLI::App& app) {
+  std::string path = app.get_name();
+  const CLI::App* current = &app;
+  for (;;) {
+    auto selected = current->get_subcommands();
+    if (selected.empty()) break;
+    current = selected.front();
+    path += " " + current->get_name();
+  }
+  return path;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace ctl = sloth::ctl;
+  CLI::App app{
+      "Control a slothd agent: run tasks on it, inspect it, read its metrics.\n"
+      "Text for people, --output json for scripts.",
+      "slothctl"};
+  app.fallthrough();  // global flags are accepted after the command too
+  app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("slothctl {} (commit {}, {})",
+                                                sloth::build::kVersion, sloth::build::kCommit,
+                                                sloth::build::kCompiler));
+  app.footer(
+      "Exit codes: 0 ok, 1 failed/unhealthy, 2 usage, 69 agent not found or unreachable;\n"
+      "'agent run' exits with the task's code, 124 on timeout, 128+N on signal N, 130 on Ctrl-C.\n"
+      "Emoji in text output only with a UTF-8 locale and without NO_COLOR or --no-color.");
+
+  ctl::GlobalFlags flags;
+  app.add_option("--socket", flags.socket,
+                 "The local slothd's control socket (default: $SLOTH_SOCKET, else "
+                 "/run/slothd/slothd.sock)")
+      ->type_name("PATH");
+  app.add_option("--endpoint", flags.endpoint,
+                 "HTTP base or metrics URL of an agent, for metrics commands "
+                 "(e.g. http://host:9464)")
+      ->type_name("URL");
+  app.add_option("--output,-o", flags.output, "Output format")
+      ->type_name("text|json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--timeout", flags.timeout,
+                 "Deadline of each call to the agent (500ms, 10s, 1m); not the task's timeout")
+      ->type_name("D")
+      ->capture_default_str();
+  app.add_flag("--no-color", flags.no_color, "Plain ASCII output (as NO_COLOR=1)");
+
+  Action action;
+
+  auto* agent = app.add_subcommand("agent", "Talk to one agent");
+  agent->require_subcommand(1);
+
+  std::string agent_name;
+  const char* agent_help = "Agent name ('local' or '.': whatever the local agent is)";
+
+  auto* info = agent->add_subcommand("info", "Show the agent's name, version, uptime and endpoints");
+  info->add_option("agent", agent_name, agent_help)->required();
+  info->callback([&] {
+    action = [&](const Context& c) { return ctl::AgentInfoCommand(c, agent_name); };
+  });
+
+  auto* health = agent->add_subcommand("health", "Check the agent's health (exit 0 healthy, 1 not)");
+  health->add_option("agent", agent_name, agent_help)->required();
+  health->callback([&] {
+    action = [&](const Context& c) { return ctl::AgentHealthCommand(c, agent_name); };
+  });
+
+  auto* tasks = agent->add_subcommand("tasks", "List running, queued and recent tasks");
+  tasks->add_option("agent", agent_name, agent_help)->required();
+  tasks->callback([&] {
+    action = [&](const Context& c) { return ctl::AgentTasksCommand(c, agent_name); };
+  });
+
+  std::string task_id;
+  auto* cancel = agent->add_subcommand("cancel", "Cancel a running or queued task");
+  cancel->add_option("agent", agent_name, agent_help)->required();
+  cancel->add_option("task-id", task_id, "The task's ID (see 'agent tasks')")->required();
+  cancel->callback([&] {
+    action = [&](const Context& c) { return ctl::AgentCancelCommand(c, agent_name, task_id); };
+  });
+
+  ctl::AgentRunArgs run_args;
+  auto* run = agent->add_subcommand(
+      "run",
+      "Run a shell command on the agent, streaming its output; exits with its exit code.\n"
+      "Put the command in quotes, or after --");
+  run->add_option("agent", run_args.agent, agent_help)->required();
+  run->add_option("command", run_args.command, "The command, run as /bin/sh -c COMMAND")
+      ->required();
+  run->add_option("--name", run_args.name, "Task name (default: adhoc)")->type_name("N");
+  run->add_option("--group", run_args.group, "Task group (default: adhoc)")->type_name("G");
+  run->add_option("--timeout", run_args.timeout,
+                  "Kill the task after this long (default: the agent's); exit 124")
+      ->type_name("D");
+  run->add_option("--workdir", run_args.workdir, "Working directory on the agent")
+      ->type_name("DIR");
+  run->add_option("--env", run_args.env, "Add KEY=VALUE to the task's environment (repeatable)")
+      ->type_name("K=V")
+      ->allow_extra_args(false);
+  run->callback([&] {
+    action = [&](const Context& c) { return ctl::AgentRunCommand(c, run_args); };
+  });
+
+  ctl::MetricsPromArgs prom_args;
+  AddPromCommand(&app, prom_args, action);    // slothctl metrics prom
+  AddPromCommand(agent, prom_args, action);   // the seed's slothctl agent metrics prom
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    std::cerr << "slothctl: " << e.what() << " (see '" << CommandPath(app) << " --help')"
+              << std::endl;
+    return ctl::kExitUsage;
+  }
+
+  try {
+    const Context context = ctl::MakeContext(flags, ctl::Environment::FromProcess());
+    return action(context);
+  } catch (const ctl::CtlError& e) {
+    std::cerr << "slothctl: " << e.what() << std::endl;
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "slothctl: " << e.what() << std::endl;
+    return ctl::kExitFailure;
+  }
+}

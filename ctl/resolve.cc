@@ -1,0 +1,76 @@
+#include "ctl/resolve.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "ctl/errors.h"
+
+namespace sloth::ctl {
+namespace {
+
+std::string ReachHint(bool metrics_command) {
+  return metrics_command ? "is slothd running? pass --socket PATH or set SLOTH_SOCKET, or pass "
+                           "--endpoint URL"
+                         : "is slothd running? pass --socket PATH or set SLOTH_SOCKET";
+}
+
+}  // namespace
+
+bool IsLocalAlias(std::string_view agent) { return agent == "local" || agent == "."; }
+
+LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool metrics_command,
+                          bool endpoint_given) {
+  LocalDecision decision;
+  if (!probe.error.empty()) {
+    decision.exit_code = kExitUnavailable;
+    decision.message = fmt::format("cannot reach agent '{}' at {}: {} — {}", agent, probe.target,
+                                   probe.error, ReachHint(metrics_command));
+    return decision;
+  }
+  if (IsLocalAlias(agent) || agent == probe.name) {
+    decision.use_local = true;
+    return decision;
+  }
+  std::string endpoint_note;
+  if (!endpoint_given) {
+    endpoint_note = "no --endpoint given";
+  } else {
+    endpoint_note = "--endpoint is only used by metrics commands";
+  }
+  decision.exit_code = kExitUnavailable;
+  decision.message = fmt::format(
+      "agent '{}' not found: the local agent at {} is '{}'; {}; remote agents need --master "
+      "(not available yet)",
+      agent, probe.target, probe.name, endpoint_note);
+  return decision;
+}
+
+void ThrowCallError(const AgentClient& client, const std::string& agent, const std::string& what,
+                    const grpc::Status& status) {
+  const bool unreachable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                           status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+  throw CtlError(unreachable ? kExitUnavailable : kExitFailure,
+                 fmt::format("agent '{}' at {}: {} failed: {}", agent, client.target(), what,
+                             DescribeStatus(status)));
+}
+
+LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool metrics_command) {
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(context.call_timeout);
+  LocalAgent local;
+  local.client = std::make_unique<AgentClient>(context.socket_path, timeout);
+  LocalProbe probe;
+  probe.target = local.client->target();
+  probe.error = local.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
+  if (probe.error.empty()) {
+    const grpc::Status status = local.client->GetInfo(&local.info);
+    if (!status.ok()) probe.error = "GetInfo failed: " + DescribeStatus(status);
+    probe.name = local.info.name();
+  }
+  const LocalDecision decision =
+      DecideLocal(agent, probe, metrics_command, context.endpoint.has_value());
+  if (!decision.use_local) throw CtlError(decision.exit_code, decision.message);
+  return local;
+}
+
+}  // namespace sloth::ctl
