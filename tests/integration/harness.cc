@@ -145,12 +145,21 @@ std::optional<int> ChildProcess::WaitExit(std::chrono::milliseconds timeout) {
 std::string SlothdPath() { return SLOTHD_PATH; }
 
 Slothd::Slothd(std::vector<std::string> args, bool wait_ready) {
-  std::vector<std::string> full = {"--state-dir", state_dir(), "--control-socket", control_socket()};
-  bool has_port = false, has_address = false, has_config = false;
-  for (const auto& a : args) {
+  bool has_port = false, has_address = false, has_config = false, has_socket = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--control-socket" && i + 1 < args.size()) {
+      has_socket = true;
+      control_socket_ = args[i + 1];
+    }
     has_port = has_port || a.rfind("--metrics-port", 0) == 0;
     has_address = has_address || a.rfind("--metrics-address", 0) == 0;
     has_config = has_config || a.rfind("--config", 0) == 0;
+  }
+  std::vector<std::string> full = {"--state-dir", state_dir()};
+  if (!has_socket) {
+    control_socket_ = dir_.File("slothd.sock");
+    full.insert(full.end(), {"--control-socket", control_socket_});
   }
   if (!has_port) full.insert(full.end(), {"--metrics-port", "0"});
   if (!has_address) full.insert(full.end(), {"--metrics-address", "127.0.0.1"});

@@ -68,12 +68,13 @@ class Slothd {
   std::string base_url() const;                                     // "http://127.0.0.1:PORT"
   const TempDir& dir() const { return dir_; }
   std::string state_dir() const { return dir_.File("state"); }
-  std::string control_socket() const { return dir_.File("slothd.sock"); }
+  const std::string& control_socket() const { return control_socket_; }
 
  private:
   TempDir dir_;
   std::unique_ptr<ChildProcess> process_;
   std::string metrics_url_;
+  std::string control_socket_;
 };
 
 std::string SlothdPath();
