@@ -17,9 +17,9 @@ struct TaskSpec {
   std::string command;  // run as `/bin/sh -c command`
   std::string name = "adhoc";
   std::string group = "adhoc";
-  std::string workdir;                                      // empty: the runner's default
-  std::vector<std::pair<std::string, std::string>> env;     // added to (and overriding) the base env
-  std::optional<Duration> timeout;                          // nullopt: the runner's default
+  std::string workdir;                                   // empty: the runner's default
+  std::vector<std::pair<std::string, std::string>> env;  // added to (and overriding) the base env
+  std::optional<Duration> timeout;                       // nullopt: the runner's default
 };
 
 enum class TaskStatus { kQueued, kRunning, kSuccess, kFailed, kSkipped };

@@ -21,8 +21,7 @@ namespace {
 constexpr size_t kReadBufferBytes = 64 * 1024;
 
 constexpr std::array<std::string_view, 7> kDaemonOnlyVariables = {
-    "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID",
-    "JOURNAL_STREAM"};
+    "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"};
 
 std::string_view NameOf(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
@@ -61,8 +60,8 @@ std::vector<std::string> BuildTaskEnvironment(char* const* base, const EnvOverri
     const std::string_view name = NameOf(text);
     const bool daemon_only =
         std::find(kDaemonOnlyVariables.begin(), kDaemonOnlyVariables.end(), name) != kDaemonOnlyVariables.end();
-    const bool overridden = std::any_of(overrides.begin(), overrides.end(),
-                                        [name](const auto& kv) { return kv.first == name; });
+    const bool overridden =
+        std::any_of(overrides.begin(), overrides.end(), [name](const auto& kv) { return kv.first == name; });
     if (!daemon_only && !overridden) env.emplace_back(text);
   }
   for (const auto& [name, value] : overrides) {
@@ -107,8 +106,7 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   if (rc == 0) rc = posix_spawnattr_setsigdefault(&spawn.attr, &all);
   if (rc == 0) rc = posix_spawnattr_setpgroup(&spawn.attr, 0);
   if (rc == 0) {
-    rc = posix_spawnattr_setflags(&spawn.attr,
-                                  POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawnattr_setflags(&spawn.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   }
   if (rc != 0) {
     *error = rc;
@@ -142,8 +140,7 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   // Our copies of the write ends must go, or the pipes would never reach EOF.
   out_write.reset();
   err_write.reset();
-  return std::unique_ptr<TaskProcess>(
-      new TaskProcess(pid, std::move(pidfd), std::move(out_read), std::move(err_read)));
+  return std::unique_ptr<TaskProcess>(new TaskProcess(pid, std::move(pidfd), std::move(out_read), std::move(err_read)));
 }
 
 TaskProcess::~TaskProcess() {

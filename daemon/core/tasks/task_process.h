@@ -36,7 +36,7 @@ struct ProcessExit {
 struct SupervisionLimits {
   std::chrono::steady_clock::time_point deadline;  // SIGTERM to the group when reached
   Duration kill_grace{};                           // then SIGKILL after this long
-  int cancel_fd = -1;  // becomes readable when the task is cancelled (-1: never)
+  int cancel_fd = -1;                              // becomes readable when the task is cancelled (-1: never)
 };
 
 // Owned by the one thread that runs the task; not thread-safe.

@@ -1,5 +1,6 @@
 #include "daemon/core/tasks/task_runner.h"
 
+#include <fmt/format.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <system_error>
 #include <utility>
 
-#include <fmt/format.h>
-
 #include "common/unique_fd.h"
 #include "daemon/core/tasks/task_process.h"
 
@@ -17,11 +16,16 @@ namespace sloth {
 
 std::string_view TaskStatusName(TaskStatus status) {
   switch (status) {
-    case TaskStatus::kQueued: return "queued";
-    case TaskStatus::kRunning: return "running";
-    case TaskStatus::kSuccess: return "success";
-    case TaskStatus::kFailed: return "failed";
-    case TaskStatus::kSkipped: return "skipped";
+    case TaskStatus::kQueued:
+      return "queued";
+    case TaskStatus::kRunning:
+      return "running";
+    case TaskStatus::kSuccess:
+      return "success";
+    case TaskStatus::kFailed:
+      return "failed";
+    case TaskStatus::kSkipped:
+      return "skipped";
   }
   return "unknown";
 }
@@ -78,7 +82,10 @@ SteadyTime TaskDeadline(SteadyTime start, Duration timeout) {
 }  // namespace
 
 TaskRunner::TaskRunner(Options options, Telemetry& telemetry, Logger& logger)
-    : options_(Normalised(std::move(options))), telemetry_(telemetry), logger_(logger), random_(std::random_device{}()) {}
+    : options_(Normalised(std::move(options))),
+      telemetry_(telemetry),
+      logger_(logger),
+      random_(std::random_device{}()) {}
 
 TaskRunner::~TaskRunner() {
   Shutdown(Duration::zero());
@@ -90,9 +97,7 @@ TaskRunner::~TaskRunner() {
   for (Worker& w : workers) w.thread.join();
 }
 
-std::string TaskRunner::NextIdLocked() {
-  return fmt::format("t-{:06}-{:04x}", ++sequence_, random_() & 0xffffu);
-}
+std::string TaskRunner::NextIdLocked() { return fmt::format("t-{:06}-{:04x}", ++sequence_, random_() & 0xffffu); }
 
 TaskResult TaskRunner::SnapshotLocked(const Active& task) const {
   TaskResult r;
@@ -290,9 +295,10 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   }
   result.start_time = task->start_time;
   telemetry_.TaskStarted();
-  logger_.Info(fmt::format("task {} started", result.id),
-               {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}, {"SLOTH_TASK_ID", result.id},
-                {"SLOTH_STATUS", "running"}});
+  logger_.Info(fmt::format("task {} started", result.id), {{"SLOTH_TASK", spec.name},
+                                                           {"SLOTH_GROUP", spec.group},
+                                                           {"SLOTH_TASK_ID", result.id},
+                                                           {"SLOTH_STATUS", "running"}});
   Notify(snapshot);
 
   const Duration timeout = spec.timeout.value_or(options_.default_timeout);

@@ -122,10 +122,10 @@ class TaskRunner {
   uint64_t sequence_ = 0;
   std::mt19937 random_;
   size_t running_ = 0;
-  size_t in_flight_ = 0;  // Run() calls and worker threads still using this object
+  size_t in_flight_ = 0;                                  // Run() calls and worker threads still using this object
   std::map<std::string, ActivePtr, std::less<>> active_;  // queued and running, by id
-  std::deque<ActivePtr> queue_;                          // queued, FIFO
-  std::deque<TaskResult> history_;                       // finished, newest first
+  std::deque<ActivePtr> queue_;                           // queued, FIFO
+  std::deque<TaskResult> history_;                        // finished, newest first
 
   struct Worker {
     std::thread thread;

@@ -4,12 +4,13 @@
 #include "daemon/core/tasks/task_runner.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,8 +26,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/unique_fd.h"
 #include "daemon/core/tasks/task_process.h"
@@ -185,8 +184,8 @@ TEST_F(TaskRunnerTest, Run_IdsAreUniqueAndAssignedBeforeTheTaskRuns) {
   TaskRunner& runner = MakeRunner();
   std::string seen_in_sink;
   std::string id;
-  const TaskResult r =
-      runner.Run(Shell("echo x"), [&](OutputStream, std::string_view) { seen_in_sink = id; }, &id);
+  const TaskResult r = runner.Run(
+      Shell("echo x"), [&](OutputStream, std::string_view) { seen_in_sink = id; }, &id);
   EXPECT_EQ(seen_in_sink, r.id);
   EXPECT_NE(runner.Run(Shell("true")).id, r.id);
 }
@@ -384,9 +383,10 @@ TEST_F(TaskRunnerTest, Run_ConcurrencyLimitQueuesBeyondMax) {
   std::vector<std::unique_ptr<Gate>> gates;
   std::vector<TaskResult> results(4);
   std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) gates.push_back(std::make_unique<Gate>(Path("gate" + std::to_string(i))));
   for (int i = 0; i < 4; ++i) {
-    gates.push_back(std::make_unique<Gate>(Path("gate" + std::to_string(i))));
-    threads.emplace_back([&, i] { results[i] = runner.Run(Shell("read x < " + gates[i]->path() + "; echo " + std::to_string(i))); });
+    threads.emplace_back(
+        [&, i] { results[i] = runner.Run(Shell("read x < " + gates[i]->path() + "; echo " + std::to_string(i))); });
   }
   const bool reached = waiter_.WaitUntil([&] {
     const auto list = runner.List();
