@@ -123,6 +123,7 @@ measure() {
   eval "res_${key}=\"$lines $rss $c10 $c100\""
 }
 
+load_start=$(cut -d' ' -f1 /proc/loadavg)
 # The real slothd: default catalog.
 cat >"$work/slothd.toml" <<'EOF'
 [telemetry]
@@ -154,7 +155,11 @@ bench_server floor 0 "MHD floor, default catalog" floor_default
 
 # --- the table
 echo
-echo "/metrics on 127.0.0.1, wrk -t2 -d${secs}s --latency (after ${warmup}s warm-up), $(nproc) CPU(s) shared by wrk and server"
+echo "/metrics on 127.0.0.1, wrk -t2 -d${secs}s --latency (after ${warmup}s warm-up), $(nproc) CPU(s) shared by wrk and server;" \
+  "1-min load average ${load_start} before, $(cut -d' ' -f1 /proc/loadavg) after"
+if awk -v l="$load_start" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+  echo "WARNING: the machine was busy before the run; throughput and tail latency are understated"
+fi
 fmt='%-34s %6s %7s | %9s %8s %8s | %9s %8s %8s | %6s %8s\n'
 # shellcheck disable=SC2059
 printf "$fmt" "server / registry" "lines" "RSS MiB" "c10 req/s" "p50 ms" "p99 ms" "c100 r/s" "p50 ms" "p99 ms" "errors" "RSS load"

@@ -10,7 +10,9 @@
 //                   pre-rendered at startup. No rendering at all per request: what is left is
 //                   libmicrohttpd and the kernel.
 //
-// --task-series N records N distinct (group, task) histogram series (N=100 gives about 1,600
+// --runtime-ttl-ms MS (slothd mode only; an experiment, not what slothd does) reuses a whole
+// scrape for MS milliseconds: the runtime part is rendered at most once per MS.
+// --task-series N records N distinct (group, task) histogram series (N=100 gives about 1,500
 // exposition lines). --port 0 picks a free port. Prints "READY http://127.0.0.1:PORT/metrics"
 // on stdout once serving, the exposition's line count on stderr, and runs until SIGTERM/SIGINT.
 #include <pthread.h>
@@ -20,7 +22,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -41,13 +45,14 @@ struct Args {
   int task_series = 0;
   int port = 0;
   int threads = 2;
+  int runtime_ttl_ms = 0;  // slothd mode: reuse a whole scrape for this long (experiment)
 };
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
                "metrics_bench_server: %s\n"
                "usage: metrics_bench_server [--mode slothd|exposer|floor] [--task-series N] [--port P] "
-               "[--threads T]\n",
+               "[--threads T] [--runtime-ttl-ms MS]\n",
                why);
   std::exit(2);
 }
@@ -68,12 +73,14 @@ Args Parse(int argc, char** argv) {
       a.port = std::atoi(value());
     } else if (arg == "--threads") {
       a.threads = std::atoi(value());
+    } else if (arg == "--runtime-ttl-ms") {
+      a.runtime_ttl_ms = std::atoi(value());
     } else {
       Usage("unknown argument");
     }
   }
   if (a.mode != "slothd" && a.mode != "exposer" && a.mode != "floor") Usage("unknown mode");
-  if (a.task_series < 0 || a.port < 0 || a.port > 65535 || a.threads < 1) Usage("bad number");
+  if (a.runtime_ttl_ms < 0 || a.task_series < 0 || a.port < 0 || a.port > 65535 || a.threads < 1) Usage("bad number");
   return a;
 }
 
@@ -118,6 +125,15 @@ sloth::MetricsHttpServer::Pages StaticPages(std::function<sloth::MetricsBody(boo
   return pages;
 }
 
+struct TtlCache {
+  struct Slot {
+    sloth::MetricsBody body;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::mutex mutex;
+  Slot slots[2];  // plain, gzip
+};
+
 void Ready(uint16_t port) {
   std::printf("READY http://127.0.0.1:%u/metrics\n", static_cast<unsigned>(port));
   std::fflush(stdout);
@@ -148,9 +164,20 @@ int main(int argc, char** argv) {
   uint16_t port = 0;
   if (args.mode == "slothd") {
     lines = CountLines(telemetry.ExpositionText());
-    http = std::make_unique<sloth::MetricsHttpServer>(
-        Listen(args), BenchLimits(args),
-        StaticPages([&telemetry](bool gzip) { return telemetry.Scrape(gzip); }), log);
+    std::function<sloth::MetricsBody(bool)> scrape = [&telemetry](bool gzip) { return telemetry.Scrape(gzip); };
+    if (args.runtime_ttl_ms > 0) {
+      // Experiment, not what slothd does: the runtime part (uptime, /proc reads, mallinfo2)
+      // rendered at most once per TTL, to show what that per-scrape work costs under load.
+      scrape = [&telemetry, ttl = std::chrono::milliseconds(args.runtime_ttl_ms),
+                state = std::make_shared<TtlCache>()](bool gzip) {
+        std::lock_guard lock(state->mutex);
+        auto& slot = state->slots[gzip ? 1 : 0];
+        const auto now = std::chrono::steady_clock::now();
+        if (!slot.body.catalog || now - slot.at >= ttl) slot = {telemetry.Scrape(gzip), now};
+        return slot.body;
+      };
+    }
+    http = std::make_unique<sloth::MetricsHttpServer>(Listen(args), BenchLimits(args), StaticPages(scrape), log);
     port = http->port();
   } else if (args.mode == "floor") {
     // Pre-rendered once: the full exposition (catalog + runtime) as slothd would send it.
