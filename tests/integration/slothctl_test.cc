@@ -1,0 +1,173 @@
+// slothctl against a real slothd on a private control socket: what a user types, what they see,
+// and the exit code scripts rely on.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+
+namespace sloth::test {
+namespace {
+
+struct CtlResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+CtlResult Slothctl(const Slothd& agent, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--socket", agent.control_socket()});
+  ChildProcess process(SLOTHCTL_PATH, args);
+  CtlResult result;
+  result.exit_code = process.WaitExit().value_or(-1);
+  result.output = process.Output();
+  return result;
+}
+
+TEST(Slothctl, AgentRun_StreamsBothStreamsAndExitsWithTheTaskCode) {
+  Slothd agent({"--name", "build-01"});
+  const auto r = Slothctl(agent, {"agent", "run", "build-01", "echo to-out; echo to-err >&2; exit 3"});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("to-out\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("to-err\n"), std::string::npos) << r.output;
+}
+
+TEST(Slothctl, AgentRun_TimeoutExits124AndSaysSo) {
+  Slothd agent;
+  const auto r = Slothctl(agent, {"agent", "run", "local", "sleep 30", "--timeout", "500ms"});
+  EXPECT_EQ(r.exit_code, 124) << r.output;
+  EXPECT_NE(r.output.find("timed out after 500ms"), std::string::npos) << r.output;
+}
+
+TEST(Slothctl, AgentRun_KilledBySignalExits128PlusN) {
+  Slothd agent;
+  const auto r = Slothctl(agent, {"agent", "run", ".", "kill -9 $$"});
+  EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r.output;
+}
+
+TEST(Slothctl, AgentRun_EnvAndWorkdirReachTheTask) {
+  Slothd agent;
+  const auto r = Slothctl(agent, {"agent", "run", "local", "echo $GREETING; pwd", "--env",
+                                  "GREETING=hello", "--workdir", "/tmp"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "hello\n/tmp\n");
+}
+
+TEST(Slothctl, AgentRun_CtrlCCancelsTheTaskAndExits130) {
+  Slothd agent;
+  ChildProcess run(SLOTHCTL_PATH, {"--socket", agent.control_socket(), "agent", "run", "local",
+                                   "echo started; sleep 30"});
+  ASSERT_TRUE(run.WaitForLine("started")) << run.Output();
+  run.Signal(SIGINT);
+  EXPECT_EQ(run.WaitExit(), 130) << run.Output();
+  const auto tasks = Slothctl(agent, {"--output", "json", "agent", "tasks", "local"});
+  ASSERT_EQ(tasks.exit_code, 0) << tasks.output;
+  const auto json = nlohmann::json::parse(tasks.output);
+  ASSERT_EQ(json["tasks"].size(), 1u) << tasks.output;
+  EXPECT_EQ(json["tasks"][0]["status"], "cancelled") << tasks.output;
+}
+
+TEST(Slothctl, AgentRun_JsonPrintsTheResultWithItsOutput) {
+  Slothd agent;
+  const auto r = Slothctl(agent, {"agent", "run", "local", "echo hi", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto json = nlohmann::json::parse(r.output);
+  EXPECT_EQ(json["status"], "success");
+  EXPECT_EQ(json["exit_code"], 0);
+  EXPECT_EQ(json["stdout"], "hi\n");
+}
+
+TEST(Slothctl, UnreachableSocketExits69WithOneActionableLine) {
+  TempDir dir;
+  ChildProcess ctl(SLOTHCTL_PATH,
+                   {"--socket", dir.File("missing.sock"), "agent", "info", "local"});
+  EXPECT_EQ(ctl.WaitExit(), 69);
+  const std::string out = ctl.Output();
+  EXPECT_EQ(out, "slothctl: cannot reach agent 'local' at unix:" + dir.File("missing.sock") +
+                     ": No such file or directory — is slothd running? pass --socket PATH or "
+                     "set SLOTH_SOCKET\n");
+}
+
+TEST(Slothctl, OtherAgentNameIsNotFoundAndExits69) {
+  Slothd agent({"--name", "build-01"});
+  const auto r = Slothctl(agent, {"agent", "info", "web-1"});
+  EXPECT_EQ(r.exit_code, 69) << r.output;
+  EXPECT_NE(r.output.find("agent 'web-1' not found: the local agent at unix:"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("is 'build-01'"), std::string::npos) << r.output;
+}
+
+TEST(Slothctl, AgentInfoHealthAndTasks) {
+  Slothd agent({"--name", "build-01"});
+  const auto info = Slothctl(agent, {"-o", "json", "agent", "info", "build-01"});
+  ASSERT_EQ(info.exit_code, 0) << info.output;
+  const auto json = nlohmann::json::parse(info.output);
+  EXPECT_EQ(json["name"], "build-01");
+  EXPECT_EQ(json["metrics_url"], agent.metrics_url());
+
+  const auto health = Slothctl(agent, {"agent", "health", "build-01"});
+  EXPECT_EQ(health.exit_code, 0) << health.output;
+  EXPECT_EQ(health.output, "healthy\n");
+
+  ASSERT_EQ(Slothctl(agent, {"agent", "run", "local", "true", "--name", "noop"}).exit_code, 0);
+  const auto tasks = Slothctl(agent, {"agent", "tasks", "local"});
+  EXPECT_EQ(tasks.exit_code, 0) << tasks.output;
+  EXPECT_EQ(tasks.output.rfind("ID ", 0), 0u) << tasks.output;
+  EXPECT_NE(tasks.output.find("noop"), std::string::npos) << tasks.output;
+  EXPECT_NE(tasks.output.find("success"), std::string::npos) << tasks.output;
+}
+
+TEST(Slothctl, AgentCancelUnknownTaskExits1WithTheReason) {
+  Slothd agent;
+  const auto r = Slothctl(agent, {"agent", "cancel", "local", "t-nope"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output.rfind("slothctl: task t-nope was not cancelled: ", 0), 0u) << r.output;
+}
+
+TEST(Slothctl, MetricsProm_ShowsTheAgentsRealMetricsUrl) {
+  Slothd agent;
+  ASSERT_FALSE(agent.metrics_url().empty());
+  const std::string target = agent.metrics_url().substr(
+      7, agent.metrics_url().size() - 7 - std::string("/metrics").size());
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"metrics", "prom", "local", "--no-color"},
+        std::vector<std::string>{"agent", "metrics", "prom", "local", "--no-color"}}) {
+    const auto r = Slothctl(agent, command);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("  URL: " + agent.metrics_url() + "\n"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("- job_name: 'sloth-runner-agents'"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("targets: ['" + target + "']"), std::string::npos) << r.output;
+  }
+}
+
+TEST(Slothctl, MetricsProm_TelemetryOffSuggestsSnapshot) {
+  Slothd agent({"--telemetry=false"});
+  const auto r = Slothctl(agent, {"metrics", "prom", "local"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("telemetry off"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--snapshot"), std::string::npos) << r.output;
+}
+
+TEST(Slothctl, MetricsPromSnapshot_OverTheSocketAndFromTheEndpoint) {
+  Slothd agent;
+  const auto socket = Slothctl(agent, {"metrics", "prom", "local", "--snapshot"});
+  EXPECT_EQ(socket.exit_code, 0) << socket.output;
+  EXPECT_NE(socket.output.find("# TYPE sloth_tasks_total counter"), std::string::npos);
+
+  const auto http =
+      Slothctl(agent, {"--endpoint", agent.base_url(), "metrics", "prom", "any", "--snapshot"});
+  EXPECT_EQ(http.exit_code, 0) << http.output;
+  EXPECT_NE(http.output.find("# TYPE sloth_tasks_total counter"), std::string::npos);
+}
+
+TEST(Slothctl, UsageErrorsExit2NamingTheFlag) {
+  Slothd agent;
+  auto r = Slothctl(agent, {"--timeout", "5", "agent", "info", "local"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output.rfind("slothctl: --timeout: ", 0), 0u) << r.output;
+  r = Slothctl(agent, {"agent", "run", "local"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+}  // namespace
+}  // namespace sloth::test
