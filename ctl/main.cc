@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
                                                 sloth::build::kVersion, sloth::build::kCommit,
                                                 sloth::build::kCompiler));
   app.footer(
+      "Global options work before or after the command (see 'slothctl --help').\n"
       "Exit codes: 0 ok, 1 failed/unhealthy, 2 usage, 69 agent not found or unreachable;\n"
       "'agent run' exits with the task's code, 124 on timeout, 128+N on signal N, 130 on Ctrl-C.\n"
       "Emoji in text output only with a UTF-8 locale and without NO_COLOR or --no-color.");
@@ -122,7 +123,8 @@ int main(int argc, char** argv) {
   auto* run = agent->add_subcommand(
       "run",
       "Run a shell command on the agent, streaming its output; exits with its exit code.\n"
-      "Put the command in quotes, or after --");
+      "Put the command in quotes, or after --. With --output json the result, including the\n"
+      "task's stdout and stderr, is printed once it finishes instead of streaming.");
   run->add_option("agent", run_args.agent, agent_help)->required();
   run->add_option("command", run_args.command, "The command, run as /bin/sh -c COMMAND")
       ->required();

@@ -1,6 +1,7 @@
 #include "ctl/commands/agent.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -17,17 +18,34 @@
 namespace sloth::ctl {
 namespace {
 
-// Unbuffered, so output reaches a pipe or terminal as soon as the agent sends it.
-void WriteAll(int fd, std::string_view data) {
+// Unbuffered, so output reaches a pipe or terminal as soon as the agent sends it. False when
+// the reader has gone (EPIPE: SIGPIPE is ignored while streaming).
+bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return;  // stdout closed: keep receiving so the task's result still decides the exit code
+      return false;
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
+  return true;
 }
+
+// Ignores SIGPIPE for its lifetime, so a closed pipe (`slothctl agent run ... | head`) cancels
+// the task instead of killing slothctl and leaving the task running.
+class IgnoreSigpipe {
+ public:
+  IgnoreSigpipe() {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ignore, &previous_);
+  }
+  ~IgnoreSigpipe() { sigaction(SIGPIPE, &previous_, nullptr); }
+
+ private:
+  struct sigaction previous_ {};
+};
 
 void Print(const Context& context, const std::string& text, const nlohmann::json& json) {
   std::cout << (context.output == OutputFormat::kJson ? DumpJson(json) : text) << std::flush;
@@ -154,6 +172,8 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   }
 
   const bool json = context.output == OutputFormat::kJson;
+  IgnoreSigpipe ignore_sigpipe;
+  bool output_closed = false;
   std::optional<v1::TaskResult> result;
   std::string out_text, err_text;
   const grpc::Status status = local.client->RunTask(request, &stream_context, [&](const v1::RunTaskEvent& event) {
@@ -175,8 +195,16 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
         const bool to_stderr = event.output().stream() == v1::OutputChunk::STREAM_STDERR;
         if (json) {
           (to_stderr ? err_text : out_text) += event.output().data();
-        } else {
-          WriteAll(to_stderr ? STDERR_FILENO : STDOUT_FILENO, event.output().data());
+        } else if (!output_closed &&
+                   !WriteAll(to_stderr ? STDERR_FILENO : STDOUT_FILENO, event.output().data())) {
+          output_closed = true;
+          std::string id;
+          {
+            std::lock_guard lock(state.mutex);
+            id = state.task_id;
+          }
+          v1::CancelTaskResponse response;
+          if (!id.empty()) local.client->CancelTask(id, &response);
         }
         break;
       }
@@ -204,6 +232,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
                                              : "task " + task_id + " may still be running (cancel it with 'slothctl agent cancel " + args.agent + " " + task_id + "')";
     throw CtlError(kExitSignalBase + interrupted_by, fmt::format("interrupted: {}", what));
   }
+  if (output_closed) return kExitSignalBase + SIGPIPE;  // as if the pipe had killed us
   if (!result) {
     if (!status.ok()) ThrowCallError(*local.client, args.agent, "RunTask", status);
     throw CtlError(kExitFailure, fmt::format("agent '{}' ended the task stream without a result",
