@@ -1,6 +1,7 @@
 #pragma once
 // One logging interface for the whole daemon: components log structured events to a Logger,
 // and the sink decides the format (plain lines on a terminal/file now, journald later).
+#include <atomic>
 #include <cstdio>
 #include <initializer_list>
 #include <memory>
@@ -59,7 +60,7 @@ class Logger {
            std::string_view message_id = {}) {
     Log(level, message, std::span<const LogField>(fields.begin(), fields.size()), message_id);
   }
-  bool Enabled(LogLevel level) const { return static_cast<int>(level) <= static_cast<int>(min_level_); }
+  bool Enabled(LogLevel level) const { return static_cast<int>(level) <= static_cast<int>(min_level_.load()); }
   void Error(std::string_view message, std::initializer_list<LogField> fields = {}) {
     Log(LogLevel::kError, message, fields);
   }
@@ -75,11 +76,11 @@ class Logger {
   void Debug(std::string_view message, std::initializer_list<LogField> fields = {}) {
     Log(LogLevel::kDebug, message, fields);
   }
-  void set_min_level(LogLevel level) { min_level_ = level; }
+  void set_min_level(LogLevel level) { min_level_.store(level); }
 
  private:
   std::unique_ptr<LogSink> sink_;
-  LogLevel min_level_;
+  std::atomic<LogLevel> min_level_;
 };
 
 }  // namespace sloth

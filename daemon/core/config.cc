@@ -125,6 +125,37 @@ const std::vector<FieldSpec>& Fields() {
        Integer<uint64_t>([](Config& c) { return &c.tasks.max_output_bytes; }, 0, int64_t{1} << 32)},
       {"tasks", "workdir", String([](Config& c) { return &c.tasks.workdir; }, CheckAbsolutePath)},
       {"tasks", "history", Integer<uint32_t>([](Config& c) { return &c.tasks.history; }, 0, 100000)},
+      {"tasks", "on_stop",
+       [](const toml::node& node, Config& config) -> std::optional<std::string> {
+         const std::string_view allowed = "\"cancel\" or \"drain\"";
+         if (!node.is_string()) return Expect(node, allowed);
+         const std::string& v = node.as_string()->get();
+         if (v == "cancel") {
+           config.tasks.on_stop = TaskStopPolicy::kCancel;
+         } else if (v == "drain") {
+           config.tasks.on_stop = TaskStopPolicy::kDrain;
+         } else {
+           return fmt::format("expected {}, got \"{}\"", allowed, v);
+         }
+         return std::nullopt;
+       }},
+      {"tasks", "drain_timeout", DurationField([](Config& c) { return &c.tasks.drain_timeout; }, Duration::zero())},
+      {"log", "target",
+       [](const toml::node& node, Config& config) -> std::optional<std::string> {
+         const std::string_view allowed = "\"auto\", \"console\" or \"journal\"";
+         if (!node.is_string()) return Expect(node, allowed);
+         const std::string& v = node.as_string()->get();
+         if (v == "auto") {
+           config.log.target = LogTarget::kAuto;
+         } else if (v == "console") {
+           config.log.target = LogTarget::kConsole;
+         } else if (v == "journal") {
+           config.log.target = LogTarget::kJournal;
+         } else {
+           return fmt::format("expected {}, got \"{}\"", allowed, v);
+         }
+         return std::nullopt;
+       }},
       {"log", "level",
        [](const toml::node& node, Config& config) -> std::optional<std::string> {
          const std::string_view allowed = "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
@@ -275,8 +306,13 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("max_output_bytes = {}\n", c.tasks.max_output_bytes);
   out += fmt::format("workdir = {}\n", quoted(c.tasks.workdir));
   out += fmt::format("history = {}\n", c.tasks.history);
+  out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
+  out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
   out += "\n[log]\n";
   out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));
+  out += fmt::format("target = \"{}\"\n", c.log.target == LogTarget::kJournal   ? "journal"
+                                             : c.log.target == LogTarget::kConsole ? "console"
+                                                                                   : "auto");
   return out;
 }
 

@@ -34,6 +34,10 @@ struct TelemetryConfig {
   uint32_t max_label_values = 500;    // distinct task/group label values; beyond: "_other"
 };
 
+// What SIGTERM does to running tasks: cancel them now, or let them finish for up to
+// drain_timeout first (keep it below the unit's TimeoutStopSec minus kill_grace).
+enum class TaskStopPolicy { kCancel, kDrain };
+
 struct TaskConfig {
   uint32_t max_concurrent = 16;          // tasks running at once; more wait in the queue
   uint32_t max_queued = 256;             // waiting tasks; beyond it a request is refused
@@ -42,10 +46,17 @@ struct TaskConfig {
   uint64_t max_output_bytes = 1 << 20;   // kept output per task; the rest is counted, not kept
   std::string workdir = "/";
   uint32_t history = 100;                // finished tasks remembered for ListTasks
+  TaskStopPolicy on_stop = TaskStopPolicy::kCancel;
+  Duration drain_timeout = std::chrono::seconds(30);
+  bool operator==(const TaskConfig&) const = default;
 };
+
+// Where logs go: "auto" is the journal when stderr is connected to it, else the console.
+enum class LogTarget { kAuto, kConsole, kJournal };
 
 struct LogConfig {
   LogLevel level = LogLevel::kInfo;
+  LogTarget target = LogTarget::kAuto;
 };
 
 struct Config {

@@ -13,7 +13,11 @@ ControlServer::ControlServer(UniqueFd listen_fd, ControlApi& api, Telemetry& tel
   // The acceptor is created after the server, but the service needs its credential lookup:
   // resolve through this object, which outlives both.
   service_ = std::make_unique<ControlService>(api, [this](std::string_view peer) -> std::optional<PeerCredentials> {
-    return acceptor_ ? acceptor_->CredentialsOf(peer) : std::nullopt;
+    std::lock_guard lock(acceptors_mutex_);
+    for (auto it = acceptors_.rbegin(); it != acceptors_.rend(); ++it) {
+      if (auto cred = (*it)->CredentialsOf(peer)) return cred;
+    }
+    return std::nullopt;
   });
   grpc::ServerBuilder builder;
   builder.RegisterService(service_.get());
@@ -22,14 +26,22 @@ ControlServer::ControlServer(UniqueFd listen_fd, ControlApi& api, Telemetry& tel
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (!server_) throw std::runtime_error("cannot start the gRPC control server");
-  acceptor_ = std::make_unique<ControlSocketAcceptor>(
-      std::move(listen_fd), [this](int fd) { grpc::AddInsecureChannelFromFd(server_.get(), fd); }, log_);
+  ReplaceListener(std::move(listen_fd));
 }
 
 ControlServer::~ControlServer() { Shutdown(Duration::zero()); }
 
 void ControlServer::StopAccepting() {
-  if (acceptor_) acceptor_->Stop();
+  std::lock_guard lock(acceptors_mutex_);
+  if (!acceptors_.empty()) acceptors_.back()->Stop();
+}
+
+void ControlServer::ReplaceListener(UniqueFd listen_fd) {
+  auto next = std::make_unique<ControlSocketAcceptor>(
+      std::move(listen_fd), [this](int fd) { grpc::AddInsecureChannelFromFd(server_.get(), fd); }, log_);
+  std::lock_guard lock(acceptors_mutex_);
+  if (!acceptors_.empty()) acceptors_.back()->Stop();
+  acceptors_.push_back(std::move(next));
 }
 
 void ControlServer::Shutdown(Duration grace) {

@@ -5,6 +5,8 @@
 #include <grpcpp/server.h>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "common/duration.h"
 #include "common/log.h"
@@ -22,6 +24,8 @@ class ControlServer {
 
   // Stops accepting new connections (calls on open ones continue).
   void StopAccepting();
+  // Accepts on `listen_fd` from now on instead of the current socket; open connections stay.
+  void ReplaceListener(UniqueFd listen_fd);
   // Ends every call, waiting up to `grace` for running handlers.
   void Shutdown(Duration grace);
 
@@ -29,7 +33,10 @@ class ControlServer {
   Logger& log_;
   std::unique_ptr<ControlService> service_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<ControlSocketAcceptor> acceptor_;
+  // The current acceptor is the last; earlier ones (replaced on reload) are stopped but kept,
+  // since connections they accepted may still be calling.
+  mutable std::mutex acceptors_mutex_;
+  std::vector<std::unique_ptr<ControlSocketAcceptor>> acceptors_;
 };
 
 }  // namespace sloth

@@ -91,10 +91,16 @@ MetricsHttpServer::~MetricsHttpServer() {
   if (daemon_) MHD_stop_daemon(daemon_);
 }
 
+UniqueFd MetricsHttpServer::StopAccepting() {
+  if (!daemon_ || !accepting_) return {};
+  accepting_ = false;
+  const MHD_socket listen = MHD_quiesce_daemon(daemon_);
+  return UniqueFd(listen == MHD_INVALID_SOCKET ? -1 : listen);
+}
+
 void MetricsHttpServer::Shutdown(Duration grace) {
   if (!daemon_) return;
-  const MHD_socket listen = MHD_quiesce_daemon(daemon_);
-  if (listen != MHD_INVALID_SOCKET) ::close(listen);
+  StopAccepting();  // the returned socket is closed here
   {
     std::unique_lock lock(in_flight_mutex_);
     in_flight_done_.wait_for(lock, grace, [this] { return in_flight_ == 0; });

@@ -44,6 +44,9 @@ class MetricsHttpServer {
 
   uint16_t port() const { return port_; }
 
+  // Stops accepting and gives back the listening socket (so a reconfigured server can take it
+  // over without a gap); requests in flight continue. Empty if already stopped.
+  UniqueFd StopAccepting();
   // Stops accepting, lets in-flight requests finish for up to `grace`, then closes everything.
   void Shutdown(Duration grace);
 
@@ -55,6 +58,7 @@ class MetricsHttpServer {
   Logger& log_;
   uint16_t port_ = 0;
   MHD_Daemon* daemon_ = nullptr;
+  bool accepting_ = true;
 
   std::mutex in_flight_mutex_;
   std::condition_variable in_flight_done_;

@@ -366,9 +366,12 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
 
 TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran) {
   // Metrics first: whoever sees the task finished (Get, List, Shutdown) sees them too.
-  if (!ran) telemetry_.TaskStarted();  // TaskFinished decrements the running gauge; keep it exact
-  telemetry_.TaskFinished(result.group, result.name, result.status == TaskStatus::kSuccess ? "success" : "failed",
-                          std::chrono::duration<double>(result.duration).count(), result.output_truncated);
+  if (ran) {
+    telemetry_.TaskFinished(result.group, result.name, result.status == TaskStatus::kSuccess ? "success" : "failed",
+                            std::chrono::duration<double>(result.duration).count(), result.output_truncated);
+  } else {
+    telemetry_.TaskRefused(result.group);  // counted as failed; it never ran, so it has no duration
+  }
   {
     std::lock_guard lock(mutex_);
     if (auto it = active_.find(task->id); it != active_.end() && it->second == task) active_.erase(it);

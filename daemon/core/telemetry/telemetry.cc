@@ -88,6 +88,11 @@ void Telemetry::TaskFinished(std::string_view group, std::string_view task, std:
   Changed();
 }
 
+void Telemetry::TaskRefused(std::string_view group) {
+  tasks_total_.Add({{"status", "failed"}, {"group", groups_.Admit(group)}}).Increment();
+  Changed();
+}
+
 void Telemetry::GroupFinished(std::string_view group, std::string_view status, double seconds) {
   const std::string g = groups_.Admit(group);
   task_groups_total_.Add({{"status", std::string(status)}, {"group", g}}).Increment();

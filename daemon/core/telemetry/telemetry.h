@@ -56,6 +56,9 @@ class Telemetry {
   // status: "success", "failed" or "skipped".
   void TaskFinished(std::string_view group, std::string_view task, std::string_view status, double seconds,
                     bool output_truncated);
+  // A task that never ran (refused at admission, cancelled while queued): counted as failed in
+  // sloth_tasks_total, with no duration sample and no change to sloth_tasks_running.
+  void TaskRefused(std::string_view group);
   void GroupFinished(std::string_view group, std::string_view status, double seconds);
   void GrpcRequestServed(std::string_view method, std::string_view status, double seconds);
   void ErrorOccurred(std::string_view type);

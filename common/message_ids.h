@@ -1,0 +1,16 @@
+#pragma once
+// journald MESSAGE_IDs, one per kind of event (see systemd/slothd.catalog for their texts).
+// Generated once with `systemd-id128 new`; never change a published id.
+#include <string_view>
+
+namespace sloth::message_id {
+
+inline constexpr std::string_view kAgentReady = "53ae875fcfe541cd91884e959984df42";
+inline constexpr std::string_view kAgentStopping = "0b298df522c840d095b5a2896f5958da";
+inline constexpr std::string_view kReloaded = "9232f2f1187f4aaea1efab087690bf63";
+inline constexpr std::string_view kReloadFailed = "24ed2568d30147e091c346fbaf71d718";
+inline constexpr std::string_view kTaskStarted = "ddb13be93dbc49a59c1a15799ac7a50b";
+inline constexpr std::string_view kTaskFinished = "80620c2f77684e5a8d4be7af242ffe9b";
+inline constexpr std::string_view kControlCall = "2612421591c9435e813c304447bda4bc";
+
+}  // namespace sloth::message_id

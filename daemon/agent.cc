@@ -1,0 +1,239 @@
+#include "daemon/agent.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "common/message_ids.h"
+#include "daemon/grpc/control_socket.h"
+#include "daemon/net/tcp_listen.h"
+
+namespace sloth {
+namespace {
+
+// How long in-flight HTTP responses and control calls may take to finish when stopping.
+constexpr auto kServerGrace = std::chrono::milliseconds(800);
+
+TaskRunner::Options RunnerOptions(const TaskConfig& t) {
+  TaskRunner::Options o;
+  o.max_concurrent = t.max_concurrent;
+  o.max_queued = t.max_queued;
+  o.default_timeout = t.default_timeout;
+  o.kill_grace = t.kill_grace;
+  o.max_kept_output_bytes = t.max_output_bytes;
+  o.default_workdir = t.workdir;
+  o.history_size = t.history;
+  return o;
+}
+
+bool SameListener(const TelemetryConfig& a, const TelemetryConfig& b) {
+  return a.enabled == b.enabled && a.address == b.address && a.port == b.port;
+}
+
+bool SameHttpSettings(const TelemetryConfig& a, const TelemetryConfig& b) {
+  return SameListener(a, b) && a.advertise_address == b.advertise_address && a.max_connections == b.max_connections &&
+         a.max_connections_per_ip == b.max_connections_per_ip && a.connection_timeout == b.connection_timeout &&
+         a.max_header_bytes == b.max_header_bytes && a.threads == b.threads;
+}
+
+}  // namespace
+
+Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets passed)
+    : log_(log),
+      config_(std::make_shared<const Config>(config)),
+      telemetry_(CurrentBuildIdentity(config.agent.name),
+                 Telemetry::Options{.max_label_values = config.telemetry.max_label_values}),
+      runner_(
+          [&] {
+            TaskRunner::Options o = RunnerOptions(config.tasks);
+            o.on_change = [this](const TaskResult& task) { OnTaskChange(task); };
+            return o;
+          }(),
+          telemetry_, log),
+      control_api_(runner_, telemetry_, log, ControlApi::Sources{[this] { return Info(); },
+                                                                 [this] { return UnhealthyReason(); }}) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.agent.state_dir, ec);
+  if (ec) {
+    log_.Warning(fmt::format("cannot create state directory {}: {}; /health reports 503 until it is writable "
+                             "(set --state-dir or agent.state_dir)",
+                             config.agent.state_dir, ec.message()));
+  }
+
+  UniqueFd control_fd;
+  if (passed.control) {
+    control_passed_ = true;
+    control_fd = std::move(passed.control);
+  } else {
+    std::string error;
+    control_fd = ListenControlSocket(config.agent.control_socket, &control_lock_, &error);
+    if (!control_fd) throw AgentStartError(error);
+  }
+  control_ = std::make_unique<ControlServer>(std::move(control_fd), control_api_, telemetry_, log_);
+
+  if (config.telemetry.enabled || passed.metrics) {
+    UniqueFd fd;
+    if (passed.metrics) {
+      metrics_passed_ = true;
+      fd = std::move(passed.metrics);
+    } else {
+      std::string error;
+      fd = ListenTcp(config.telemetry.address, config.telemetry.port, 128, &error);
+      if (!fd) {
+        if (!control_passed_) ::unlink(config.agent.control_socket.c_str());
+        throw AgentStartError(fmt::format(
+            "{}; choose another port with --metrics-port (or telemetry.port), or stop the process using it", error));
+      }
+    }
+    http_ = StartHttp(std::move(fd), config.telemetry);
+  }
+  log_.Log(LogLevel::kNotice,
+           fmt::format("slothd {} agent {} ready ({}); control socket {}; metrics {}", telemetry_.identity().version,
+                       config.agent.name, loaded_from,
+                       control_passed_ ? "passed by systemd" : config.agent.control_socket,
+                       metrics_url_.empty() ? "disabled" : metrics_url_),
+           {{"SLOTH_AGENT", config.agent.name},
+            {"SLOTH_CONTROL_SOCKET", config.agent.control_socket},
+            {"SLOTH_METRICS_URL", metrics_url_.empty() ? "-" : metrics_url_}},
+           message_id::kAgentReady);
+}
+
+Agent::~Agent() { Stop(); }
+
+std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const TelemetryConfig& t) {
+  const uint16_t port = BoundPort(fd.get());
+  const std::string host = t.advertise_address.empty() ? ReachableAddress(t.address) : t.advertise_address;
+  metrics_url_ = fmt::format("http://{}/metrics", FormatHostPort(host, port));
+  MetricsHttpServer::Pages pages;
+  pages.metrics = [this](bool gzip) { return telemetry_.Scrape(gzip); };
+  pages.unhealthy_reason = [this] { return UnhealthyReason(); };
+  pages.info_json = [this] { return AgentInfoJson(Info()); };
+  return std::make_unique<MetricsHttpServer>(
+      std::move(fd),
+      MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.max_header_bytes,
+                                t.threads},
+      std::move(pages), log_);
+}
+
+std::shared_ptr<const Config> Agent::current_config() const {
+  std::lock_guard lock(config_mutex_);
+  return config_;
+}
+
+AgentInfo Agent::Info() const {
+  auto config = current_config();
+  return AgentInfo{telemetry_.identity(),      static_cast<int>(::getpid()), telemetry_.start_time(),
+                   telemetry_.UptimeSeconds(), config->agent.master,         metrics_url_,
+                   config->agent.control_socket, static_cast<uint32_t>(runner_.running())};
+}
+
+std::optional<std::string> Agent::UnhealthyReason() const {
+  if (stopping_.load()) return "stopping: the agent is shutting down";
+  auto config = current_config();
+  if (::access(config->agent.state_dir.c_str(), W_OK) != 0) {
+    return fmt::format("state directory {} is not writable: {}", config->agent.state_dir, std::strerror(errno));
+  }
+  return std::nullopt;
+}
+
+std::string Agent::StatusLine() const {
+  const size_t running = runner_.running();
+  return fmt::format("agent {}: {} task{} running", telemetry_.identity().name, running, running == 1 ? "" : "s");
+}
+
+void Agent::set_on_task_change(std::function<void(const TaskResult&)> observer) {
+  std::lock_guard lock(observer_mutex_);
+  on_task_change_ = std::move(observer);
+}
+
+void Agent::OnTaskChange(const TaskResult& task) {
+  std::function<void(const TaskResult&)> observer;
+  {
+    std::lock_guard lock(observer_mutex_);
+    observer = on_task_change_;
+  }
+  if (observer) observer(task);
+}
+
+std::string Agent::Reload(const Config& next, const std::string& loaded_from, std::vector<std::string>* notes) {
+  const auto current = current_config();
+  // Phase 1: everything that can fail. Nothing running is touched yet.
+  UniqueFd new_control_fd, new_control_lock;
+  const bool control_moves = !control_passed_ && next.agent.control_socket != current->agent.control_socket;
+  if (control_moves) {
+    std::string error;
+    new_control_fd = ListenControlSocket(next.agent.control_socket, &new_control_lock, &error);
+    if (!new_control_fd) return error;
+  } else if (control_passed_ && next.agent.control_socket != current->agent.control_socket) {
+    notes->push_back("agent.control_socket is ignored: the control socket is passed by systemd (slothd.socket)");
+  }
+  UniqueFd new_http_fd;
+  const bool http_changes = !metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry);
+  if (http_changes && next.telemetry.enabled && !(http_ && SameListener(next.telemetry, current->telemetry))) {
+    std::string error;
+    new_http_fd = ListenTcp(next.telemetry.address, next.telemetry.port, 128, &error);
+    if (!new_http_fd) return error + " (telemetry.address/telemetry.port)";
+  }
+  if (metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry)) {
+    notes->push_back("[telemetry] listener settings are ignored: the metrics socket is passed by systemd");
+  }
+
+  // Phase 2: switch. Nothing below can fail.
+  const std::string old_control_path = current->agent.control_socket;
+  if (control_moves) {
+    control_->ReplaceListener(std::move(new_control_fd));
+    ::unlink(old_control_path.c_str());
+    control_lock_ = std::move(new_control_lock);
+  }
+  if (http_changes) {
+    std::unique_ptr<MetricsHttpServer> old = std::move(http_);
+    if (next.telemetry.enabled) {
+      // Same address and port: the old server hands its listening socket over.
+      if (!new_http_fd && old) new_http_fd = old->StopAccepting();
+      http_ = StartHttp(std::move(new_http_fd), next.telemetry);
+    } else {
+      metrics_url_.clear();
+    }
+    if (old) old->Shutdown(kServerGrace);
+  }
+  log_.set_min_level(next.log.level);
+  auto needs_restart = [&](bool changed, std::string_view what) {
+    if (changed) notes->push_back(fmt::format("{} changed: takes effect at the next start", what));
+  };
+  needs_restart(next.agent.name != current->agent.name, "agent.name");
+  needs_restart(next.agent.state_dir != current->agent.state_dir, "agent.state_dir");
+  needs_restart(next.telemetry.max_label_values != current->telemetry.max_label_values,
+                "telemetry.max_label_values");
+  needs_restart(!(next.tasks == current->tasks), "[tasks]");
+  Config applied = next;
+  // What could not change now stays as it runs, so /info and the next reload see the truth.
+  applied.agent.name = current->agent.name;
+  applied.agent.state_dir = current->agent.state_dir;
+  applied.telemetry.max_label_values = current->telemetry.max_label_values;
+  applied.tasks = current->tasks;
+  if (control_passed_) applied.agent.control_socket = current->agent.control_socket;
+  {
+    std::lock_guard lock(config_mutex_);
+    config_ = std::make_shared<const Config>(std::move(applied));
+  }
+  log_.Log(LogLevel::kNotice, fmt::format("configuration reloaded from {}", loaded_from), {},
+           message_id::kReloaded);
+  return {};
+}
+
+void Agent::Stop() {
+  if (stopping_.exchange(true)) return;
+  auto config = current_config();
+  control_->StopAccepting();
+  const Duration drain = config->tasks.on_stop == TaskStopPolicy::kDrain ? config->tasks.drain_timeout : Duration::zero();
+  if (!runner_.Shutdown(drain)) log_.Warning("some tasks had not finished when the stop grace ran out");
+  control_->Shutdown(kServerGrace);
+  if (!control_passed_) ::unlink(config->agent.control_socket.c_str());
+  if (http_) http_->Shutdown(kServerGrace);
+}
+
+}  // namespace sloth

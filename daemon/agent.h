@@ -1,0 +1,79 @@
+#pragma once
+// The running agent: the core (telemetry, task runner, control dispatch) and its adapters
+// (control socket, metrics HTTP), built from a Config, partly rebuilt on reload, and stopped.
+// Threads: constructed, reloaded and stopped by the main thread; the parts it owns run their
+// own threads and read the configuration through current_config().
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "daemon/core/config.h"
+#include "daemon/core/control_api.h"
+#include "daemon/core/tasks/task_runner.h"
+#include "daemon/core/telemetry/telemetry.h"
+#include "daemon/grpc/control_server.h"
+#include "daemon/http/metrics_http_server.h"
+#include "daemon/systemd/listen_fds.h"
+
+namespace sloth {
+
+// The agent could not start; the message says what and what to do.
+struct AgentStartError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Agent {
+ public:
+  Agent(Config config, std::string loaded_from, Logger& log, PassedSockets passed);
+  ~Agent();
+
+  // Applies `next` atomically: new listeners are bound first, and only if all succeed is
+  // anything switched (the old listener's socket is handed over when the address is the same,
+  // so no connection is refused in between); running tasks are untouched. Returns the problems
+  // (empty: applied); settings that need a restart are applied at the next start and reported
+  // in `notes`.
+  std::string Reload(const Config& next, const std::string& loaded_from, std::vector<std::string>* notes);
+
+  // Stops accepting, then cancels running tasks (or, with tasks.on_stop = "drain", lets them
+  // finish for up to tasks.drain_timeout first), then closes the servers.
+  void Stop();
+
+  // Counts an error in sloth_errors_total{type}.
+  void RecordError(std::string_view type) { telemetry_.ErrorOccurred(type); }
+  // "agent NAME: N tasks running" — for STATUS= and logs.
+  std::string StatusLine() const;
+  // Called (on the task's thread) whenever a task is queued, starts or finishes.
+  void set_on_task_change(std::function<void(const TaskResult&)> observer);
+
+  std::shared_ptr<const Config> current_config() const;
+  const std::string& metrics_url() const { return metrics_url_; }
+
+ private:
+  AgentInfo Info() const;
+  std::optional<std::string> UnhealthyReason() const;
+  std::unique_ptr<MetricsHttpServer> StartHttp(UniqueFd fd, const TelemetryConfig& t);
+  void OnTaskChange(const TaskResult& task);
+
+  Logger& log_;
+  mutable std::mutex config_mutex_;
+  std::shared_ptr<const Config> config_;
+  std::atomic<bool> stopping_{false};
+  bool control_passed_ = false;  // the control socket came from systemd: its path is not ours
+  bool metrics_passed_ = false;
+  std::string metrics_url_;
+
+  Telemetry telemetry_;
+  std::mutex observer_mutex_;
+  std::function<void(const TaskResult&)> on_task_change_;
+  TaskRunner runner_;
+  ControlApi control_api_;
+  UniqueFd control_lock_;
+  std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<MetricsHttpServer> http_;
+};
+
+}  // namespace sloth

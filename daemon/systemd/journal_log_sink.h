@@ -1,0 +1,19 @@
+#pragma once
+// Native journald logging (sd_journal_send): PRIORITY, SYSLOG_IDENTIFIER, MESSAGE_ID and the
+// SLOTH_* fields, so `journalctl -u slothd SLOTH_TASK=deploy` finds a task's records.
+#include <string_view>
+
+#include "common/log.h"
+
+namespace sloth {
+
+class JournalLogSink final : public LogSink {
+ public:
+  void Write(const LogRecord& record) override;
+};
+
+// True when stderr is connected to the journal (JOURNAL_STREAM names stderr's device:inode),
+// as it is for a service whose StandardError= is the journal.
+bool StderrIsJournal();
+
+}  // namespace sloth
