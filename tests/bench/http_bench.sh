@@ -156,7 +156,7 @@ bench_server floor 0 "MHD floor, default catalog" floor_default
 # --- the table
 echo
 echo "/metrics on 127.0.0.1, wrk -t2 -d${secs}s --latency (after ${warmup}s warm-up), $(nproc) CPU(s) shared by wrk and server;" \
-  "1-min load average ${load_start} before, $(cut -d' ' -f1 /proc/loadavg) after"
+  "1-min load average before the run ${load_start}"
 if awk -v l="$load_start" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
   echo "WARNING: the machine was busy before the run; throughput and tail latency are understated"
 fi
@@ -171,7 +171,9 @@ for r in "${rows[@]}"; do
   # shellcheck disable=SC2059
   printf "$fmt" "$label" "$lines" "$rss" "$r10" "$a10" "$b10" "$r100" "$a100" "$b100" "$((e10 + e100))" "$rss_after"
 done
-echo "(RSS MiB: VmRSS once ready and after one scrape; RSS load: after both wrk runs; errors: wrk socket errors + non-2xx)"
+echo "(RSS MiB: VmRSS once ready and after one scrape; RSS load: after both wrk runs; errors: wrk socket errors +"
+echo " non-2xx. The Exposer's are wrk read errors, one per request: civetweb closes the connection after each"
+echo " response (keep-alive off by default), so every request also pays a TCP connect; requests still complete)"
 
 # field N of a result: 1 lines, 2 rss, 3 c10 rps, 4 p50, 5 p99, 6 err, 7 c100 rps, 8 p50, 9 p99, 10 err
 field() { local v="res_$1"; awk -v n="$2" '{print $n}' <<<"${!v}"; }
