@@ -51,9 +51,12 @@ TEST(Prometheus, PromtoolCheckMetricsAcceptsTheScrape) {
   WriteFile(file, HttpRequest(agent.metrics_url()).body);
   std::string out;
   EXPECT_EQ(RunCommand("promtool check metrics < " + file, &out), 0) << out;
-  // The gzip'd variant decodes to a text promtool accepts too (curl --compressed).
-  EXPECT_EQ(RunCommand("curl -sf --compressed " + agent.metrics_url() + " | promtool check metrics", &out), 0)
+  // The gzip'd variant: curl must decode it whole (one gzip member), and promtool accept it.
+  EXPECT_EQ(RunCommand("curl -sf --compressed -o " + dir.File("gz.txt") + " " + agent.metrics_url(), &out), 0)
       << out;
+  EXPECT_EQ(RunCommand("promtool check metrics < " + dir.File("gz.txt"), &out), 0) << out;
+  EXPECT_EQ(RunCommand("grep -c '^# TYPE ' " + dir.File("gz.txt"), &out), 0);
+  EXPECT_EQ(std::stoi(out), 21) << "every catalog family, decoded from gzip";
 }
 
 TEST(Prometheus, ServerScrapesTheAgentUpAndUptime) {

@@ -5,24 +5,57 @@
 #include <stdexcept>
 
 namespace sloth {
+namespace {
 
-std::string GzipCompress(std::string_view data, int level) {
+// Raw deflate (no zlib/gzip framing) of `data`, appended to `out`, ending with `flush`.
+void RawDeflate(std::string_view data, int level, int flush, std::string* out) {
   z_stream zs{};
-  // windowBits 15 + 16: gzip header and trailer instead of zlib's.
-  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("deflateInit2 failed");
   }
-  std::string out;
-  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 32);
+  const size_t start = out->size();
+  out->resize(start + deflateBound(&zs, static_cast<uLong>(data.size())) + 16);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
+  zs.next_out = reinterpret_cast<Bytef*>(out->data() + start);
+  zs.avail_out = static_cast<uInt>(out->size() - start);
+  const int rc = deflate(&zs, flush);
+  out->resize(start + zs.total_out);
   deflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate did not finish");
+  if (flush == Z_FINISH ? rc != Z_STREAM_END : rc != Z_OK) throw std::runtime_error("deflate failed");
+}
+
+void AppendLittleEndian32(uint32_t v, std::string* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+GzipHead GzipStart(std::string_view text, int level) {
+  GzipHead head;
+  // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix)
+  head.bytes.assign("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+  RawDeflate(text, level, Z_FULL_FLUSH, &head.bytes);
+  head.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(text.data()),
+                                         static_cast<uInt>(text.size())));
+  head.length = text.size();
+  return head;
+}
+
+std::string GzipFinish(const GzipHead& head, std::string_view tail, int level) {
+  std::string out;
+  RawDeflate(tail, level, Z_FINISH, &out);
+  const uLong tail_crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(tail.data()), static_cast<uInt>(tail.size()));
+  AppendLittleEndian32(static_cast<uint32_t>(crc32_combine(head.crc, tail_crc, static_cast<z_off_t>(tail.size()))),
+                       &out);
+  AppendLittleEndian32(static_cast<uint32_t>((head.length + tail.size()) & 0xffffffffu), &out);
   return out;
+}
+
+std::string GzipCompress(std::string_view data, int level) {
+  GzipHead head = GzipStart(data, level);
+  return head.bytes + GzipFinish(head, {}, level);
 }
 
 std::string GzipDecompress(std::string_view data) {

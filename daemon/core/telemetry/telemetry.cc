@@ -139,14 +139,14 @@ std::string Telemetry::RenderRuntime() const {
   return out;
 }
 
-std::shared_ptr<const std::string> Telemetry::RenderCatalog(bool gzip) {
+Telemetry::CachedRender Telemetry::RenderCatalog(bool gzip) {
   // Read the generation before collecting: a change that races the render makes the next
   // scrape render again, never serve stale data as current.
   const uint64_t generation = generation_.load(std::memory_order_acquire);
   {
     std::lock_guard lock(cache_mutex_);
     const CachedRender& cached = gzip ? gzip_cache_ : plain_cache_;
-    if (cached.generation == generation && cached.body) return cached.body;
+    if (cached.generation == generation && cached.body) return cached;
   }
   std::string text;
   text.reserve(8192);
@@ -162,18 +162,25 @@ std::shared_ptr<const std::string> Telemetry::RenderCatalog(bool gzip) {
       WriteFamilyHeader(spec->name, spec->help, spec->type, &text);
     }
   }
-  auto body = std::make_shared<const std::string>(gzip ? GzipCompress(text) : std::move(text));
+  CachedRender render{generation, nullptr, nullptr};
+  if (gzip) {
+    render.gzip = std::make_shared<const GzipHead>(GzipStart(text));
+    render.body = std::shared_ptr<const std::string>(render.gzip, &render.gzip->bytes);
+  } else {
+    render.body = std::make_shared<const std::string>(std::move(text));
+  }
   std::lock_guard lock(cache_mutex_);
   CachedRender& cached = gzip ? gzip_cache_ : plain_cache_;
-  if (generation >= cached.generation) cached = CachedRender{generation, body};
-  return body;
+  if (generation >= cached.generation) cached = render;
+  return render;
 }
 
 MetricsBody Telemetry::Scrape(bool gzip) {
+  const CachedRender catalog = RenderCatalog(gzip);
   MetricsBody body;
-  body.catalog = RenderCatalog(gzip);
+  body.catalog = catalog.body;
   body.runtime = RenderRuntime();
-  if (gzip) body.runtime = GzipCompress(body.runtime, 1);
+  if (gzip) body.runtime = GzipFinish(*catalog.gzip, body.runtime);
   return body;
 }
 

@@ -15,6 +15,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "daemon/core/telemetry/gzip.h"
 #include "daemon/core/telemetry/label_limiter.h"
 #include "daemon/core/telemetry/process_stats.h"
 
@@ -32,9 +33,9 @@ struct AgentIdentity {
 // Fills version, commit, compiler, os and arch from the build and uname(2).
 AgentIdentity CurrentBuildIdentity(std::string name);
 
-// The exposition in two parts whose concatenation is the full text (or, gzip'd, a valid
-// multi-member gzip stream): `catalog` is reused between scrapes while no metric changed,
-// `runtime` (uptime, memory, process_*) is computed for every scrape.
+// The exposition in two parts whose concatenation is the full text (or, gzip'd, one gzip
+// member): `catalog` is reused between scrapes while no metric changed, `runtime` (uptime,
+// memory, process_*) is computed for every scrape (gzip'd: it also carries the trailer).
 struct MetricsBody {
   std::shared_ptr<const std::string> catalog;
   std::string runtime;
@@ -72,9 +73,14 @@ class Telemetry {
   prometheus::Registry& registry() { return *registry_; }
 
  private:
+  struct CachedRender {
+    uint64_t generation = 0;
+    std::shared_ptr<const GzipHead> gzip;       // set in gzip_cache_
+    std::shared_ptr<const std::string> body;    // the text, or gzip->bytes (aliased)
+  };
   void Changed() { generation_.fetch_add(1, std::memory_order_release); }
   std::string RenderRuntime() const;
-  std::shared_ptr<const std::string> RenderCatalog(bool gzip);
+  CachedRender RenderCatalog(bool gzip);
 
   const AgentIdentity identity_;
   const std::chrono::steady_clock::time_point start_steady_;
@@ -97,10 +103,6 @@ class Telemetry {
 
   // Rendered catalog per encoding, tagged with the generation it was rendered at.
   std::atomic<uint64_t> generation_{1};
-  struct CachedRender {
-    uint64_t generation = 0;
-    std::shared_ptr<const std::string> body;
-  };
   std::mutex cache_mutex_;
   CachedRender plain_cache_;
   CachedRender gzip_cache_;
