@@ -35,6 +35,19 @@ TaskResult ControlApi::RunTask(const Caller& caller, TaskSpec spec, const TaskRu
   return runner_.Run(std::move(spec), on_output, on_admitted);
 }
 
+StartOutcome ControlApi::StartTask(const Caller& caller, TaskSpec spec) {
+  Audit(LogLevel::kInfo, caller, fmt::format("StartTask {}/{}", spec.group, spec.name),
+        {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
+  StartOutcome outcome;
+  outcome.id = runner_.Start(std::move(spec), &outcome.refusal);
+  return outcome;
+}
+
+std::optional<TaskResult> ControlApi::GetTask(const Caller& caller, std::string_view id) {
+  Audit(LogLevel::kDebug, caller, fmt::format("GetTask {}", id), {{"SLOTH_TASK_ID", std::string(id)}});
+  return runner_.Get(id);
+}
+
 std::vector<TaskResult> ControlApi::ListTasks(const Caller& caller) {
   Audit(LogLevel::kDebug, caller, "ListTasks");
   return runner_.List();
@@ -44,7 +57,7 @@ CancelOutcome ControlApi::CancelTask(const Caller& caller, std::string_view id) 
   Audit(LogLevel::kInfo, caller, fmt::format("CancelTask {}", id), {{"SLOTH_TASK_ID", std::string(id)}});
   if (runner_.Cancel(id)) return {true, ""};
   auto known = runner_.Get(id);
-  if (!known) return {false, fmt::format("no task with id {} (see ListTasks)", id)};
+  if (!known) return {false, fmt::format("no task with id {} (see ListTasks)", id), true};
   return {false, fmt::format("task {} already finished ({})", id, TaskStatusName(known->status))};
 }
 

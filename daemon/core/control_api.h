@@ -27,6 +27,12 @@ struct Caller {
 struct CancelOutcome {
   bool cancelled = false;
   std::string reason;  // why not
+  bool unknown = false;  // no task with that id (rather than one already finished)
+};
+
+struct StartOutcome {
+  std::string id;       // empty when refused
+  std::string refusal;  // why it was refused at admission (queue full, shutting down)
 };
 
 class ControlApi {
@@ -43,6 +49,11 @@ class ControlApi {
   // Runs on the calling thread; `on_admitted` gets the id before the task is queued or runs.
   TaskResult RunTask(const Caller& caller, TaskSpec spec, const TaskRunner::OutputSink& on_output,
                      const std::function<void(const std::string& id)>& on_admitted);
+  // Starts the task on a runner worker and returns at once, for front ends whose clients follow
+  // the task later (D-Bus: TaskFinished, GetTask) instead of staying connected to it.
+  StartOutcome StartTask(const Caller& caller, TaskSpec spec);
+  // One queued, running or remembered task; finished ones carry their kept output.
+  std::optional<TaskResult> GetTask(const Caller& caller, std::string_view id);
   std::vector<TaskResult> ListTasks(const Caller& caller);
   CancelOutcome CancelTask(const Caller& caller, std::string_view id);
   std::string GetMetrics(const Caller& caller);
