@@ -1,0 +1,64 @@
+#pragma once
+// The D-Bus front end (DESIGN §3 "Control plane"): owns org.slothrunner.Agent1 on the system
+// bus, exports /org/slothrunner/Agent1 (proto/org.slothrunner.Agent1.xml) and translates its
+// calls to ControlApi, the one dispatch. It holds no logic of its own.
+// Threads: constructed, shut down and destroyed by the agent's main thread; method calls and
+// property reads run on the bus thread it starts; OnTaskChange comes from task threads.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "common/log.h"
+#include "daemon/core/control_api.h"
+#include "daemon/core/tasks/task.h"
+
+namespace sdbus {
+class IConnection;
+}
+
+namespace sloth {
+
+// The bus or the name could not be had; the message says which, why and what to do. The
+// agent logs it and runs without D-Bus.
+struct DbusUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class AgentDbusService {
+ public:
+  static constexpr const char* kBusName = "org.slothrunner.Agent1";
+  static constexpr const char* kObjectPath = "/org/slothrunner/Agent1";
+
+  // Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), exports the object, requests
+  // kBusName and starts the bus thread. `reload` asks the agent to re-read its configuration
+  // and must return quickly. Throws DbusUnavailable.
+  AgentDbusService(ControlApi& api, Logger& log, std::function<void()> reload);
+  // The same on a connection the caller made (another bus, a test's).
+  AgentDbusService(ControlApi& api, Logger& log, std::function<void()> reload,
+                   std::unique_ptr<sdbus::IConnection> bus);
+  AgentDbusService(const AgentDbusService&) = delete;
+  AgentDbusService& operator=(const AgentDbusService&) = delete;
+  ~AgentDbusService();  // Shutdown()
+
+  // Emits TaskFinished for a finished task and PropertiesChanged(TasksRunning) for every change.
+  // Any thread; a no-op after Shutdown().
+  void OnTaskChange(const TaskResult& task);
+
+  // Releases the name, stops the bus thread (waiting for a call in progress) and ignores
+  // OnTaskChange from then on. Idempotent; main thread.
+  void Shutdown();
+
+ private:
+  class Object;
+
+  Logger& log_;
+  std::unique_ptr<sdbus::IConnection> bus_;
+  std::unique_ptr<Object> object_;
+  std::mutex emit_mutex_;  // OnTaskChange against Shutdown
+  bool shut_down_ = false;  // guarded by emit_mutex_
+};
+
+}  // namespace sloth
