@@ -1,9 +1,8 @@
 #pragma once
-// The gRPC server of the control plane. It has no listening port of its own: connections come
-// from the ControlSocketAcceptor (ours or, later, a socket adopted from systemd).
-// Threads: constructed and shut down by the main thread; gRPC runs the handlers.
-#include <grpcpp/server.h>
-
+// The control plane's socket side: accepts connections (ours or a socket adopted from systemd),
+// records their peer credentials, and hands them to the gRPC front end, which is loaded from
+// its module (slothd-grpc.so) on the first connection — see grpc_front_end.h for why.
+// Threads: constructed, reloaded and shut down by the main thread; acceptors run their own.
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -12,8 +11,8 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "daemon/core/control_api.h"
-#include "daemon/grpc/control_service.h"
 #include "daemon/grpc/control_socket.h"
+#include "daemon/grpc/grpc_front_end.h"
 
 namespace sloth {
 
@@ -30,9 +29,17 @@ class ControlServer {
   void Shutdown(Duration grace);
 
  private:
+  // The front end, loaded on first use (from an acceptor thread); nullptr if it cannot load.
+  ControlFrontEnd* EnsureFrontEnd();
+  std::optional<PeerCredentials> CredentialsOf(std::string_view grpc_peer) const;
+
+  ControlApi& api_;
+  Telemetry& telemetry_;
   Logger& log_;
-  std::unique_ptr<ControlService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::mutex front_end_mutex_;
+  bool shut_down_ = false;
+  void* module_ = nullptr;  // dlopen handle; never closed (gRPC keeps threads and statics)
+  std::unique_ptr<ControlFrontEnd> front_end_;
   // The current acceptor is the last; earlier ones (replaced on reload) are stopped but kept,
   // since connections they accepted may still be calling.
   mutable std::mutex acceptors_mutex_;
