@@ -62,6 +62,17 @@ Labels WithoutLe(const Labels& labels) {
   return out;
 }
 
+// Whether `labels` minus its `le` equals `without_le`, without building the copy.
+bool EqualWithoutLe(const Labels& labels, const Labels& without_le) {
+  size_t j = 0;
+  for (const auto& label : labels) {
+    if (label.first == "le") continue;
+    if (j == without_le.size() || label != without_le[j]) return false;
+    ++j;
+  }
+  return j == without_le.size();
+}
+
 }  // namespace
 
 double HistogramQuantile(double q, std::vector<Bucket> buckets) {
@@ -99,10 +110,16 @@ std::vector<HistogramSeries> Histograms(const Family& family) {
   const std::string count_name = family.name + "_count";
   std::vector<HistogramSeries> out;
   std::map<Labels, size_t> index;
-  auto series_for = [&](Labels labels) -> HistogramSeries& {
-    auto [it, inserted] = index.try_emplace(labels, out.size());
-    if (inserted) out.push_back(HistogramSeries{std::move(labels), {}, {}, {}});
-    return out[it->second];
+  size_t last = 0;  // a series' samples are usually adjacent: try the previous one first
+  auto series_for = [&](const Labels& labels, bool has_le) -> HistogramSeries& {
+    if (last < out.size() && (has_le ? EqualWithoutLe(labels, out[last].labels) : labels == out[last].labels)) {
+      return out[last];
+    }
+    Labels key = has_le ? WithoutLe(labels) : labels;
+    auto [it, inserted] = index.try_emplace(key, out.size());
+    if (inserted) out.push_back(HistogramSeries{std::move(key), {}, {}, {}});
+    last = it->second;
+    return out[last];
   };
   for (const Sample& s : family.samples) {
     if (s.name == bucket_name) {
@@ -110,11 +127,11 @@ std::vector<HistogramSeries> Histograms(const Family& family) {
       if (!le) continue;
       const auto bound = ParseFloatValue(*le);
       if (!bound) continue;
-      series_for(WithoutLe(s.labels)).buckets.push_back(Bucket{*bound, s.value});
+      series_for(s.labels, true).buckets.push_back(Bucket{*bound, s.value});
     } else if (s.name == sum_name) {
-      series_for(s.labels).sum = s.value;
+      series_for(s.labels, false).sum = s.value;
     } else if (s.name == count_name) {
-      series_for(s.labels).count = s.value;
+      series_for(s.labels, false).count = s.value;
     }
   }
   return out;

@@ -113,6 +113,12 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
   return value;
 }
 
+// Lets the family index be searched with a string_view, without a temporary string.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+};
+
 struct FamilyState {
   bool has_type = false;
   bool has_help = false;
@@ -165,7 +171,7 @@ class Parser {
   }
 
   size_t FamilyIndex(std::string_view name) {
-    auto it = index_.find(std::string(name));
+    auto it = index_.find(name);
     if (it != index_.end()) return it->second;
     set_.families.push_back(Family{std::string(name), {}, MetricType::kUntyped, {}});
     state_.push_back({});
@@ -176,9 +182,15 @@ class Parser {
   // The family a sample belongs to: x for x_bucket/x_sum/x_count of a TYPEd histogram (or
   // x_sum/x_count of a summary), else the family named like the sample.
   size_t FamilyOfSample(std::string_view name) {
+    if (last_family_ && name == last_sample_name_) return *last_family_;
+    last_sample_name_ = name;
+    last_family_ = FamilyOfNewSampleName(name);
+    return *last_family_;
+  }
+  size_t FamilyOfNewSampleName(std::string_view name) {
     for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
       if (name.size() <= suffix.size() || !name.ends_with(suffix)) continue;
-      auto it = index_.find(std::string(name.substr(0, name.size() - suffix.size())));
+      auto it = index_.find(name.substr(0, name.size() - suffix.size()));
       if (it == index_.end()) continue;
       const MetricType type = set_.families[it->second].type;
       if (type == MetricType::kHistogram || (type == MetricType::kSummary && suffix != "_bucket")) {
@@ -238,6 +250,7 @@ class Parser {
     }
     state_[f].has_type = true;
     set_.families[f].type = type;
+    last_family_.reset();  // a new TYPE may change where x_bucket & co. belong
     return std::nullopt;
   }
 
@@ -353,7 +366,9 @@ class Parser {
 
   MetricSet set_;
   std::vector<FamilyState> state_;                  // parallel to set_.families
-  std::unordered_map<std::string, size_t> index_;  // family name → position in set_.families
+  std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> index_;  // family name → position
+  std::string last_sample_name_;                                                // cache: consecutive samples
+  std::optional<size_t> last_family_;                                           // usually share a family
   int64_t line_no_ = 0;
   std::string_view line_;
   size_t pos_ = 0;

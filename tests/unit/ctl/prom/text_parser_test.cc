@@ -145,6 +145,14 @@ TEST(PromTextParser, HistogramAndSummarySuffixesJoinTheirFamily) {
   EXPECT_EQ(set.Value("s", {{"quantile", "0.5"}}), 0.1);
 }
 
+TEST(PromTextParser, ATypeLineRedirectsLaterSuffixedSamples) {
+  auto set = MustParse("x_bucket{le=\"1\"} 1\n# TYPE x histogram\nx_bucket{le=\"1\"} 2\n");
+  ASSERT_EQ(set.families.size(), 2u);
+  EXPECT_EQ(set.Find("x_bucket")->samples.size(), 1u);
+  EXPECT_EQ(set.Find("x")->samples.size(), 1u);
+  EXPECT_EQ(set.Find("x")->samples[0].value, 2);
+}
+
 TEST(PromTextParser, InterleavedFamiliesAreMerged) {
   auto set = MustParse("a 1\nb 2\na{x=\"y\"} 3\n");
   ASSERT_EQ(set.families.size(), 2u);
