@@ -10,13 +10,17 @@
 namespace sloth {
 namespace {
 
-// Where the module may be: beside the running executable (the build tree), then the installed
-// module directory. Both are only writable by whoever could replace slothd itself.
+// Where the module may be: beside the running executable (the build tree), then the module
+// directory relative to it (an installed tree, whatever its prefix), then the configured one.
+// All are only writable by whoever could replace slothd itself.
 std::vector<std::string> ModuleCandidates() {
   std::vector<std::string> paths;
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) paths.push_back((exe.parent_path() / kGrpcModuleFileName).string());
+  if (!ec) {
+    paths.push_back((exe.parent_path() / kGrpcModuleFileName).string());
+    paths.push_back((exe.parent_path() / SLOTH_MODULE_DIR_FROM_SBIN / kGrpcModuleFileName).lexically_normal().string());
+  }
   paths.push_back(std::string(SLOTH_MODULE_DIR) + "/" + kGrpcModuleFileName);
   return paths;
 }
