@@ -66,9 +66,9 @@ std::variant<Config, ConfigError> LoadConfiguration(const CommandLine& cli, std:
   return config;
 }
 
-std::unique_ptr<LogSink> MakeLogSink(LogTarget target) {
+std::unique_ptr<LogSink> MakeLogSink(LogTarget target, const std::string& agent_name) {
   const bool journal = target == LogTarget::kJournal || (target == LogTarget::kAuto && StderrIsJournal());
-  if (journal) return std::make_unique<JournalLogSink>();
+  if (journal) return std::make_unique<JournalLogSink>(agent_name);
   return std::make_unique<ConsoleLogSink>(stderr);
 }
 
@@ -94,7 +94,7 @@ void Reload(Agent& agent, const CommandLine& cli, Logger& log, SystemdNotifier& 
 }
 
 int Run(const Config& config, const CommandLine& cli, const std::string& loaded_from) {
-  Logger log(MakeLogSink(config.log.target), config.log.level);
+  Logger log(MakeLogSink(config.log.target, config.agent.name), config.log.level);
 
   // Signals are taken synchronously by the main thread; block them before any thread starts
   // so no other thread receives them (the task runner resets the mask for tasks).

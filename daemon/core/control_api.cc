@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/message_ids.h"
+
 namespace sloth {
 
 ControlApi::ControlApi(TaskRunner& runner, Telemetry& telemetry, Logger& log, Sources sources)
@@ -14,7 +16,7 @@ void ControlApi::Audit(LogLevel level, const Caller& caller, std::string_view wh
                                   {"SLOTH_VIA", caller.via}};
   fields.insert(fields.end(), extra.begin(), extra.end());
   log_.Log(level, fmt::format("{} (uid {}, pid {}, via {})", what, caller.uid, caller.pid, caller.via),
-           std::span<const LogField>(fields));
+           std::span<const LogField>(fields), message_id::kControlCall);
 }
 
 AgentInfo ControlApi::GetInfo(const Caller& caller) {

@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 #include <sys/uio.h>
+// Our records name their own origin (SYSLOG_IDENTIFIER, MESSAGE_ID); CODE_FILE/LINE of this
+// sink would be the same for all of them.
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
 
 #include <cstdio>
@@ -19,6 +22,7 @@ void JournalLogSink::Write(const LogRecord& record) {
   fields.push_back(fmt::format("MESSAGE={}", record.message));
   fields.push_back(fmt::format("PRIORITY={}", static_cast<int>(record.level)));
   fields.emplace_back("SYSLOG_IDENTIFIER=slothd");
+  fields.push_back(agent_field_);
   if (!record.message_id.empty()) fields.push_back(fmt::format("MESSAGE_ID={}", record.message_id));
   for (const LogField& f : record.fields) fields.push_back(fmt::format("{}={}", f.key, f.value));
   std::vector<iovec> iov;

@@ -1,6 +1,7 @@
 #pragma once
 // Native journald logging (sd_journal_send): PRIORITY, SYSLOG_IDENTIFIER, MESSAGE_ID and the
 // SLOTH_* fields, so `journalctl -u slothd SLOTH_TASK=deploy` finds a task's records.
+#include <string>
 #include <string_view>
 
 #include "common/log.h"
@@ -9,7 +10,12 @@ namespace sloth {
 
 class JournalLogSink final : public LogSink {
  public:
+  // Every record carries SLOTH_AGENT=agent_name.
+  explicit JournalLogSink(std::string agent_name) : agent_field_("SLOTH_AGENT=" + agent_name) {}
   void Write(const LogRecord& record) override;
+
+ private:
+  std::string agent_field_;
 };
 
 // True when stderr is connected to the journal (JOURNAL_STREAM names stderr's device:inode),
