@@ -20,6 +20,9 @@ constexpr const char* kErrorUnknownTask = "org.slothrunner.Agent1.Error.UnknownT
 constexpr const char* kErrorRefused = "org.slothrunner.Agent1.Error.Refused";
 constexpr const char* kErrorInternal = "org.slothrunner.Agent1.Error.Internal";
 
+// The bus daemon answers GetConnectionCredentials from memory; this only bounds a sick bus.
+constexpr auto kCredentialsTimeout = std::chrono::seconds(2);
+
 // Longer timeouts are clamped so the conversion to Duration cannot overflow (about 31 years).
 constexpr uint64_t kMaxTimeoutMs = 1'000'000'000'000;
 
@@ -115,7 +118,11 @@ bool IsFinished(TaskStatus s) { return s == TaskStatus::kSuccess || s == TaskSta
 class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slothrunner::Agent1_adaptor> {
  public:
   Object(sdbus::IConnection& bus, ControlApi& api, Logger& log, std::function<void()> reload)
-      : AdaptorInterfaces(bus, kObjectPath), api_(api), log_(log), reload_(std::move(reload)) {
+      : AdaptorInterfaces(bus, kObjectPath),
+        bus_driver_(sdbus::createProxy(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus")),
+        api_(api),
+        log_(log),
+        reload_(std::move(reload)) {
     // The identity does not change while the agent runs (DESIGN: a new name needs a restart).
     const AgentInfo info = api_.GetInfo(Caller{"dbus", -1, -1});
     name_ = ValidUtf8(info.identity.name);
@@ -130,17 +137,25 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
   }
 
  private:
-  // The uid and pid of the client whose call is being handled, asked of the bus (credentials
-  // the client cannot forge); -1 when the bus does not say.
+  // The uid and pid of the client whose call is being handled, as the bus daemon recorded them
+  // when the client connected (SO_PEERCRED): nothing the client can forge, and no reading of
+  // /proc/PID, which slothd.service hides (ProtectProc=invisible). -1 when the bus does not say.
   Caller CurrentCaller() {
     Caller caller{"dbus"};
     const sdbus::Message* message = getObject().getCurrentlyProcessedMessage();
     if (message == nullptr) return caller;
+    const std::string sender = message->getSender();
     try {
-      caller.uid = message->getCredsUid();
-      caller.pid = message->getCredsPid();
+      std::map<std::string, sdbus::Variant> creds;
+      bus_driver_->callMethod("GetConnectionCredentials")
+          .onInterface("org.freedesktop.DBus")
+          .withArguments(sender)
+          .withTimeout(kCredentialsTimeout)
+          .storeResultsTo(creds);
+      if (auto it = creds.find("UnixUserID"); it != creds.end()) caller.uid = it->second.get<uint32_t>();
+      if (auto it = creds.find("ProcessID"); it != creds.end()) caller.pid = it->second.get<uint32_t>();
     } catch (const sdbus::Error& e) {
-      log_.Debug(fmt::format("D-Bus: no credentials for {}: {}", message->getSender(), e.getMessage()));
+      log_.Warning(fmt::format("D-Bus: no credentials for caller {}: {}", sender, e.getMessage()));
     }
     return caller;
   }
@@ -239,6 +254,7 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
     return Guarded("Get TasksRunning", [&] { return api_.GetInfo(Caller{"dbus", -1, -1}).tasks_running; });
   }
 
+  std::unique_ptr<sdbus::IProxy> bus_driver_;  // org.freedesktop.DBus, for callers' credentials
   ControlApi& api_;
   Logger& log_;
   std::function<void()> reload_;
