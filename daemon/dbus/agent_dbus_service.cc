@@ -297,8 +297,11 @@ AgentDbusService::AgentDbusService(ControlApi& api, Logger& log, std::function<v
 AgentDbusService::~AgentDbusService() { Shutdown(); }
 
 void AgentDbusService::OnTaskChange(const TaskResult& task) {
-  std::lock_guard lock(emit_mutex_);
-  if (shut_down_ || !object_) return;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (shut_down_ || !object_) return;
+    ++emitting_;
+  }
   try {
     if (IsFinished(task.status)) {
       object_->emitTaskFinished(ValidUtf8(task.id), ValidUtf8(task.name), ValidUtf8(task.group),
@@ -308,13 +311,19 @@ void AgentDbusService::OnTaskChange(const TaskResult& task) {
   } catch (const sdbus::Error& e) {
     log_.Warning(fmt::format("D-Bus: cannot signal the change of task {}: {}", task.id, e.getMessage()));
   }
+  {
+    std::lock_guard lock(state_mutex_);
+    --emitting_;
+  }
+  emitters_done_.notify_all();
 }
 
 void AgentDbusService::Shutdown() {
   {
-    std::lock_guard lock(emit_mutex_);
+    std::unique_lock lock(state_mutex_);
     if (shut_down_) return;
     shut_down_ = true;
+    emitters_done_.wait(lock, [&] { return emitting_ == 0; });
   }
   if (!bus_) return;
   try {

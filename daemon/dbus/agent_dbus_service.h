@@ -4,7 +4,7 @@
 // calls to ControlApi, the one dispatch. It holds no logic of its own.
 // Threads: constructed, shut down and destroyed by the agent's main thread; method calls and
 // property reads run on the bus thread it starts; OnTaskChange comes from task threads.
-#include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -57,8 +57,12 @@ class AgentDbusService {
   Logger& log_;
   std::unique_ptr<sdbus::IConnection> bus_;
   std::unique_ptr<Object> object_;
-  std::mutex emit_mutex_;  // OnTaskChange against Shutdown
-  bool shut_down_ = false;  // guarded by emit_mutex_
+  // OnTaskChange against Shutdown. Not held while emitting: the bus library holds its own lock
+  // while a handler runs, and a handler's StartTask calls OnTaskChange on the bus thread.
+  std::mutex state_mutex_;
+  std::condition_variable emitters_done_;
+  bool shut_down_ = false;  // guarded by state_mutex_
+  int emitting_ = 0;        // OnTaskChange calls in progress; guarded by state_mutex_
 };
 
 }  // namespace sloth

@@ -340,6 +340,18 @@ TEST_F(DbusTest, RunTaskDoesNotWaitForTheTaskAndCancelTaskStopsIt) {
   EXPECT_EQ(ErrorName([&] { client_->CancelTask("t-000000-dead"); }), "org.slothrunner.Agent1.Error.UnknownTask");
 }
 
+// Tasks finishing (signals from task threads) while RunTask calls arrive (signals from the bus
+// thread): every TaskFinished arrives and the bus never locks up.
+TEST_F(DbusTest, ManyTasksStartedBackToBackAllSignalTaskFinished) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 100; ++i) ids.push_back(client_->RunTask("exit " + std::to_string(i % 2), "burst"));
+  for (const auto& id : ids) {
+    auto finished = client_->WaitTaskFinished(id);
+    ASSERT_TRUE(finished) << "no TaskFinished for " << id;
+  }
+  EXPECT_EQ(client_->GetInfo().at("tasks_running").get<uint32_t>(), 0u);
+}
+
 TEST_F(DbusTest, BadRequestsAreDbusErrors) {
   EXPECT_EQ(ErrorName([&] { client_->RunTask(""); }), "org.freedesktop.DBus.Error.InvalidArgs");
   EXPECT_EQ(ErrorName([&] { client_->RunTask("true", "", "", {{"A=B", "x"}}); }),
