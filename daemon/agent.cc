@@ -1,5 +1,7 @@
 #include "daemon/agent.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,6 +30,16 @@ TaskRunner::Options RunnerOptions(const TaskConfig& t) {
   o.default_workdir = t.workdir;
   o.history_size = t.history;
   return o;
+}
+
+std::optional<std::string> UnixSocketPath(int fd) {
+  sockaddr_un addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || addr.sun_family != AF_UNIX ||
+      addr.sun_path[0] == '\0') {
+    return std::nullopt;
+  }
+  return std::string(addr.sun_path);
 }
 
 bool SameListener(const TelemetryConfig& a, const TelemetryConfig& b) {
@@ -68,6 +80,12 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
   if (passed.control) {
     control_passed_ = true;
     control_fd = std::move(passed.control);
+    // Report the path systemd bound (slothd.socket), not the configured one.
+    if (auto path = UnixSocketPath(control_fd.get())) {
+      Config effective = config;
+      effective.agent.control_socket = *path;
+      config_ = std::make_shared<const Config>(std::move(effective));
+    }
   } else {
     std::string error;
     control_fd = ListenControlSocket(config.agent.control_socket, &control_lock_, &error);
@@ -94,10 +112,11 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
   log_.Log(LogLevel::kNotice,
            fmt::format("slothd {} agent {} ready ({}); control socket {}; metrics {}", telemetry_.identity().version,
                        config.agent.name, loaded_from,
-                       control_passed_ ? "passed by systemd" : config.agent.control_socket,
+                       control_passed_ ? current_config()->agent.control_socket + " (passed by systemd)"
+                                       : config.agent.control_socket,
                        metrics_url_.empty() ? "disabled" : metrics_url_),
            {{"SLOTH_AGENT", config.agent.name},
-            {"SLOTH_CONTROL_SOCKET", config.agent.control_socket},
+            {"SLOTH_CONTROL_SOCKET", current_config()->agent.control_socket},
             {"SLOTH_METRICS_URL", metrics_url_.empty() ? "-" : metrics_url_}},
            message_id::kAgentReady);
 }
@@ -106,7 +125,8 @@ Agent::~Agent() { Stop(); }
 
 std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const TelemetryConfig& t) {
   const uint16_t port = BoundPort(fd.get());
-  const std::string host = t.advertise_address.empty() ? ReachableAddress(t.address) : t.advertise_address;
+  // The socket's own address (it may come from systemd rather than from the configuration).
+  const std::string host = t.advertise_address.empty() ? ReachableAddress(BoundAddress(fd.get())) : t.advertise_address;
   metrics_url_ = fmt::format("http://{}/metrics", FormatHostPort(host, port));
   MetricsHttpServer::Pages pages;
   pages.metrics = [this](bool gzip) { return telemetry_.Scrape(gzip); };

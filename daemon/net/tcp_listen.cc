@@ -62,6 +62,25 @@ uint16_t BoundPort(int fd) {
   return 0;
 }
 
+std::string BoundAddress(int fd) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof storage;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  if (storage.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&storage)->sin_addr, text, sizeof text);
+  } else if (storage.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    // A dual-stack wildcard socket reports "::"; an IPv4-mapped one its IPv4 form.
+    if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+      inet_ntop(AF_INET, &v6->sin6_addr.s6_addr[12], text, sizeof text);
+    } else {
+      inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+    }
+  }
+  return text;
+}
+
 std::string ReachableAddress(std::string_view bound_address) {
   if (bound_address != "0.0.0.0" && bound_address != "::") return std::string(bound_address);
   std::string found = "127.0.0.1";

@@ -16,6 +16,9 @@ UniqueFd ListenTcp(std::string_view address, uint16_t port, int backlog, std::st
 // The port a bound socket listens on (resolves port 0); 0 on error.
 uint16_t BoundPort(int fd);
 
+// The address a bound socket listens on ("0.0.0.0", "::1", ...); empty on error.
+std::string BoundAddress(int fd);
+
 // "127.0.0.1:9090" or "[::1]:9090".
 std::string FormatHostPort(std::string_view address, uint16_t port);
 

@@ -144,7 +144,7 @@ std::optional<int> ChildProcess::WaitExit(std::chrono::milliseconds timeout) {
 
 std::string SlothdPath() { return SLOTHD_PATH; }
 
-Slothd::Slothd(std::vector<std::string> args, bool wait_ready) {
+Slothd::Slothd(std::vector<std::string> args, bool wait_ready, std::vector<std::string> extra_env) {
   bool has_port = false, has_address = false, has_config = false, has_socket = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
@@ -169,7 +169,7 @@ Slothd::Slothd(std::vector<std::string> args, bool wait_ready) {
     full.insert(full.end(), {"--config", dir_.File("empty.toml")});
   }
   full.insert(full.end(), args.begin(), args.end());
-  process_ = std::make_unique<ChildProcess>(SlothdPath(), full);
+  process_ = std::make_unique<ChildProcess>(SlothdPath(), full, extra_env);
   if (!wait_ready) return;
   auto line = process_->WaitForLine(" ready ");
   if (!line) throw std::runtime_error("slothd did not become ready; output:\n" + process_->Output());

@@ -62,7 +62,8 @@ class ChildProcess {
 // socket) in a private temp dir; waits until it is serving.
 class Slothd {
  public:
-  explicit Slothd(std::vector<std::string> args = {}, bool wait_ready = true);
+  explicit Slothd(std::vector<std::string> args = {}, bool wait_ready = true,
+                  std::vector<std::string> extra_env = {});
   ChildProcess& process() { return *process_; }
   const std::string& metrics_url() const { return metrics_url_; }  // "" when telemetry is off
   std::string base_url() const;                                     // "http://127.0.0.1:PORT"

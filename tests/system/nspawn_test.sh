@@ -151,7 +151,7 @@ status=$(prop slothd.service StatusText)
 PID=$(prop slothd.service MainPID)
 [[ $(inside stat -c %U "/proc/$PID") == slothd ]] || fail "slothd runs as $(inside stat -c %U "/proc/$PID")"
 ready=$(inside journalctl -q -u slothd.service MESSAGE_ID=53ae875fcfe541cd91884e959984df42 -o verbose)
-grep -q 'control socket passed by systemd' <<<"$ready" || fail "the control socket was not adopted: $ready"
+grep -q 'control socket /run/slothd/slothd.sock (passed by systemd)' <<<"$ready" || fail "the control socket was not adopted: $ready"
 grep -q '^ *SLOTH_METRICS_URL=http://.*:9090/metrics' <<<"$ready" || fail "no metrics URL on :9090 in: $ready"
 health=$(nsenter -t "$L" -n curl -sS --max-time 5 http://127.0.0.1:9090/health) || fail "GET /health failed"
 [[ $health == OK* ]] || fail "/health said: $health"
