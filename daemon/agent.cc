@@ -1,11 +1,13 @@
 #include "daemon/agent.h"
 
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -75,6 +77,23 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
                              "(set --state-dir or agent.state_dir)",
                              config.agent.state_dir, ec.message()));
   }
+
+  // Before any listener, so no task can change before dbus_ is set. Without D-Bus the agent
+  // still serves its socket and HTTP.
+  try {
+    // Reload over D-Bus takes the same path as SIGHUP and systemctl reload (the main loop).
+    dbus_ = std::make_unique<AgentDbusService>(control_api_, log_, [] { ::kill(::getpid(), SIGHUP); });
+  } catch (const DbusUnavailable& e) {
+    log_.Notice(fmt::format("running without D-Bus: {}", e.what()));
+  }
+  // If a listener below fails, stop the bus thread before the members its calls use are destroyed.
+  struct StopDbusIfThrown {
+    AgentDbusService* dbus;
+    int uncaught = std::uncaught_exceptions();
+    ~StopDbusIfThrown() {
+      if (dbus != nullptr && std::uncaught_exceptions() > uncaught) dbus->Shutdown();
+    }
+  } stop_dbus_if_thrown{dbus_.get()};
 
   UniqueFd control_fd;
   if (passed.control) {
@@ -171,6 +190,7 @@ void Agent::set_on_task_change(std::function<void(const TaskResult&)> observer) 
 }
 
 void Agent::OnTaskChange(const TaskResult& task) {
+  if (dbus_) dbus_->OnTaskChange(task);
   std::function<void(const TaskResult&)> observer;
   {
     std::lock_guard lock(observer_mutex_);
@@ -251,6 +271,8 @@ void Agent::Stop() {
   control_->StopAccepting();
   const Duration drain = config->tasks.on_stop == TaskStopPolicy::kDrain ? config->tasks.drain_timeout : Duration::zero();
   if (!runner_.Shutdown(drain)) log_.Warning("some tasks had not finished when the stop grace ran out");
+  // After the tasks, so their TaskFinished signals still go out.
+  if (dbus_) dbus_->Shutdown();
   control_->Shutdown(kServerGrace);
   if (!control_passed_) ::unlink(config->agent.control_socket.c_str());
   if (http_) http_->Shutdown(kServerGrace);
