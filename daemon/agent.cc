@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -14,6 +15,7 @@
 
 #include "common/message_ids.h"
 #include "daemon/grpc/control_socket.h"
+#include "daemon/modules/module_loader.h"
 #include "daemon/net/tcp_listen.h"
 
 namespace sloth {
@@ -42,6 +44,12 @@ std::optional<std::string> UnixSocketPath(int fd) {
     return std::nullopt;
   }
   return std::string(addr.sun_path);
+}
+
+// A system bus may be there: an address is given, or the standard socket exists. Elsewhere the
+// D-Bus module is not even loaded.
+bool SystemBusMayExist() {
+  return std::getenv("DBUS_SYSTEM_BUS_ADDRESS") != nullptr || ::access("/run/dbus/system_bus_socket", F_OK) == 0;
 }
 
 bool SameListener(const TelemetryConfig& a, const TelemetryConfig& b) {
@@ -80,15 +88,17 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
 
   // Before any listener, so no task can change before dbus_ is set. Without D-Bus the agent
   // still serves its socket and HTTP.
-  try {
+  if (SystemBusMayExist()) {
+    std::string error;
+    auto create = reinterpret_cast<CreateDbusFrontEndFn>(
+        LoadModuleSymbol(kDbusModuleFileName, kCreateDbusFrontEndSymbol, &error));
     // Reload over D-Bus takes the same path as SIGHUP and systemctl reload (the main loop).
-    dbus_ = std::make_unique<AgentDbusService>(control_api_, log_, [] { ::kill(::getpid(), SIGHUP); });
-  } catch (const DbusUnavailable& e) {
-    log_.Notice(fmt::format("running without D-Bus: {}", e.what()));
+    if (create) dbus_.reset(create(&control_api_, &log_, [] { ::kill(::getpid(), SIGHUP); }, &error));
+    if (!dbus_) log_.Notice(fmt::format("running without D-Bus: {}", error));
   }
   // If a listener below fails, stop the bus thread before the members its calls use are destroyed.
   struct StopDbusIfThrown {
-    AgentDbusService* dbus;
+    DbusFrontEnd* dbus;
     int uncaught = std::uncaught_exceptions();
     ~StopDbusIfThrown() {
       if (dbus != nullptr && std::uncaught_exceptions() > uncaught) dbus->Shutdown();

@@ -15,7 +15,7 @@
 #include "daemon/core/control_api.h"
 #include "daemon/core/tasks/task_runner.h"
 #include "daemon/core/telemetry/telemetry.h"
-#include "daemon/dbus/agent_dbus_service.h"
+#include "daemon/dbus/dbus_front_end.h"
 #include "daemon/grpc/control_server.h"
 #include "daemon/http/metrics_http_server.h"
 #include "daemon/systemd/listen_fds.h"
@@ -72,7 +72,7 @@ class Agent {
   std::function<void(const TaskResult&)> on_task_change_;
   // Declared before runner_ so it outlives the task threads that call OnTaskChange; null when
   // the system bus or the name was not available.
-  std::unique_ptr<AgentDbusService> dbus_;
+  std::unique_ptr<DbusFrontEnd> dbus_;
   TaskRunner runner_;
   ControlApi control_api_;
   UniqueFd control_lock_;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -68,7 +69,11 @@ std::variant<Config, ConfigError> LoadConfiguration(const CommandLine& cli, std:
 
 std::unique_ptr<LogSink> MakeLogSink(LogTarget target, const std::string& agent_name) {
   const bool journal = target == LogTarget::kJournal || (target == LogTarget::kAuto && StderrIsJournal());
-  if (journal) return std::make_unique<JournalLogSink>(agent_name);
+  if (journal) {
+    const char* why = "";
+    if (const Libsystemd* lib = Libsystemd::Get(&why)) return std::make_unique<JournalLogSink>(*lib, agent_name);
+    std::fprintf(stderr, "slothd: journal logging unavailable (%s); logging to stderr\n", why);
+  }
   return std::make_unique<ConsoleLogSink>(stderr);
 }
 

@@ -38,7 +38,6 @@ class ControlServer {
   Logger& log_;
   std::mutex front_end_mutex_;
   bool shut_down_ = false;
-  void* module_ = nullptr;  // dlopen handle; never closed (gRPC keeps threads and statics)
   std::unique_ptr<ControlFrontEnd> front_end_;
   // The current acceptor is the last; earlier ones (replaced on reload) are stopped but kept,
   // since connections they accepted may still be calling.

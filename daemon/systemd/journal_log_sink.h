@@ -5,16 +5,19 @@
 #include <string_view>
 
 #include "common/log.h"
+#include "daemon/systemd/libsystemd.h"
 
 namespace sloth {
 
 class JournalLogSink final : public LogSink {
  public:
   // Every record carries SLOTH_AGENT=agent_name.
-  explicit JournalLogSink(std::string agent_name) : agent_field_("SLOTH_AGENT=" + agent_name) {}
+  JournalLogSink(const Libsystemd& lib, std::string agent_name)
+      : lib_(lib), agent_field_("SLOTH_AGENT=" + agent_name) {}
   void Write(const LogRecord& record) override;
 
  private:
+  const Libsystemd& lib_;
   std::string agent_field_;
 };
 

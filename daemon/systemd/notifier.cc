@@ -1,6 +1,6 @@
 #include "daemon/systemd/notifier.h"
 
-#include <systemd/sd-daemon.h>
+#include <cstdlib>
 #include <time.h>
 
 #include <string>
@@ -10,28 +10,34 @@
 namespace sloth {
 
 SystemdNotifier::SystemdNotifier() {
+  if (!std::getenv("NOTIFY_SOCKET")) return;
+  lib_ = Libsystemd::Get();
   uint64_t usec = 0;
   // unset_environment=0: tasks inherit nothing from it anyway (the runner builds their env).
-  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) ping_interval_ = std::chrono::microseconds(usec / 2);
+  if (lib_ && lib_->watchdog_enabled(0, &usec) > 0 && usec > 0) ping_interval_ = std::chrono::microseconds(usec / 2);
+}
+
+void SystemdNotifier::Send(const std::string& state) {
+  if (lib_) lib_->notify(0, state.c_str());
 }
 
 void SystemdNotifier::Ready(std::string_view status) {
-  sd_notify(0, fmt::format("READY=1\nSTATUS={}", status).c_str());
+  Send(fmt::format("READY=1\nSTATUS={}", status));
 }
 
-void SystemdNotifier::Status(std::string_view status) { sd_notify(0, fmt::format("STATUS={}", status).c_str()); }
+void SystemdNotifier::Status(std::string_view status) { Send(fmt::format("STATUS={}", status)); }
 
 void SystemdNotifier::Reloading(std::string_view status) {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
   const uint64_t usec = static_cast<uint64_t>(now.tv_sec) * 1000000u + static_cast<uint64_t>(now.tv_nsec) / 1000u;
-  sd_notify(0, fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS={}", usec, status).c_str());
+  Send(fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS={}", usec, status));
 }
 
 void SystemdNotifier::Stopping(std::string_view status) {
-  sd_notify(0, fmt::format("STOPPING=1\nSTATUS={}", status).c_str());
+  Send(fmt::format("STOPPING=1\nSTATUS={}", status));
 }
 
-void SystemdNotifier::WatchdogPing() { sd_notify(0, "WATCHDOG=1"); }
+void SystemdNotifier::WatchdogPing() { Send("WATCHDOG=1"); }
 
 }  // namespace sloth

@@ -1,10 +1,14 @@
 #pragma once
 // sd_notify(3) for Type=notify: READY, STATUS, RELOADING, STOPPING and the watchdog.
-// Without NOTIFY_SOCKET every call is a no-op, so the daemon runs the same by hand.
+// Without NOTIFY_SOCKET every call is a no-op (and libsystemd is not even opened), so the
+// daemon runs the same by hand.
 // Threads: any thread may call it (sd_notify is thread-safe).
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "daemon/systemd/libsystemd.h"
 
 namespace sloth {
 
@@ -23,6 +27,9 @@ class SystemdNotifier {
   std::optional<std::chrono::microseconds> watchdog_ping_interval() const { return ping_interval_; }
 
  private:
+  void Send(const std::string& state);
+
+  const Libsystemd* lib_ = nullptr;
   std::optional<std::chrono::microseconds> ping_interval_;
 };
 
