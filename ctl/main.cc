@@ -8,6 +8,7 @@
 
 #include "build_info.h"
 #include "ctl/commands/agent.h"
+#include "ctl/commands/grafana.h"
 #include "ctl/commands/metrics.h"
 #include "ctl/errors.h"
 #include "ctl/global_options.h"
@@ -19,9 +20,41 @@ using sloth::ctl::Context;
 // The command chosen on the command line, run after parsing succeeded.
 using Action = std::function<int(const Context&)>;
 
-void AddPromCommand(CLI::App* parent, sloth::ctl::MetricsPromArgs& args, Action& action) {
+void AddGrafanaCommand(CLI::App* metrics, sloth::ctl::MetricsGrafanaArgs& args, const bool& no_color,
+                       Action& action) {
+  auto* grafana = metrics->add_subcommand(
+      "grafana",
+      "Show the agent's dashboard: system, tasks, task performance (P50/P99), gRPC, errors.\n"
+      "One frame by default (fine in a pipe); --watch redraws in the alternate screen every\n"
+      "--interval seconds until q or Ctrl-C. --output json prints the computed model.");
+  grafana->add_option("agent", args.agent, "Agent name ('local' or '.': the local agent)")
+      ->required();
+  grafana->add_flag("--watch,-w", args.watch, "Keep redrawing, with rates and sparklines");
+  grafana->add_option("--interval,-n", args.interval_s, "Seconds between scrapes (fractions allowed)")
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  grafana->add_option("--color", args.color, "Colour: only on a terminal (auto), always or never")
+      ->type_name("auto|always|never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  grafana->add_option("--graph", args.graph,
+                      "Glyphs for bars and sparklines (default: braille, ascii without a UTF-8 locale)")
+      ->type_name("braille|block|ascii")
+      ->check(CLI::IsMember({"braille", "block", "ascii"}));
+  grafana->callback([&] {
+    action = [&](const Context& context) {
+      args.no_color_flag = no_color;
+      return MetricsGrafanaCommand(context, args);
+    };
+  });
+}
+
+void AddPromCommand(CLI::App* parent, sloth::ctl::MetricsPromArgs& args,
+                    sloth::ctl::MetricsGrafanaArgs& grafana_args, const bool& no_color,
+                    Action& action) {
   auto* metrics = parent->add_subcommand("metrics", "Read an agent's Prometheus metrics");
   metrics->require_subcommand(1);
+  AddGrafanaCommand(metrics, grafana_args, no_color, action);
   auto* prom = metrics->add_subcommand(
       "prom",
       "Show the agent's Prometheus endpoint and how to scrape it, or with --snapshot print its "
@@ -143,8 +176,10 @@ int main(int argc, char** argv) {
   });
 
   ctl::MetricsPromArgs prom_args;
-  AddPromCommand(&app, prom_args, action);    // slothctl metrics prom
-  AddPromCommand(agent, prom_args, action);   // the seed's slothctl agent metrics prom
+  ctl::MetricsGrafanaArgs grafana_args;
+  // slothctl metrics prom|grafana, and the seed's spelling slothctl agent metrics prom|grafana
+  AddPromCommand(&app, prom_args, grafana_args, flags.no_color, action);
+  AddPromCommand(agent, prom_args, grafana_args, flags.no_color, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,371 @@
+#include "ctl/commands/grafana.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "ctl/clients/http_client.h"
+#include "ctl/commands/metrics.h"
+#include "ctl/dashboard/dashboard_frame.h"
+#include "ctl/dashboard/dashboard_model.h"
+#include "ctl/errors.h"
+#include "ctl/output.h"
+#include "ctl/prom/text_parser.h"
+#include "ctl/resolve.h"
+#include "ctl/term/terminal.h"
+#include "ctl/term/terminal_policy.h"
+
+namespace sloth::ctl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Enough for 10 minutes of sparkline at --interval 5, and the width of any terminal's graph.
+constexpr size_t kHistoryCapacity = 120;
+
+// One scrape from wherever the agent's metrics come from.
+struct Fetched {
+  bool ok = false;
+  std::string text;
+  std::string error;  // when !ok: what failed, for the banner
+  std::optional<bool> healthy;
+  std::string health_reason;
+};
+
+// Where the metrics come from: the local daemon over its socket, or an HTTP endpoint. Used by
+// the command's thread only.
+class MetricsSource {
+ public:
+  virtual ~MetricsSource() = default;
+  virtual Fetched Fetch(milliseconds timeout) = 0;
+  virtual std::string agent_name() const = 0;
+  virtual std::string where() const = 0;
+};
+
+class HttpSource : public MetricsSource {
+ public:
+  HttpSource(std::string agent, std::string url) : agent_(std::move(agent)), url_(std::move(url)) {
+    if (url_.size() > 8 && url_.ends_with("/metrics")) health_url_ = url_.substr(0, url_.size() - 8) + "/health";
+  }
+  Fetched Fetch(milliseconds timeout) override {
+    Fetched out;
+    const HttpResult response = HttpGet(url_, timeout);
+    if (response.status != 200) {
+      out.error = response.status == 0 ? response.error : fmt::format("HTTP {}", response.status);
+      return out;
+    }
+    out.ok = true;
+    out.text = response.body;
+    if (!health_url_.empty()) {
+      const HttpResult health = HttpGet(health_url_, timeout);
+      if (health.status == 200) {
+        out.healthy = true;
+      } else if (health.status >= 500) {
+        out.healthy = false;
+        out.health_reason = health.body.substr(0, health.body.find('\n'));
+      }  // no /health there (404, ...): unknown
+    }
+    return out;
+  }
+  std::string agent_name() const override { return agent_; }
+  std::string where() const override { return url_; }
+
+ private:
+  std::string agent_;
+  std::string url_;
+  std::string health_url_;
+};
+
+class LocalSource : public MetricsSource {
+ public:
+  LocalSource(const Context& context, LocalAgent agent)
+      : socket_path_(context.socket_path), call_timeout_(std::chrono::duration_cast<milliseconds>(context.call_timeout)),
+        client_(std::move(agent.client)), name_(agent.info.name()) {}
+  Fetched Fetch(milliseconds timeout) override {
+    Fetched out;
+    if (!client_) {  // lost before: dial again, the daemon may be a new process
+      auto client = std::make_unique<AgentClient>(socket_path_, std::min(timeout, call_timeout_));
+      if (std::string error = client->Connect(std::min(timeout, milliseconds(2000))); !error.empty()) {
+        out.error = error;
+        return out;
+      }
+      client_ = std::move(client);
+    }
+    v1::Metrics metrics;
+    if (auto status = client_->GetMetrics(&metrics); !status.ok()) {
+      out.error = DescribeStatus(status);
+      client_.reset();
+      return out;
+    }
+    out.ok = true;
+    out.text = metrics.text();
+    v1::Health health;
+    if (client_->GetHealth(&health).ok()) {
+      out.healthy = health.healthy();
+      out.health_reason = health.reason();
+    }
+    return out;
+  }
+  std::string agent_name() const override { return name_; }
+  std::string where() const override { return "unix:" + socket_path_; }
+
+ private:
+  std::string socket_path_;
+  milliseconds call_timeout_;
+  std::unique_ptr<AgentClient> client_;
+  std::string name_;
+};
+
+std::unique_ptr<MetricsSource> OpenSource(const Context& context, const std::string& agent) {
+  if (context.endpoint) return std::make_unique<HttpSource>(agent, MetricsUrlFromEndpoint(*context.endpoint));
+  return std::make_unique<LocalSource>(context, OpenLocalAgent(context, agent, true));
+}
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double MonotonicNow() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+// The dashboard's state across scrapes: the newest and previous scrape, the history.
+struct DashboardState {
+  prom::History history{kHistoryCapacity};
+  std::optional<prom::MetricSet> current;
+  std::optional<prom::MetricSet> previous;
+  std::optional<bool> healthy;
+  std::string health_reason;
+  double updated_unix_s = 0;
+  std::string banner;  // non-empty while the source is lost or unreadable
+
+  // Scrapes once; on failure keeps the last good data and sets the banner. Returns whether the
+  // scrape succeeded; `error` gets what failed.
+  bool Scrape(MetricsSource& source, milliseconds timeout, std::string* error) {
+    Fetched fetched = source.Fetch(timeout);
+    if (!fetched.ok) {
+      *error = fmt::format("cannot fetch metrics of agent '{}' from {}: {}", source.agent_name(), source.where(),
+                           fetched.error);
+      return false;
+    }
+    auto parsed = prom::PromTextParser::Parse(fetched.text);
+    if (auto* failure = std::get_if<prom::ParseError>(&parsed)) {
+      *error = fmt::format("metrics of agent '{}' from {} are not Prometheus text: {}", source.agent_name(),
+                           source.where(), failure->message);
+      return false;
+    }
+    dashboard::RecordDashboardHistory(history, MonotonicNow(), std::get<prom::MetricSet>(parsed));
+    previous = std::move(current);
+    current = std::move(std::get<prom::MetricSet>(parsed));
+    healthy = fetched.healthy;
+    health_reason = fetched.health_reason;
+    updated_unix_s = UnixNow();
+    return true;
+  }
+
+  dashboard::DashboardModel Model(const std::string& agent) const {
+    static const prom::MetricSet kEmpty;
+    dashboard::ModelInput input;
+    input.agent = agent;
+    input.scrape = current ? &*current : &kEmpty;
+    input.previous = previous ? &*previous : nullptr;
+    input.history = &history;
+    input.updated_unix_s = updated_unix_s;
+    input.healthy = healthy;
+    input.health_reason = health_reason;
+    return dashboard::BuildDashboardModel(input);
+  }
+};
+
+struct Presentation {
+  dashboard::FrameStyle style;
+  bool json = false;
+};
+
+Presentation ChoosePresentation(const Context& context, const MetricsGrafanaArgs& args, bool stdout_tty) {
+  const auto env = term::TermEnvironment::FromProcess();
+  const auto mode = term::ParseColorMode(args.color);
+  if (!mode) throw UsageError(fmt::format("--color: expected auto, always or never, got '{}'", args.color));
+  std::optional<dashboard::GraphStyle> graph;
+  if (!args.graph.empty()) {
+    graph = term::ParseGraphStyle(args.graph);
+    if (!graph) throw UsageError(fmt::format("--graph: expected braille, block or ascii, got '{}'", args.graph));
+  }
+  const bool utf8 = term::LocaleIsUtf8(env);
+  Presentation p;
+  p.json = context.output == OutputFormat::kJson;
+  p.style.colour = term::ColourEnabled(*mode, args.no_color_flag, stdout_tty, env);
+  p.style.unicode = utf8;
+  p.style.emoji = context.emoji;
+  p.style.graph = term::ChooseGraphStyle(graph, utf8);
+  return p;
+}
+
+// Columns for a frame printed to a pipe: $COLUMNS when set, else 80.
+int PipeColumns() {
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const int value = std::atoi(columns);
+    if (value > 0) return value;
+  }
+  return 80;
+}
+
+milliseconds FetchTimeout(const Context& context, double interval_s) {
+  const auto call = std::chrono::duration_cast<milliseconds>(context.call_timeout);
+  const auto interval = milliseconds(static_cast<long long>(interval_s * 1000));
+  return std::clamp(interval, milliseconds(1000), std::max(call, milliseconds(1000)));
+}
+
+int SingleView(const Context& context, const MetricsGrafanaArgs& args, MetricsSource& source,
+               const Presentation& p) {
+  DashboardState state;
+  std::string error;
+  if (!state.Scrape(source, std::chrono::duration_cast<milliseconds>(context.call_timeout), &error)) {
+    throw CtlError(kExitUnavailable, error);
+  }
+  const auto model = state.Model(source.agent_name());
+  if (p.json) {
+    std::cout << DumpJson(dashboard::DashboardModelJson(model)) << std::flush;
+    return kExitOk;
+  }
+  dashboard::FrameOptions options;
+  const auto size = term::QueryTerminalSize(STDOUT_FILENO);
+  options.cols = size.cols > 0 ? size.cols : PipeColumns();
+  options.style = p.style;
+  std::cout << dashboard::DashboardFrame(model, options) << std::flush;
+  (void)args;
+  return kExitOk;
+}
+
+std::string Footer(const MetricsGrafanaArgs& args, const DashboardState& state, bool unicode) {
+  return fmt::format(" q quit{}every {}s{}{} scrapes kept", unicode ? " · " : " | ", args.interval_s,
+                     unicode ? " · " : " | ", state.history.Points("dashboard:sloth_tasks_total:sum").size());
+}
+
+// Draws from the top-left, clearing what the previous frame left behind; never scrolls.
+void Draw(term::Terminal& terminal, const std::string& frame, bool clear_first) {
+  std::string out = clear_first ? "\x1b[2J\x1b[H" : "\x1b[H";
+  out.reserve(frame.size() + 256);
+  size_t start = 0;
+  while (start < frame.size()) {
+    size_t end = frame.find('\n', start);
+    if (end == std::string::npos) end = frame.size();
+    out.append(frame, start, end - start);
+    out += "\x1b[K";
+    if (end + 1 < frame.size()) out += "\r\n";
+    start = end + 1;
+  }
+  out += "\x1b[J";
+  terminal.Write(out);
+}
+
+// --watch without a terminal (a pipe, a file): one frame or JSON line per interval, until killed.
+int WatchPlain(const Context& context, const MetricsGrafanaArgs& args, MetricsSource& source, const Presentation& p) {
+  DashboardState state;
+  const auto timeout = FetchTimeout(context, args.interval_s);
+  const auto period = std::chrono::duration<double>(args.interval_s);
+  auto next = Clock::now();
+  for (;;) {
+    std::string error;
+    const bool ok = state.Scrape(source, timeout, &error);
+    if (!ok) std::cerr << "slothctl: " << error << " (retrying)" << std::endl;
+    if (ok) {
+      const auto model = state.Model(source.agent_name());
+      if (p.json) {
+        std::cout << dashboard::DashboardModelJson(model).dump(-1, ' ', false,
+                                                               nlohmann::json::error_handler_t::replace)
+                  << std::endl;
+      } else {
+        dashboard::FrameOptions options;
+        options.cols = PipeColumns();
+        options.style = p.style;
+        std::cout << dashboard::DashboardFrame(model, options) << std::endl;
+      }
+      if (!std::cout) return kExitFailure;
+    }
+    next += std::chrono::duration_cast<Clock::duration>(period);
+    if (next < Clock::now()) next = Clock::now();
+    std::this_thread::sleep_until(next);
+  }
+}
+
+int WatchTerminal(const Context& context, const MetricsGrafanaArgs& args, MetricsSource& source,
+                  const Presentation& p) {
+  DashboardState state;
+  const auto timeout = FetchTimeout(context, args.interval_s);
+  const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(args.interval_s));
+  term::Terminal terminal(STDIN_FILENO, STDOUT_FILENO);
+  auto next_scrape = Clock::now();
+  bool clear = false;
+  for (;;) {
+    bool redraw = false;
+    if (Clock::now() >= next_scrape) {
+      std::string error;
+      if (state.Scrape(source, timeout, &error)) {
+        state.banner.clear();
+      } else {
+        state.banner = error + (p.style.unicode ? " — retrying" : " - retrying");
+      }
+      next_scrape += period;
+      if (next_scrape < Clock::now()) next_scrape = Clock::now() + period;
+      redraw = true;
+    }
+    const unsigned events = terminal.TakeEvents();
+    if (events) {
+      redraw = true;
+      clear = true;
+    }
+    if (redraw) {
+      const auto size = terminal.Size();
+      dashboard::FrameOptions options;
+      options.cols = size.cols > 0 ? size.cols : 80;
+      options.rows = size.rows > 0 ? size.rows : 24;
+      options.style = p.style;
+      options.banner = state.banner;
+      if (!state.current && state.banner.empty()) options.banner = "waiting for the first scrape";
+      options.footer = Footer(args, state, p.style.unicode);
+      Draw(terminal, dashboard::DashboardFrame(state.Model(source.agent_name()), options), clear);
+      clear = false;
+    }
+    const auto wait = std::chrono::duration_cast<milliseconds>(next_scrape - Clock::now());
+    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {terminal.event_fd(), POLLIN, 0}};
+    const int ready = ::poll(fds, 2, static_cast<int>(std::max<long long>(wait.count() + 1, 0)));
+    if (ready < 0 && errno != EINTR) throw std::runtime_error(fmt::format("poll: {}", std::strerror(errno)));
+    if (ready > 0 && (fds[0].revents & (POLLHUP | POLLERR))) return kExitOk;  // the terminal went away
+    if (ready > 0 && (fds[0].revents & POLLIN)) {
+      char keys[64];
+      const ssize_t n = ::read(STDIN_FILENO, keys, sizeof keys);
+      if (n == 0) return kExitOk;
+      for (ssize_t i = 0; i < n; ++i) {
+        if (keys[i] == 'q' || keys[i] == 'Q' || keys[i] == '\x03') return kExitOk;
+        if (keys[i] == 'r' || keys[i] == ' ') next_scrape = Clock::now();  // refresh now
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int MetricsGrafanaCommand(const Context& context, const MetricsGrafanaArgs& args) {
+  if (!(args.interval_s >= 0.1) || !std::isfinite(args.interval_s)) {
+    throw UsageError(fmt::format("--interval: expected seconds ≥ 0.1 (e.g. 5 or 0.5), got {}", args.interval_s));
+  }
+  const bool stdout_tty = ::isatty(STDOUT_FILENO) == 1;
+  const Presentation p = ChoosePresentation(context, args, stdout_tty);
+  auto source = OpenSource(context, args.agent);
+  if (!args.watch) return SingleView(context, args, *source, p);
+  if (p.json || !stdout_tty || ::isatty(STDIN_FILENO) != 1) return WatchPlain(context, args, *source, p);
+  return WatchTerminal(context, args, *source, p);
+}
+
+}  // namespace sloth::ctl

@@ -1,0 +1,23 @@
+#pragma once
+// `slothctl metrics grafana <agent> [--watch] [--interval S]` (also `slothctl agent metrics
+// grafana`): the terminal dashboard. One frame (or the model as JSON) by default; with --watch
+// a live view in the alternate screen until `q` or Ctrl-C.
+#include <optional>
+#include <string>
+
+#include "ctl/global_options.h"
+
+namespace sloth::ctl {
+
+struct MetricsGrafanaArgs {
+  std::string agent;
+  bool watch = false;
+  double interval_s = 5;
+  std::string color = "auto";  // auto|always|never
+  std::string graph;           // braille|block|ascii; empty: by locale
+  bool no_color_flag = false;  // the global --no-color, copied in by main.cc
+};
+
+int MetricsGrafanaCommand(const Context& context, const MetricsGrafanaArgs& args);
+
+}  // namespace sloth::ctl
