@@ -69,8 +69,9 @@ if ((want_rpm)); then
   echo "== .rpm (rpmbuild -bb, _smp_mflags -j2)"
   R=$W/rpmbuild
   mkdir -p "$R"/{SOURCES,SPECS,BUILD,RPMS,SRPMS}
-  tar -C "$W" -czf "$R/SOURCES/slothd-$version.tar.gz" "slothd-$version" --exclude="slothd-$version/debian" \
-    --exclude="slothd-$version/obj-*"
+  tar -C "$W" --exclude="slothd-$version/debian" --exclude="slothd-$version/obj-*" \
+    -czf "$R/SOURCES/slothd-$version.tar.gz" "slothd-$version"
+  cp "$SRC/systemd/sysusers.d/slothd.conf" "$R/SOURCES/slothd.sysusers"
   rpmbuild -bb --define "_topdir $R" --define "_smp_mflags -j2" --define "slothd_version $version" \
     --nodeps "$ROOT/packaging/rpm/slothd.spec" >"$W/rpm.log" 2>&1 ||
     { tail -n 60 "$W/rpm.log" >&2; echo "build-packages: rpmbuild failed" >&2; exit 1; }
