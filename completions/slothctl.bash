@@ -31,6 +31,9 @@ _slothctl() {
     --timeout)  COMPREPLY=($(compgen -W "500ms 5s 10s 30s 1m 5m 1h" -- "$cur")); return ;;
     --workdir)  COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     --endpoint) COMPREPLY=($(compgen -W "http://127.0.0.1:9090/" -- "$cur")); return ;;
+    --interval|-n) COMPREPLY=($(compgen -W "1 2 5 10 30" -- "$cur")); return ;;
+    --color)    COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    --graph)    COMPREPLY=($(compgen -W "braille block ascii" -- "$cur")); return ;;
     --name|--group|--env) return ;;
   esac
 
@@ -43,12 +46,12 @@ _slothctl() {
       --) after_dashdash=1 ;;
       --socket) sock=${words[i+1]}; ((i++)) ;;
       --socket=*) sock=${w#--socket=} ;;
-      --endpoint|--output|-o|--timeout|--name|--group|--workdir|--env) ((i++)) ;;
+      --endpoint|--output|-o|--timeout|--name|--group|--workdir|--env|--interval|-n|--color|--graph) ((i++)) ;;
       -*) ;;
       *)
         case "$path:$w" in
           :agent|:metrics|agent:info|agent:health|agent:tasks|agent:cancel|agent:run|agent:metrics|\
-          metrics:prom|"agent metrics:prom")
+          metrics:prom|"agent metrics:prom"|metrics:grafana|"agent metrics:grafana")
             path=${path:+$path }$w ;;
           *) ((npos++)) ;;
         esac ;;
@@ -59,7 +62,7 @@ _slothctl() {
   case $path in
     "")            words_here="agent metrics" ;;
     agent)         words_here="info health tasks cancel run metrics" ;;
-    metrics|"agent metrics") words_here="prom" ;;
+    metrics|"agent metrics") words_here="prom grafana" ;;
     "agent info"|"agent health"|"agent tasks")
       ((npos == 0)) && words_here=$(_slothctl_agents "$sock") ;;
     "agent cancel")
@@ -70,6 +73,9 @@ _slothctl() {
       else compopt -o default 2>/dev/null; fi ;;
     "metrics prom"|"agent metrics prom")
       opts+=" --snapshot"
+      ((npos == 0)) && words_here=$(_slothctl_agents "$sock") ;;
+    "metrics grafana"|"agent metrics grafana")
+      opts+=" --watch -w --interval -n --color --graph"
       ((npos == 0)) && words_here=$(_slothctl_agents "$sock") ;;
   esac
 

@@ -33,7 +33,9 @@ check() {  # check "WORDS..." EXPECTED-WORD...: completing the last word offers 
 }
 check "slothctl " agent metrics
 check "slothctl agent " info health tasks cancel run metrics
-check "slothctl metrics " prom
+check "slothctl metrics " prom grafana
+check "slothctl metrics grafana --" --watch --interval --color --graph
+check "slothctl metrics grafana --graph " braille block ascii
 check "slothctl --output " text json
 check "slothctl --socket $W/c.sock agent run " local . compl-agent
 check "slothctl agent info --socket $W/c.sock " local . compl-agent
