@@ -11,11 +11,13 @@ build_pkgs=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  scdoc
 )
 test_pkgs=(
   curl prometheus procps iproute2 psmisc
   dbus systemd systemd-container tmux
   clang libclang-rt-14-dev
+  man-db bash-completion zsh debhelper lintian rpm rpmlint
 )
 bench_pkgs=(wrk hyperfine)
 
