@@ -1,9 +1,11 @@
 #include "ctl/clients/http_client.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 
 #include "build_info.h"
 
@@ -15,14 +17,52 @@ size_t Append(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+// libcurl is opened only when a command fetches over HTTP (--endpoint): linked in, it and its
+// ≈30 dependencies cost every slothctl run a few milliseconds of dynamic linking.
+struct Libcurl {
+  CURL* (*easy_init)();
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  CURLcode (*easy_perform)(CURL*);
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  void (*easy_cleanup)(CURL*);
+  const char* (*easy_strerror)(CURLcode);
+
+  // nullptr (and why) when libcurl.so.4 is not there.
+  static const Libcurl* Get(std::string* error) {
+    static std::once_flag once;
+    static Libcurl lib;
+    static std::string why;
+    std::call_once(once, [] {
+      void* handle = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);  // never closed
+      if (!handle) {
+        why = ::dlerror();
+        return;
+      }
+      auto bind = [&](auto& fn, const char* name) {
+        fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(handle, name));
+        if (!fn && why.empty()) why = std::string("libcurl.so.4 has no ") + name;
+      };
+      bind(lib.easy_init, "curl_easy_init");
+      bind(lib.easy_setopt, "curl_easy_setopt");
+      bind(lib.easy_perform, "curl_easy_perform");
+      bind(lib.easy_getinfo, "curl_easy_getinfo");
+      bind(lib.easy_cleanup, "curl_easy_cleanup");
+      bind(lib.easy_strerror, "curl_easy_strerror");
+    });
+    if (!why.empty()) {
+      *error = "cannot use libcurl for HTTP (" + why + "); install libcurl4";
+      return nullptr;
+    }
+    return &lib;
+  }
 };
 
-HttpResult Get(const std::string& url, std::chrono::milliseconds timeout, const char* encodings,
-               CURLcode* code_out) {
+HttpResult Get(const std::string& url, std::chrono::milliseconds timeout, const char* encodings) {
   HttpResult result;
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  const Libcurl* lib = Libcurl::Get(&result.error);
+  if (!lib) return result;
+  auto cleanup = [lib](CURL* c) { lib->easy_cleanup(c); };
+  std::unique_ptr<CURL, decltype(cleanup)> curl(lib->easy_init(), cleanup);
   if (!curl) {
     result.error = "cannot initialise libcurl";
     return result;
@@ -30,27 +70,26 @@ HttpResult Get(const std::string& url, std::chrono::milliseconds timeout, const 
   char error[CURL_ERROR_SIZE] = {};
   const std::string agent = std::string("slothctl/") + build::kVersion;
   const long connect_ms = std::min<long>(static_cast<long>(timeout.count()), 5000);
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-  curl_easy_setopt(curl.get(), CURLOPT_ACCEPT_ENCODING, encodings);
-  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, agent.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &result.body);
-  const CURLcode code = curl_easy_perform(curl.get());
-  *code_out = code;
+  lib->easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  lib->easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
+  lib->easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  lib->easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  lib->easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  lib->easy_setopt(curl.get(), CURLOPT_ACCEPT_ENCODING, encodings);
+  lib->easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
+  lib->easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 5L);
+  lib->easy_setopt(curl.get(), CURLOPT_USERAGENT, agent.c_str());
+  lib->easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Append);
+  lib->easy_setopt(curl.get(), CURLOPT_WRITEDATA, &result.body);
+  const CURLcode code = lib->easy_perform(curl.get());
   if (code != CURLE_OK) {
-    result.error = error[0] ? error : curl_easy_strerror(code);
+    result.error = error[0] ? error : lib->easy_strerror(code);
     result.body.clear();
     return result;
   }
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &result.status);
+  lib->easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &result.status);
   char* content_type = nullptr;
-  curl_easy_getinfo(curl.get(), CURLINFO_CONTENT_TYPE, &content_type);
+  lib->easy_getinfo(curl.get(), CURLINFO_CONTENT_TYPE, &content_type);
   if (content_type) result.content_type = content_type;
   return result;
 }
@@ -58,14 +97,7 @@ HttpResult Get(const std::string& url, std::chrono::milliseconds timeout, const 
 }  // namespace
 
 HttpResult HttpGet(const std::string& url, std::chrono::milliseconds timeout) {
-  CURLcode code = CURLE_OK;
-  HttpResult result = Get(url, timeout, "", &code);  // "": every encoding libcurl decodes
-  // Our write callback never fails, so a write error is the decoder's: libcurl refuses
-  // multi-member gzip (valid RFC 1952, and what slothd sends). Ask once more, uncompressed.
-  if (code == CURLE_WRITE_ERROR || code == CURLE_BAD_CONTENT_ENCODING) {
-    result = Get(url, timeout, "identity", &code);
-  }
-  return result;
+  return Get(url, timeout, "");  // "": every encoding libcurl decodes
 }
 
 }  // namespace sloth::ctl

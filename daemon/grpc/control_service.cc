@@ -123,7 +123,8 @@ grpc::Status ControlService::RunTask(grpc::ServerContext* context, const v1::Run
       });
   v1::RunTaskEvent event;
   ToProto(result, false, event.mutable_result());
-  send(event);
+  // The result goes out with the trailing status in one write.
+  if (!client_gone) writer->WriteLast(event, grpc::WriteOptions());
   return grpc::Status::OK;
 }
 

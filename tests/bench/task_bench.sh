@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Task benchmarks (issue 3), printed side by side:
+#   - round trip of a whole `slothctl agent run local true` (cold CLI process, warm agent):
+#     median and p99 over BENCH_RUNS runs (hyperfine);
+#   - the agent's task throughput with N concurrent gRPC clients running `true`, as a ratio to
+#     the raw posix_spawn+waitpid rate of `/bin/sh -c true` from N threads in the same run.
+# Targets: CLI median <= 15 ms; throughput ratio >= 0.7.
+# Env: BENCH_SECONDS (default 5), BENCH_RUNS (default 200), BENCH_CLIENTS (default "1 4 16"),
+#      BENCH_NO_BUILD=1 to skip the build.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/../.."
+SECONDS_PER=${BENCH_SECONDS:-5}
+RUNS=${BENCH_RUNS:-200}
+CLIENTS=${BENCH_CLIENTS:-"1 4 16"}
+B=build/release
+
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+  packaging/install-deps.sh all
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target slothd slothd_grpc slothctl spawn_rate task_throughput >/dev/null
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/slothd-taskbench-XXXXXX")
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+printf '[tasks]\nmax_concurrent = 64\nmax_queued = 1024\n' > "$work/bench.toml"
+"$B/daemon/slothd" --name local --config "$work/bench.toml" --metrics-address 127.0.0.1 --metrics-port 0 \
+  --state-dir "$work/state" --control-socket "$work/c.sock" --log-level warning 2>"$work/slothd.log" &
+pid=$!
+for _ in $(seq 200); do [ -S "$work/c.sock" ] && break; sleep 0.05; done
+[ -S "$work/c.sock" ] || { cat "$work/slothd.log"; echo "slothd did not start" >&2; exit 1; }
+CTL=("$B/ctl/slothctl" --socket "$work/c.sock")
+"${CTL[@]}" agent run local true >/dev/null   # loads the gRPC front end: measure the warm agent
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)  ($(nproc) CPUs shared by clients, agent and tasks)"
+echo
+echo "== slothctl agent run local true (whole process, cold CLI), $RUNS runs"
+hyperfine -N --warmup 10 --runs "$RUNS" --export-json "$work/cli.json" \
+  "${CTL[*]} agent run local true" >/dev/null 2>&1
+read -r median p99 mean < <(python3 - "$work/cli.json" <<'PY'
+import json, sys
+t = sorted(json.load(open(sys.argv[1]))["results"][0]["times"])
+q = lambda p: t[min(len(t) - 1, int(round(p * (len(t) - 1))))]
+print(f"{q(0.5)*1e3:.2f} {q(0.99)*1e3:.2f} {sum(t)/len(t)*1e3:.2f}")
+PY
+)
+printf '   median %s ms   p99 %s ms   mean %s ms\n' "$median" "$p99" "$mean"
+echo
+echo "== task throughput: agent over gRPC vs raw posix_spawn+waitpid of /bin/sh -c true (${SECONDS_PER}s each)"
+printf '   %-8s %14s %14s %8s %8s\n' clients "agent tasks/s" "raw spawns/s" ratio failed
+worst=""
+for n in $CLIENTS; do
+  read -r _ _ raw < <("$B/tests/bench/spawn_rate" "$n" "$SECONDS_PER")
+  read -r _ _ agent failed < <("$B/tests/bench/task_throughput" "$work/c.sock" "$n" "$SECONDS_PER")
+  ratio=$(python3 -c "print(f'{$agent/$raw:.2f}')")
+  printf '   %-8s %14s %14s %8s %8s\n' "$n" "$agent" "$raw" "$ratio" "$failed"
+  worst=$(python3 -c "w='$worst'; print($ratio if not w else min(float(w), $ratio))")
+done
+echo
+echo "Targets:"
+python3 - "$median" "$worst" <<'PY'
+import sys
+median, worst = float(sys.argv[1]), float(sys.argv[2])
+print(f"  {'PASS' if median <= 15 else 'FAIL'} CLI round trip median <= 15 ms:        {median:.2f} ms")
+print(f"  {'PASS' if worst >= 0.7 else 'FAIL'} throughput ratio >= 0.7 (worst N):     {worst:.2f}")
+PY
