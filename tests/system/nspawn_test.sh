@@ -102,6 +102,7 @@ step "boot systemd in a container ($MACHINE)"
 systemd-id128 new >"$W/machine-id"   # a known machine-id: no first boot, nothing auto-enabled
 systemd-nspawn -b -D / --volatile=yes --register=no --keep-unit -M "$MACHINE" --private-network \
   --overlay-ro=/usr:"$STAGE/usr":/usr --bind-ro="$W/machine-id":/etc/machine-id --console=pipe \
+  --bind-ro="$STAGE/usr/local/share/dbus-1/system.d/org.slothrunner.Agent1.conf":/etc/dbus-1/system.d/org.slothrunner.Agent1.conf \
   systemd.mask=systemd-firstboot.service systemd.mask=systemd-machine-id-commit.service \
   systemd.mask=systemd-networkd.service </dev/null >"$W/nspawn.log" 2>&1 &
 NSPAWN_PID=$!
@@ -179,6 +180,28 @@ if inside "${CTL[@]}" agent run local 'touch /etc/sloth/x' >/dev/null 2>&1; then
 inside "${CTL[@]}" agent run local 'touch /var/lib/slothd/x && rm /var/lib/slothd/x' >/dev/null ||
   fail "a task cannot write its state directory"
 pass "output 'hi' as slothd; fields SLOTH_TASK/GROUP/TASK_ID/STATUS/EXIT_CODE/CALLER_UID, _SYSTEMD_UNIT; /etc read-only, /var/lib/slothd writable"
+
+# ---------------------------------------------------------------------------------------------
+# dbus-daemon reads policies from /usr/share and /etc only, not /usr/local: the staged policy is
+# bound into /etc/dbus-1/system.d (a package installs it under /usr/share).
+step "D-Bus: slothd (user slothd) owns org.slothrunner.Agent1 on the system bus under the shipped policy"
+BUS=(busctl --system --no-pager)
+owner=$(inside "${BUS[@]}" status org.slothrunner.Agent1 2>&1 | sed -n 's/^UID=//p' | head -1) ||
+  fail "busctl status: $owner"
+[[ $owner == $(inside id -u slothd) ]] || fail "org.slothrunner.Agent1 is owned by uid '$owner', not slothd"
+info=$(inside "${BUS[@]}" call org.slothrunner.Agent1 /org/slothrunner/Agent1 org.slothrunner.Agent1 GetInfo 2>&1) ||
+  fail "GetInfo over D-Bus: $info"
+grep -q "slothd-test" <<<"$info" || fail "GetInfo over D-Bus does not name the agent: $info"
+id=$(inside "${BUS[@]}" call org.slothrunner.Agent1 /org/slothrunner/Agent1 org.slothrunner.Agent1 RunTask \
+       "sssa{ss}t" "echo over-dbus" dbustask systest 0 0 2>&1) || fail "RunTask over D-Bus as root: $id"
+id=$(sed -n 's/^s "\(.*\)"$/\1/p' <<<"$id")
+[[ $id == t-* ]] || fail "RunTask over D-Bus returned '$id'"
+wait_for 10 "the D-Bus task $id in the journal" journal_count_above 0 SLOTH_TASK_ID="$id" SLOTH_STATUS=success
+denied=$(inside setpriv --reuid=65534 --regid=65534 --clear-groups "${BUS[@]}" call org.slothrunner.Agent1 \
+           /org/slothrunner/Agent1 org.slothrunner.Agent1 RunTask "sssa{ss}t" "true" x x 0 0 2>&1) &&
+  fail "an unprivileged uid could RunTask over D-Bus"
+grep -qi "access denied\|AccessDenied" <<<"$denied" || fail "unprivileged RunTask: unexpected error '$denied'"
+pass "name owned by uid $owner; GetInfo; RunTask as root ran $id; RunTask as nobody denied"
 
 # ---------------------------------------------------------------------------------------------
 step "reload with a good configuration"
