@@ -1,13 +1,13 @@
 #include "ctl/clients/http_client.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <memory>
 #include <mutex>
 
 #include "build_info.h"
+#include "common/dynamic_library.h"
 
 namespace sloth::ctl {
 namespace {
@@ -33,21 +33,14 @@ struct Libcurl {
     static Libcurl lib;
     static std::string why;
     std::call_once(once, [] {
-      void* handle = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);  // never closed
-      if (!handle) {
-        why = ::dlerror();
-        return;
-      }
-      auto bind = [&](auto& fn, const char* name) {
-        fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(handle, name));
-        if (!fn && why.empty()) why = std::string("libcurl.so.4 has no ") + name;
-      };
-      bind(lib.easy_init, "curl_easy_init");
-      bind(lib.easy_setopt, "curl_easy_setopt");
-      bind(lib.easy_perform, "curl_easy_perform");
-      bind(lib.easy_getinfo, "curl_easy_getinfo");
-      bind(lib.easy_cleanup, "curl_easy_cleanup");
-      bind(lib.easy_strerror, "curl_easy_strerror");
+      DynamicLibrary so("libcurl.so.4");
+      so.Bind(lib.easy_init, "curl_easy_init");
+      so.Bind(lib.easy_setopt, "curl_easy_setopt");
+      so.Bind(lib.easy_perform, "curl_easy_perform");
+      so.Bind(lib.easy_getinfo, "curl_easy_getinfo");
+      so.Bind(lib.easy_cleanup, "curl_easy_cleanup");
+      so.Bind(lib.easy_strerror, "curl_easy_strerror");
+      why = so.error();
     });
     if (!why.empty()) {
       *error = "cannot use libcurl for HTTP (" + why + "); install libcurl4";

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "sloth/v1/agent.grpc.pb.h"
+#include "tests/integration/agent_rpc.h"
 #include "tests/integration/harness.h"
 
 using namespace sloth::test;
@@ -18,10 +19,6 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
 namespace {
-
-std::unique_ptr<sloth::v1::Agent::Stub> Connect(const std::string& socket) {
-  return sloth::v1::Agent::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
-}
 
 struct RunOutcome {
   grpc::Status status;
@@ -77,7 +74,7 @@ uint64_t RssKiB(pid_t pid) {
 
 TEST(ControlPlane, RunTaskStreamsOutputAndResult) {
   Slothd agent;
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   auto r = RunTask(*stub, "echo test; echo oops >&2");
   ASSERT_TRUE(r.status.ok()) << r.status.error_message();
   EXPECT_FALSE(r.started_id.empty());
@@ -92,7 +89,7 @@ TEST(ControlPlane, RunTaskStreamsOutputAndResult) {
 
 TEST(ControlPlane, FailedExitAndTimeoutAreReported) {
   Slothd agent;
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   auto failed = RunTask(*stub, "exit 3");
   EXPECT_EQ(failed.result.status(), sloth::v1::TASK_STATUS_FAILED);
   EXPECT_EQ(failed.result.exit_code(), 3);
@@ -106,7 +103,7 @@ TEST(ControlPlane, FailedExitAndTimeoutAreReported) {
 
 TEST(ControlPlane, OutputFloodKeepsDaemonMemoryBounded) {
   Slothd agent;
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   const uint64_t before = RssKiB(agent.process().pid());
   // 100 MiB through the daemon to a client that keeps only a little of it.
   auto r = RunTask(*stub, "head -c 104857600 /dev/zero", 0, "flood", 4096);
@@ -126,7 +123,7 @@ TEST(ControlPlane, FiftyConcurrentRunsAndMetricsMatchWhatRan) {
   std::atomic<int> ok{0}, failed{0};
   for (int i = 0; i < 50; ++i) {
     clients.emplace_back([&, i] {
-      auto stub = Connect(agent.control_socket());
+      auto stub = ConnectAgent(agent.control_socket());
       auto r = RunTask(*stub, i % 5 == 0 ? "exit 1" : "echo " + std::to_string(i), 0, "conc");
       if (r.result.status() == sloth::v1::TASK_STATUS_SUCCESS && r.stdout_text == std::to_string(i) + "\n") ++ok;
       if (r.result.status() == sloth::v1::TASK_STATUS_FAILED && r.result.exit_code() == 1) ++failed;
@@ -135,7 +132,7 @@ TEST(ControlPlane, FiftyConcurrentRunsAndMetricsMatchWhatRan) {
   for (auto& t : clients) t.join();
   EXPECT_EQ(ok.load(), 40);
   EXPECT_EQ(failed.load(), 10);
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   const std::string text = Metrics(*stub);
   EXPECT_THAT(text, HasSubstr("sloth_tasks_total{group=\"adhoc\",status=\"success\"} 40\n"));
   EXPECT_THAT(text, HasSubstr("sloth_tasks_total{group=\"adhoc\",status=\"failed\"} 10\n"));
@@ -150,7 +147,7 @@ TEST(ControlPlane, FiftyConcurrentRunsAndMetricsMatchWhatRan) {
 
 TEST(ControlPlane, ListAndCancelTasks) {
   Slothd agent;
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   std::string id;
   std::thread runner([&] {
     auto r = RunTask(*stub, "sleep 60", 0, "long");
@@ -185,7 +182,7 @@ TEST(ControlPlane, ListAndCancelTasks) {
 
 TEST(ControlPlane, InfoAndHealthOverTheSocket) {
   Slothd agent({"--name", "sock-agent"});
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   grpc::ClientContext c1;
   sloth::v1::AgentInfo info;
   ASSERT_TRUE(stub->GetInfo(&c1, {}, &info).ok());
@@ -204,7 +201,7 @@ TEST(ControlPlane, SocketIsNotWorldWritableAndCallsAreAttributedToTheCaller) {
   ASSERT_EQ(::stat(agent.control_socket().c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0660u);
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   RunTask(*stub, "true", 0, "audited");
   auto line = agent.process().WaitForLine("RunTask adhoc/audited");
   ASSERT_TRUE(line);
@@ -221,7 +218,7 @@ TEST(ControlPlane, SecondDaemonRefusesToStealALiveSocket) {
   EXPECT_EQ(second.WaitExit(10s), 1);
   EXPECT_THAT(second.Output(), HasSubstr("in use by another running slothd"));
   // The first one still answers on it.
-  EXPECT_TRUE(RunTask(*Connect(first.control_socket()), "true").status.ok());
+  EXPECT_TRUE(RunTask(*ConnectAgent(first.control_socket()), "true").status.ok());
 }
 
 TEST(ControlPlane, StaleSocketFileIsReplaced) {
@@ -233,12 +230,12 @@ TEST(ControlPlane, StaleSocketFileIsReplaced) {
     first.process().WaitExit(10s);
   }
   Slothd second({"--control-socket", path});
-  EXPECT_TRUE(RunTask(*Connect(path), "true").status.ok());
+  EXPECT_TRUE(RunTask(*ConnectAgent(path), "true").status.ok());
 }
 
 TEST(ControlPlane, UnreachableSocketFailsFast) {
   TempDir dir;
-  auto stub = Connect(dir.File("nobody.sock"));
+  auto stub = ConnectAgent(dir.File("nobody.sock"));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + 2s);
   sloth::v1::AgentInfo info;

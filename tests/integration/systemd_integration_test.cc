@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sloth/v1/agent.grpc.pb.h"
+#include "tests/integration/agent_rpc.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/notify_listener.h"
 
@@ -21,10 +22,6 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
 namespace {
-
-std::unique_ptr<sloth::v1::Agent::Stub> Connect(const std::string& socket) {
-  return sloth::v1::Agent::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
-}
 
 // Starts a task and returns once its id is known; the stream stays open in `call`.
 struct RunningTask {
@@ -75,7 +72,7 @@ TEST(SystemdNotify, ReadyAfterListenersThenReloadingThenStopping) {
   EXPECT_EQ(HttpRequest(url.substr(0, url.find_first_of(" )"))).status, 200);
   grpc::ClientContext context;
   sloth::v1::Health health;
-  EXPECT_TRUE(Connect(agent.control_socket())->GetHealth(&context, {}, &health).ok());
+  EXPECT_TRUE(ConnectAgent(agent.control_socket())->GetHealth(&context, {}, &health).ok());
 
   agent.process().Signal(SIGHUP);
   const std::string reloading = notify.WaitForContaining("RELOADING=1");
@@ -100,7 +97,7 @@ TEST(SystemdNotify, StatusFollowsRunningTasks) {
   TempDir dir;
   NotifyListener notify(dir.File("notify.sock"));
   Slothd agent({"--name", "busy"}, /*wait_ready=*/true, {notify.env()});
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   auto task = StartTask(*stub, "sleep 30");
   EXPECT_FALSE(notify.WaitForContaining("STATUS=agent busy: 1 task running").empty());
   grpc::ClientContext context;
@@ -153,7 +150,7 @@ TEST(SystemdSocketActivation, AdoptsBothPassedSocketsAndStartsOnFirstConnection)
   // The passed control socket serves the control plane.
   grpc::ClientContext context;
   sloth::v1::AgentInfo agent_info;
-  ASSERT_TRUE(Connect(control)->GetInfo(&context, {}, &agent_info).ok());
+  ASSERT_TRUE(ConnectAgent(control)->GetInfo(&context, {}, &agent_info).ok());
   EXPECT_EQ(agent_info.name(), "activated");
   activator.Signal(SIGTERM);
   EXPECT_EQ(activator.WaitExit(10s), 0);
@@ -188,7 +185,7 @@ TEST(SystemdReload, GoodConfigRebindsListenersWithoutDroppingTasks) {
   NotifyListener notify(agent.dir.File("notify.sock"));
   const std::string old_socket = agent.dir.File("old.sock");
   agent.Start(agent.Toml(old_socket, 0), {notify.env()});
-  auto stub = Connect(old_socket);
+  auto stub = ConnectAgent(old_socket);
   ::mkfifo(agent.dir.File("gate").c_str(), 0600);
   auto task = StartTask(*stub, "read line < " + agent.dir.File("gate") + "; echo survived");
 
@@ -205,7 +202,7 @@ TEST(SystemdReload, GoodConfigRebindsListenersWithoutDroppingTasks) {
   EXPECT_FALSE(std::filesystem::exists(old_socket));
   grpc::ClientContext context;
   sloth::v1::AgentInfo info;
-  ASSERT_TRUE(Connect(new_socket)->GetInfo(&context, {}, &info).ok());
+  ASSERT_TRUE(ConnectAgent(new_socket)->GetInfo(&context, {}, &info).ok());
   EXPECT_EQ(info.control_socket(), new_socket);
   EXPECT_EQ(info.master(), "m.example:7");
 
@@ -255,7 +252,7 @@ TEST(SystemdStop, DrainPolicyLetsRunningTasksFinish) {
   TempDir conf;
   WriteFile(conf.File("drain.toml"), "[tasks]\non_stop = \"drain\"\ndrain_timeout = \"20s\"\n");
   Slothd agent({"--config", conf.File("drain.toml")});
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   ::mkfifo(conf.File("gate").c_str(), 0600);
   auto task = StartTask(*stub, "read line < " + conf.File("gate") + "; echo drained");
   agent.process().Signal(SIGTERM);
@@ -269,7 +266,7 @@ TEST(SystemdStop, DrainPolicyLetsRunningTasksFinish) {
 
 TEST(SystemdStop, CancelPolicyEndsRunningTasks) {
   Slothd agent;
-  auto stub = Connect(agent.control_socket());
+  auto stub = ConnectAgent(agent.control_socket());
   auto task = StartTask(*stub, "sleep 60");
   agent.process().Signal(SIGTERM);
   auto result = task->Finish();
