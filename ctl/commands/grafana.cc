@@ -314,7 +314,7 @@ int WatchTerminal(const Context& context, const MetricsGrafanaArgs& args, Metric
       if (state.Scrape(source, timeout, &error)) {
         state.banner.clear();
       } else {
-        state.banner = error + (p.style.unicode ? " — retrying" : " - retrying");
+        state.banner = fmt::format("lost, retrying every {}s: {}", args.interval_s, error);
       }
       next_scrape += period;
       if (next_scrape < Clock::now()) next_scrape = Clock::now() + period;

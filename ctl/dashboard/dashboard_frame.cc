@@ -171,10 +171,10 @@ void GaugeRow(FrameWriter& w, std::string_view label, const std::string& value, 
 
 // "label ⣀⣤⣶⣿ now" when the trend has at least two points.
 void TrendRow(FrameWriter& w, std::string_view label, const std::vector<double>& values,
-              const std::string& now) {
+              const std::string& now, bool from_minimum = false) {
   if (values.size() < 2) return;
   const int width = std::clamp(w.cols() - 16 - 16, 8, 60);
-  w.Line(" " + PadRight(label, 14) + w.Paint(Sparkline(values, width, w.style().graph), Tone::kHeading) +
+  w.Line(" " + PadRight(label, 14) + w.Paint(Sparkline(values, width, w.style().graph, from_minimum), Tone::kHeading) +
          "  " + now);
 }
 
@@ -225,7 +225,7 @@ void SystemSection(FrameWriter& w, const DashboardModel& m) {
   }
   if (s.threads) w.Line(" " + PadRight("Threads", 14) + PadLeft(FormatCount(*s.threads), 12));
   if (!m.trends.resident_bytes.empty()) {
-    TrendRow(w, "Memory trend", m.trends.resident_bytes, FormatBytes(m.trends.resident_bytes.back()));
+    TrendRow(w, "Memory trend", m.trends.resident_bytes, FormatBytes(m.trends.resident_bytes.back()), true);
   }
 }
 

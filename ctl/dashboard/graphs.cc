@@ -76,19 +76,29 @@ std::string Bar(double ratio, int width, GraphStyle style) {
   return out;
 }
 
-std::string Sparkline(const std::vector<double>& values, int width, GraphStyle style) {
+std::string Sparkline(const std::vector<double>& values, int width, GraphStyle style, bool from_minimum) {
   if (values.empty() || width <= 0) return {};
   const size_t per_cell = style == GraphStyle::kBraille ? 2 : 1;
   const size_t shown = std::min(values.size(), static_cast<size_t>(width) * per_cell);
   const auto first = values.end() - static_cast<std::ptrdiff_t>(shown);
   double top = 0;
+  double bottom = 0;
+  bool any = false;
   for (auto it = first; it != values.end(); ++it) {
-    if (std::isfinite(*it)) top = std::max(top, *it);
+    if (!std::isfinite(*it)) continue;
+    top = any ? std::max(top, *it) : *it;
+    bottom = any ? std::min(bottom, *it) : *it;
+    any = true;
   }
-  // A level from 0 to `levels`; any positive value shows at least the lowest mark.
+  if (!from_minimum || top == bottom) bottom = std::min(bottom, 0.0);
+  if (!from_minimum) top = std::max(top, 0.0);
+  // A level from 0 to `levels`; anything above the bottom shows at least the lowest mark; a
+  // flat gauge shows at mid height.
   auto level = [&](double v, int levels) {
-    if (!std::isfinite(v) || v <= 0 || top <= 0) return 0;
-    return std::clamp(static_cast<int>(std::ceil(v / top * levels)), 1, levels);
+    if (!std::isfinite(v)) return 0;
+    if (from_minimum && top == bottom) return (levels + 1) / 2;
+    if (v <= bottom || top <= bottom) return 0;
+    return std::clamp(static_cast<int>(std::ceil((v - bottom) / (top - bottom) * levels)), 1, levels);
   };
   std::string out;
   switch (style) {
