@@ -158,7 +158,7 @@ std::string ClockTime(double unix_s) {
 // A gauge row: label, value, bar, note; the bar narrows with the width and goes below 64 cols.
 void GaugeRow(FrameWriter& w, std::string_view label, const std::string& value, double ratio,
               Tone tone, const std::string& note) {
-  const int bar_width = std::clamp(w.cols() - 31 - 18, 0, 30);
+  const int bar_width = std::clamp(w.cols() - 31 - 24, 8, 30);  // 25 at 80 columns, 8 at 60
   std::string line = " " + PadRight(label, 14) + PadLeft(value, 12) + "  ";
   if (bar_width >= 8) {
     const bool edges = w.style().unicode;
@@ -215,7 +215,7 @@ void SystemSection(FrameWriter& w, const DashboardModel& m) {
   }
   if (s.cpu_ratio) {
     GaugeRow(w, "CPU", FormatPercent(*s.cpu_ratio), *s.cpu_ratio, ToneOfLoad(*s.cpu_ratio, 0.5, 0.9),
-             s.cpu_is_average ? "of a core, avg since start" : "of a core");
+             s.cpu_is_average ? "avg since start" : "of a core");
   }
   if (s.open_fds) {
     const double ratio = s.max_fds && *s.max_fds > 0 ? *s.open_fds / *s.max_fds : std::nan("");
