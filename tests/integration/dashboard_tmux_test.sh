@@ -83,7 +83,7 @@ wait_until "P99 (last) to go at 70 columns" 10 pane_lacks "P99 (last)"
 wait_until "frame to fit in 70 columns" 5 [ "$(pane_width)" -le 70 ]
 pane_has "GROUP/TASK" || fail "the task table is gone at 70 columns"
 T resize-window -t dash -x 80
-wait_until "frame at 80 columns" 10 pane_has "P50"
+wait_until "frame redrawn at 80 columns" 10 [ "$(pane_width)" -eq 80 ]
 pane > "$WORK/frame80.txt"
 
 echo "== q quits, exit 0, terminal restored"
