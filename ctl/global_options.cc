@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "ctl/errors.h"
 
 namespace sloth::ctl {
@@ -60,6 +62,11 @@ Context MakeContext(const GlobalFlags& flags, const Environment& env) {
   context.output = *format;
   context.call_timeout = ParseDurationFlag("--timeout", flags.timeout);
   context.emoji = EmojiAllowed(flags.no_color, env);
+  if (flags.via == "dbus") {
+    context.via = Context::Via::kDbus;
+  } else if (flags.via != "socket") {
+    throw CtlError(kExitUsage, fmt::format("--via: expected socket or dbus, got '{}'", flags.via));
+  }
   return context;
 }
 

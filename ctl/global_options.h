@@ -17,6 +17,7 @@ struct GlobalFlags {
   std::string output = "text";
   std::string timeout = "10s";
   bool no_color = false;
+  std::string via = "socket";  // socket | dbus
 };
 
 // Environment values slothctl looks at, passed in so the decisions stay pure.
@@ -35,6 +36,8 @@ struct Context {
   OutputFormat output = OutputFormat::kText;
   Duration call_timeout = std::chrono::seconds(10);
   bool emoji = true;  // seed-style emoji in text output; plain ASCII otherwise
+  // How to reach the local agent: its control socket (gRPC), or the system bus (D-Bus).
+  enum class Via { kSocket, kDbus } via = Via::kSocket;
 };
 
 // Validates the flags; throws a usage CtlError naming the bad flag.

@@ -117,6 +117,9 @@ int main(int argc, char** argv) {
       ->type_name("D")
       ->capture_default_str();
   app.add_flag("--no-color", flags.no_color, "Plain ASCII output (as NO_COLOR=1)");
+  app.add_option("--via", flags.via, "Reach the local agent over its control socket (gRPC) or the system bus (D-Bus)")
+      ->check(CLI::IsMember({"socket", "dbus"}))
+      ->default_str("socket");
 
   Action action;
 

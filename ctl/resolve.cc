@@ -1,5 +1,7 @@
 #include "ctl/resolve.h"
 
+#include "ctl/clients/dbus_agent_client.h"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -46,7 +48,7 @@ LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool 
   return decision;
 }
 
-void ThrowCallError(const AgentClient& client, const std::string& agent, const std::string& what,
+void ThrowCallError(const AgentConnection& client, const std::string& agent, const std::string& what,
                     const grpc::Status& status) {
   const bool unreachable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
@@ -55,10 +57,15 @@ void ThrowCallError(const AgentClient& client, const std::string& agent, const s
                              DescribeStatus(status)));
 }
 
+std::unique_ptr<AgentConnection> MakeLocalConnection(const Context& context, std::chrono::milliseconds timeout) {
+  if (context.via == Context::Via::kDbus) return std::make_unique<DbusAgentClient>(timeout);
+  return std::make_unique<AgentClient>(context.socket_path, timeout);
+}
+
 LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool metrics_command) {
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(context.call_timeout);
   LocalAgent local;
-  local.client = std::make_unique<AgentClient>(context.socket_path, timeout);
+  local.client = MakeLocalConnection(context, timeout);
   LocalProbe probe;
   probe.target = local.client->target();
   probe.error = local.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));

@@ -34,9 +34,12 @@ struct LocalDecision {
 LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool metrics_command,
                           bool endpoint_given);
 
+// An unconnected client for the local agent, by --via: its socket (gRPC) or the system bus.
+std::unique_ptr<AgentConnection> MakeLocalConnection(const Context& context, std::chrono::milliseconds timeout);
+
 // A connected client for <agent> and what it said about itself.
 struct LocalAgent {
-  std::unique_ptr<AgentClient> client;
+  std::unique_ptr<AgentConnection> client;
   v1::AgentInfo info;
 };
 
@@ -46,7 +49,7 @@ LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool
 
 // Turns a failed call into the CtlError to exit with: 69 when the agent is unreachable or
 // silent, 1 otherwise. `what` names the call ("GetInfo").
-[[noreturn]] void ThrowCallError(const AgentClient& client, const std::string& agent,
+[[noreturn]] void ThrowCallError(const AgentConnection& client, const std::string& agent,
                                  const std::string& what, const grpc::Status& status);
 
 }  // namespace sloth::ctl

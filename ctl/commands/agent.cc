@@ -55,7 +55,7 @@ void Print(const Context& context, const std::string& text, const nlohmann::json
 struct RunState {
   std::mutex mutex;
   std::string task_id;
-  AgentClient* client = nullptr;  // set once connected; outlives the watcher
+  AgentConnection* client = nullptr;  // set once connected; outlives the watcher
   int first_signal = 0;
   int signals = 0;
 };
@@ -147,7 +147,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   LocalAgent local;
   InterruptWatcher watcher([&](int signal) {
     std::string id;
-    AgentClient* client = nullptr;
+    AgentConnection* client = nullptr;
     {
       std::lock_guard lock(state.mutex);
       if (state.signals++ == 0) state.first_signal = signal;
@@ -159,7 +159,12 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
       v1::CancelTaskResponse response;
       if (client->CancelTask(id, &response).ok() && response.cancelled()) return;
     }
-    stream_context.TryCancel();  // not started yet, cancel refused, or a second Ctrl-C
+    // Not started yet, cancel refused, or a second Ctrl-C: stop waiting.
+    if (client != nullptr) {
+      client->AbandonRunTask(&stream_context);
+    } else {
+      stream_context.TryCancel();
+    }
   });
 
   local = OpenLocalAgent(context, args.agent, false);

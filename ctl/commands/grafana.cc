@@ -91,12 +91,12 @@ class HttpSource : public MetricsSource {
 class LocalSource : public MetricsSource {
  public:
   LocalSource(const Context& context, LocalAgent agent)
-      : socket_path_(context.socket_path), call_timeout_(std::chrono::duration_cast<milliseconds>(context.call_timeout)),
-        client_(std::move(agent.client)), name_(agent.info.name()) {}
+      : context_(context), call_timeout_(std::chrono::duration_cast<milliseconds>(context.call_timeout)),
+        client_(std::move(agent.client)), where_(client_->target()), name_(agent.info.name()) {}
   Fetched Fetch(milliseconds timeout) override {
     Fetched out;
     if (!client_) {  // lost before: dial again, the daemon may be a new process
-      auto client = std::make_unique<AgentClient>(socket_path_, std::min(timeout, call_timeout_));
+      auto client = MakeLocalConnection(context_, std::min(timeout, call_timeout_));
       if (std::string error = client->Connect(std::min(timeout, milliseconds(2000))); !error.empty()) {
         out.error = error;
         return out;
@@ -119,12 +119,13 @@ class LocalSource : public MetricsSource {
     return out;
   }
   std::string agent_name() const override { return name_; }
-  std::string where() const override { return "unix:" + socket_path_; }
+  std::string where() const override { return where_; }
 
  private:
-  std::string socket_path_;
+  const Context& context_;
   milliseconds call_timeout_;
-  std::unique_ptr<AgentClient> client_;
+  std::unique_ptr<AgentConnection> client_;
+  std::string where_;
   std::string name_;
 };
 

@@ -455,3 +455,31 @@ TEST_F(DbusTest, WithoutASystemBusSlothdRunsOnWithAWarning) {
 }
 
 }  // namespace
+
+// slothctl --via dbus: the same commands an operator types, carried by the system bus.
+TEST_F(DbusTest, SlothctlViaDbusRunsInfoTasksAndMetrics) {
+  auto ctl = [&](std::vector<std::string> args, std::string* out) {
+    args.insert(args.begin(), {"--via", "dbus", "--no-color"});
+    ChildProcess process(SLOTHCTL_PATH, args);
+    const int code = process.WaitExit(30s).value_or(-1);
+    *out = process.Output();
+    return code;
+  };
+  std::string out;
+  ASSERT_EQ(ctl({"agent", "info", kAgentName}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr(kAgentName));
+  EXPECT_THAT(out, HasSubstr(slothd_->metrics_url()));
+
+  EXPECT_EQ(ctl({"agent", "run", "local", "--name", "viadbus", "echo over the bus; exit 4"}, &out), 4) << out;
+  EXPECT_THAT(out, HasSubstr("over the bus"));
+  EXPECT_EQ(ctl({"agent", "run", "local", "true"}, &out), 0) << out;
+
+  ASSERT_EQ(ctl({"agent", "tasks", "local"}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("viadbus"));
+
+  ASSERT_EQ(ctl({"metrics", "prom", "local", "--snapshot"}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("sloth_tasks_total{group=\"adhoc\",status=\"failed\"} 1"));
+
+  // Over D-Bus the audit log names the bus and the caller.
+  EXPECT_TRUE(slothd_->process().WaitForLine("StartTask adhoc/viadbus (uid 0", 5s)) << slothd_->process().Output();
+}

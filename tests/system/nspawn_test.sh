@@ -201,7 +201,12 @@ denied=$(inside setpriv --reuid=65534 --regid=65534 --clear-groups "${BUS[@]}" c
            /org/slothrunner/Agent1 org.slothrunner.Agent1 RunTask "sssa{ss}t" "true" x x 0 0 2>&1) &&
   fail "an unprivileged uid could RunTask over D-Bus"
 grep -qi "access denied\|AccessDenied" <<<"$denied" || fail "unprivileged RunTask: unexpected error '$denied'"
-pass "name owned by uid $owner; GetInfo; RunTask as root ran $id; RunTask as nobody denied"
+out=$(inside /usr/local/bin/slothctl --via dbus --no-color agent run local 'echo via-dbus-ctl' 2>&1) ||
+  fail "slothctl --via dbus agent run: $out"
+[[ $out == via-dbus-ctl ]] || fail "slothctl --via dbus agent run printed '$out'"
+out=$(inside /usr/local/bin/slothctl --via dbus --no-color agent info local 2>&1) || fail "slothctl --via dbus agent info: $out"
+grep -q "slothd-test" <<<"$out" || fail "slothctl --via dbus agent info: $out"
+pass "name owned by uid $owner; GetInfo; RunTask as root ran $id; RunTask as nobody denied; slothctl --via dbus run and info"
 
 # ---------------------------------------------------------------------------------------------
 step "reload with a good configuration"

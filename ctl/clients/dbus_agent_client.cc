@@ -1,0 +1,242 @@
+#include "ctl/clients/dbus_agent_client.h"
+
+#include <map>
+#include <vector>
+
+#include <fmt/format.h>
+#include <sdbus-c++/sdbus-c++.h>
+
+namespace sloth::ctl {
+namespace {
+
+constexpr const char* kBusName = "org.slothrunner.Agent1";
+constexpr const char* kObjectPath = "/org/slothrunner/Agent1";
+constexpr const char* kInterface = "org.slothrunner.Agent1";
+
+using Dict = std::map<std::string, sdbus::Variant>;
+
+template <typename T>
+T Get(const Dict& d, const char* key, T fallback = {}) {
+  auto it = d.find(key);
+  if (it == d.end()) return fallback;
+  try {
+    return it->second.get<T>();
+  } catch (const sdbus::Error&) {
+    return fallback;
+  }
+}
+
+// D-Bus errors as gRPC statuses, so the commands report them the same way.
+grpc::Status ToStatus(const sdbus::Error& e) {
+  const std::string name = e.getName();
+  grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
+  if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
+      name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected") {
+    code = grpc::StatusCode::UNAVAILABLE;
+  } else if (name == "org.freedesktop.DBus.Error.AccessDenied") {
+    code = grpc::StatusCode::PERMISSION_DENIED;
+  } else if (name == "org.freedesktop.DBus.Error.InvalidArgs") {
+    code = grpc::StatusCode::INVALID_ARGUMENT;
+  } else if (name == "org.freedesktop.DBus.Error.Timeout" || name == "org.freedesktop.DBus.Error.TimedOut") {
+    code = grpc::StatusCode::DEADLINE_EXCEEDED;
+  }
+  return {code, fmt::format("{}: {}", name, e.getMessage())};
+}
+
+v1::TaskStatus StatusOf(const std::string& s) {
+  if (s == "queued") return v1::TASK_STATUS_QUEUED;
+  if (s == "running") return v1::TASK_STATUS_RUNNING;
+  if (s == "success") return v1::TASK_STATUS_SUCCESS;
+  if (s == "failed") return v1::TASK_STATUS_FAILED;
+  if (s == "skipped") return v1::TASK_STATUS_SKIPPED;
+  return v1::TASK_STATUS_UNSPECIFIED;
+}
+
+void FillTask(const Dict& d, v1::TaskResult* t) {
+  t->set_id(Get<std::string>(d, "id"));
+  t->set_name(Get<std::string>(d, "name"));
+  t->set_group(Get<std::string>(d, "group"));
+  t->set_command(Get<std::string>(d, "command"));
+  t->set_status(StatusOf(Get<std::string>(d, "status")));
+  t->set_exit_code(Get<int32_t>(d, "exit_code", -1));
+  t->set_signal(Get<int32_t>(d, "signal"));
+  t->set_timed_out(Get<bool>(d, "timed_out"));
+  t->set_cancelled(Get<bool>(d, "cancelled"));
+  t->set_reason(Get<std::string>(d, "reason"));
+  t->set_duration_seconds(Get<double>(d, "duration_seconds"));
+  t->set_start_time_unix_ms(Get<int64_t>(d, "start_time_unix_ms"));
+  t->set_end_time_unix_ms(Get<int64_t>(d, "end_time_unix_ms"));
+  t->set_output_truncated(Get<bool>(d, "output_truncated"));
+  t->set_output_bytes(Get<uint64_t>(d, "output_bytes"));
+}
+
+}  // namespace
+
+DbusAgentClient::DbusAgentClient(std::chrono::milliseconds call_timeout) : call_timeout_(call_timeout) {}
+
+DbusAgentClient::~DbusAgentClient() = default;
+
+std::string DbusAgentClient::Connect(std::chrono::milliseconds timeout) {
+  try {
+    auto connection = sdbus::createSystemBusConnection();
+    bool has_owner = false;
+    auto bus = sdbus::createProxy(*connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    bus->callMethod("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withTimeout(timeout)
+        .withArguments(std::string(kBusName))
+        .storeResultsTo(has_owner);
+    if (!has_owner) return fmt::format("{} is not on the system bus (is slothd running, with D-Bus?)", kBusName);
+    // The proxy owns the connection and runs its event loop, for the TaskFinished signal.
+    proxy_ = sdbus::createProxy(std::move(connection), kBusName, kObjectPath);
+    proxy_->uponSignal("TaskFinished")
+        .onInterface(kInterface)
+        .call([this](const std::string& id, const std::string&, const std::string&, const std::string& status,
+                     int32_t) {
+          std::lock_guard lock(mutex_);
+          finished_[id] = status;
+          changed_.notify_all();
+        });
+    proxy_->finishRegistration();
+  } catch (const sdbus::Error& e) {
+    return fmt::format("{} ({})", e.getMessage(), e.getName());
+  }
+  return "";
+}
+
+grpc::Status DbusAgentClient::GetInfo(v1::AgentInfo* info) {
+  try {
+    Dict d;
+    proxy_->callMethod("GetInfo").onInterface(kInterface).withTimeout(call_timeout_).storeResultsTo(d);
+    info->set_name(Get<std::string>(d, "name"));
+    info->set_version(Get<std::string>(d, "version"));
+    info->set_commit(Get<std::string>(d, "commit"));
+    info->set_compiler(Get<std::string>(d, "compiler"));
+    info->set_os(Get<std::string>(d, "os"));
+    info->set_arch(Get<std::string>(d, "arch"));
+    info->set_pid(Get<int32_t>(d, "pid"));
+    info->set_start_time_unix_ms(Get<int64_t>(d, "start_time_unix_ms"));
+    info->set_uptime_seconds(Get<double>(d, "uptime_seconds"));
+    info->set_master(Get<std::string>(d, "master"));
+    info->set_metrics_url(Get<std::string>(d, "metrics_url"));
+    info->set_control_socket(Get<std::string>(d, "control_socket"));
+    info->set_tasks_running(Get<uint32_t>(d, "tasks_running"));
+    return grpc::Status::OK;
+  } catch (const sdbus::Error& e) {
+    return ToStatus(e);
+  }
+}
+
+grpc::Status DbusAgentClient::GetHealth(v1::Health* health) {
+  // The D-Bus interface has no health call: an agent that answers GetInfo on the bus is up.
+  v1::AgentInfo info;
+  grpc::Status status = GetInfo(&info);
+  health->set_healthy(status.ok());
+  if (!status.ok()) health->set_reason(status.error_message());
+  return grpc::Status::OK;
+}
+
+grpc::Status DbusAgentClient::ListTasks(bool /*include_output*/, v1::ListTasksResponse* tasks) {
+  try {
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double,
+                              int64_t>>
+        rows;
+    proxy_->callMethod("ListTasks").onInterface(kInterface).withTimeout(call_timeout_).storeResultsTo(rows);
+    for (const auto& row : rows) {
+      v1::TaskResult* t = tasks->add_tasks();
+      t->set_id(row.get<0>());
+      t->set_name(row.get<1>());
+      t->set_group(row.get<2>());
+      t->set_status(StatusOf(row.get<3>()));
+      t->set_reason(row.get<4>());
+      t->set_exit_code(row.get<5>());
+      t->set_duration_seconds(row.get<6>());
+      t->set_start_time_unix_ms(row.get<7>());
+    }
+    return grpc::Status::OK;
+  } catch (const sdbus::Error& e) {
+    return ToStatus(e);
+  }
+}
+
+grpc::Status DbusAgentClient::CancelTask(const std::string& id, v1::CancelTaskResponse* response) {
+  try {
+    bool cancelled = false;
+    proxy_->callMethod("CancelTask")
+        .onInterface(kInterface)
+        .withTimeout(call_timeout_)
+        .withArguments(id)
+        .storeResultsTo(cancelled);
+    response->set_cancelled(cancelled);
+    if (!cancelled) response->set_reason(fmt::format("task {} already finished", id));
+    return grpc::Status::OK;
+  } catch (const sdbus::Error& e) {
+    if (std::string(e.getName()).ends_with(".UnknownTask")) {
+      response->set_cancelled(false);
+      response->set_reason(e.getMessage());
+      return grpc::Status::OK;
+    }
+    return ToStatus(e);
+  }
+}
+
+grpc::Status DbusAgentClient::GetMetrics(v1::Metrics* metrics) {
+  try {
+    std::string text;
+    proxy_->callMethod("GetMetrics").onInterface(kInterface).withTimeout(call_timeout_).storeResultsTo(text);
+    metrics->set_text(std::move(text));
+    metrics->set_content_type("text/plain; version=0.0.4; charset=utf-8");
+    return grpc::Status::OK;
+  } catch (const sdbus::Error& e) {
+    return ToStatus(e);
+  }
+}
+
+grpc::Status DbusAgentClient::RunTask(const v1::RunTaskRequest& request, grpc::ClientContext* /*context*/,
+                                      const std::function<void(const v1::RunTaskEvent&)>& on_event) {
+  std::string id;
+  try {
+    std::map<std::string, std::string> env(request.env().begin(), request.env().end());
+    proxy_->callMethod("RunTask")
+        .onInterface(kInterface)
+        .withTimeout(call_timeout_)
+        .withArguments(request.command(), request.name(), request.group(), env,
+                       static_cast<uint64_t>(request.timeout_ms()))
+        .storeResultsTo(id);
+  } catch (const sdbus::Error& e) {
+    return ToStatus(e);
+  }
+  v1::RunTaskEvent started;
+  started.mutable_started()->set_id(id);
+  on_event(started);
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return finished_.count(id) > 0 || abandoned_; });
+    if (!finished_.count(id)) return {grpc::StatusCode::CANCELLED, "stopped waiting for the task"};
+  }
+  try {
+    Dict d;
+    proxy_->callMethod("GetTask").onInterface(kInterface).withTimeout(call_timeout_).withArguments(id).storeResultsTo(d);
+    const auto output = Get<std::vector<uint8_t>>(d, "output");
+    if (!output.empty()) {
+      v1::RunTaskEvent chunk;
+      chunk.mutable_output()->set_stream(v1::OutputChunk::STREAM_STDOUT);
+      chunk.mutable_output()->set_data(std::string(output.begin(), output.end()));
+      on_event(chunk);
+    }
+    v1::RunTaskEvent result;
+    FillTask(d, result.mutable_result());
+    on_event(result);
+    return grpc::Status::OK;
+  } catch (const sdbus::Error& e) {
+    return ToStatus(e);
+  }
+}
+
+void DbusAgentClient::AbandonRunTask(grpc::ClientContext* /*context*/) {
+  std::lock_guard lock(mutex_);
+  abandoned_ = true;
+  changed_.notify_all();
+}
+
+}  // namespace sloth::ctl
