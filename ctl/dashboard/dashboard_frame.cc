@@ -336,12 +336,13 @@ void ErrorsSection(FrameWriter& w, const DashboardModel& m) {
 void SummaryLine(FrameWriter& w, const DashboardModel& m) {
   w.Blank();
   std::vector<std::string> parts;
-  parts.push_back(FormatCount(m.tasks.total) + " tasks");
+  auto counted = [](double n, const char* one, const char* many) { return FormatCount(n) + (n == 1 ? one : many); };
+  parts.push_back(counted(m.tasks.total, " task", " tasks"));
   if (m.tasks.success_rate) parts.push_back(FormatPercent(*m.tasks.success_rate) + " success");
   size_t slow = 0;
   for (const auto& r : m.performance) slow += r.speed == Speed::kSlow ? 1 : 0;
   if (slow) parts.push_back(w.Paint(fmt::format("{} slow", slow), Tone::kBad));
-  parts.push_back(w.Paint(FormatCount(m.errors_total) + " errors", m.errors_total > 0 ? Tone::kBad : Tone::kPlain));
+  parts.push_back(w.Paint(counted(m.errors_total, " error", " errors"), m.errors_total > 0 ? Tone::kBad : Tone::kPlain));
   auto join = [&](const std::vector<std::string>& items) {
     std::string line = " " + w.Icon("📊") + "Summary: ";
     for (size_t i = 0; i < items.size(); ++i) line += (i ? w.Dot() : "") + items[i];
