@@ -177,7 +177,7 @@ inside sed -i 's/^master = ""$/master = "master.pkgtest:50053"/' /etc/sloth/slot
 inside grep -q '^master = "master.pkgtest:50053"$' /etc/sloth/slothd.toml || fail "the edit did not apply"
 inside systemctl reload slothd.service
 wait_for 10 "agent info showing the new name" sh -c "nsenter -t $L -a slothctl agent info local | grep -q master.pkgtest:50053"
-pass "name = \"master.pkgtest:50053\" in effect after reload"
+pass "master = \"master.pkgtest:50053\" in effect after reload"
 
 # ---------------------------------------------------------------------------------------------
 step "upgrade to $NEXT (dpkg -i of the repacked packages)"
