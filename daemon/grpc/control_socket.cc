@@ -28,7 +28,9 @@ UniqueFd ListenControlSocket(const std::string& path, UniqueFd* lock, std::strin
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) {
-    *error = fmt::format("cannot create {} for the control socket: {}", parent.string(), ec.message());
+    *error = fmt::format("cannot create {} for the control socket: {}; run slothd as root or as its service, "
+                         "or pass --control-socket PATH (e.g. $XDG_RUNTIME_DIR/slothd.sock)",
+                         parent.string(), ec.message());
     return {};
   }
   // The lock file says "a live slothd owns this socket": whoever holds it serves PATH; a socket
@@ -61,7 +63,8 @@ UniqueFd ListenControlSocket(const std::string& path, UniqueFd* lock, std::strin
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    *error = fmt::format("cannot bind the control socket {}: {}", path, std::strerror(errno));
+    *error = fmt::format("cannot bind the control socket {}: {}; pass --control-socket PATH", path,
+                         std::strerror(errno));
     return {};
   }
   // Until listen() nobody can connect, so tightening the mode here leaves no window.
