@@ -42,6 +42,8 @@ if ((worktree)); then
 else
   git -C "$ROOT" archive --format=tar HEAD | tar -x -C "$SRC"
 fi
+# The copy has no .git: record the commit for sloth_build_info / slothd --version.
+git -C "$ROOT" rev-parse --short=12 HEAD > "$SRC/.slothd-commit" 2>/dev/null || true
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct)}
 
 status=0
