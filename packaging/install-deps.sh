@@ -14,7 +14,7 @@ build_pkgs=(
   scdoc
 )
 test_pkgs=(
-  curl prometheus procps iproute2 psmisc
+  curl prometheus procps iproute2 psmisc python3
   dbus systemd systemd-container tmux
   clang libclang-rt-14-dev
   man-db bash-completion zsh debhelper lintian rpm rpmlint
