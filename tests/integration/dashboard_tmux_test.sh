@@ -41,6 +41,9 @@ pane() { T capture-pane -p -t dash; }
 pane_has() { pane | grep -qF -- "$1"; }
 pane_lacks() { ! pane | grep -qF -- "$1"; }
 # The widest captured line, in terminal columns (emoji count 2).
+# Checked anew on every try of wait_until (a "$(pane_width)" argument would be measured once).
+width_is() { [ "$(pane_width)" -eq "$1" ]; }
+width_at_most() { [ "$(pane_width)" -le "$1" ]; }
 pane_width() {
   pane | python3 -c '
 import sys, unicodedata
@@ -80,10 +83,10 @@ pane > "$WORK/frame100.txt"
 echo "== resize to 70 columns; the frame adapts"
 T resize-window -t dash -x 70
 wait_until "P99 (last) to go at 70 columns" 10 pane_lacks "P99 (last)"
-wait_until "frame to fit in 70 columns" 5 [ "$(pane_width)" -le 70 ]
+wait_until "frame to fit in 70 columns" 5 width_at_most 70
 pane_has "GROUP/TASK" || fail "the task table is gone at 70 columns"
 T resize-window -t dash -x 80
-wait_until "frame redrawn at 80 columns" 10 [ "$(pane_width)" -eq 80 ]
+wait_until "frame redrawn at 80 columns" 10 width_is 80
 pane > "$WORK/frame80.txt"
 
 echo "== q quits, exit 0, terminal restored"

@@ -10,7 +10,6 @@
 // other panel (failure counts, P50/P99, errors by type) has data. Grafana's
 // variables are replaced as Grafana would for "All": $job and $instance by ".*",
 // $__rate_interval by "1m", $__range by "5m".
-#include <curl/curl.h>
 
 #include <fstream>
 #include <regex>
@@ -21,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/prometheus_server.h"
 
 using namespace sloth::test;
 using namespace std::chrono_literals;
@@ -72,32 +72,10 @@ std::string Substitute(std::string q) {
   return q;
 }
 
-json Query(const std::string& api, const std::string& query) {
-  CURL* curl = curl_easy_init();
-  char* escaped = curl_easy_escape(curl, query.c_str(), static_cast<int>(query.size()));
-  const std::string url = api + "/api/v1/query?query=" + escaped;
-  curl_free(escaped);
-  curl_easy_cleanup(curl);
-  auto r = HttpRequest(url);
-  auto j = json::parse(r.body, nullptr, false);
-  if (j.is_discarded()) return json{{"status", "http " + std::to_string(r.status)}, {"error", r.body + r.error}};
-  return j;
-}
-
-bool HasData(const json& j) {
-  return j.value("status", "") == "success" && j.contains("data") && !j["data"]["result"].empty();
-}
-
-// Polls until the query returns data or the deadline passes; returns the last answer.
-json QueryUntilData(const std::string& api, const std::string& query, std::chrono::seconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  json last;
-  do {
-    last = Query(api, query);
-    if (HasData(last) || last.value("status", "") == "error") return last;
-    std::this_thread::sleep_for(250ms);
-  } while (std::chrono::steady_clock::now() < until);
-  return last;
+// Polls until the query returns data (or Prometheus says it is an error) or the deadline passes.
+json QueryUntilData(const PrometheusServer& prometheus, const std::string& query, std::chrono::seconds deadline) {
+  return prometheus.QueryUntil(
+      query, [](const json& j) { return HasResult(j) || j.value("status", "") == "error"; }, deadline);
 }
 
 }  // namespace
@@ -153,18 +131,9 @@ TEST(GrafanaDashboard, EveryExpressionReturnsDataFromARealPrometheus) {
   ASSERT_FALSE(d.is_discarded());
 
   Slothd agent({"--name", "dash-agent"});
-  TempDir dir;
-  const uint16_t port = FreePort();
   const std::string target = agent.base_url().substr(std::string("http://").size());
-  WriteFile(dir.File("prometheus.yml"),
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-            "scrape_configs:\n  - job_name: slothd\n    static_configs:\n      - targets: ['" +
-                target + "']\n");
-  ChildProcess prometheus("/usr/bin/prometheus",
-                          {"--config.file=" + dir.File("prometheus.yml"), "--storage.tsdb.path=" + dir.File("data"),
-                           "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"});
-  const std::string api = "http://127.0.0.1:" + std::to_string(port);
-  ASSERT_TRUE(HasData(QueryUntilData(api, "up{job=\"slothd\"} == 1", 60s))) << prometheus.Output();
+  PrometheusServer prometheus({target}, "slothd");
+  ASSERT_TRUE(HasResult(QueryUntilData(prometheus, "up{job=\"slothd\"} == 1", 60s))) << prometheus.Output();
 
   // Work for every panel: successful tasks of two names, a failing one.
   const std::string ctl = std::string(SLOTHCTL_PATH) + " --socket " + agent.control_socket();
@@ -176,7 +145,7 @@ TEST(GrafanaDashboard, EveryExpressionReturnsDataFromARealPrometheus) {
   EXPECT_EQ(RunCommand(ctl + " agent run --name oops local 'exit 3'", &out), 3) << out;
   // The work is in Prometheus once a rate over it exists (the failed series exists from the
   // start, at 0, so its increase shows).
-  ASSERT_TRUE(HasData(QueryUntilData(api, "increase(sloth_tasks_total{status=\"failed\"}[1m]) > 0", 30s)))
+  ASSERT_TRUE(HasResult(QueryUntilData(prometheus, "increase(sloth_tasks_total{status=\"failed\"}[1m]) > 0", 30s)))
       << "the failing task never showed up in Prometheus";
 
   std::vector<Expr> exprs = Expressions(d);
@@ -194,10 +163,10 @@ TEST(GrafanaDashboard, EveryExpressionReturnsDataFromARealPrometheus) {
   for (const auto& e : exprs) {
     const std::string q = Substitute(e.promql);
     EXPECT_EQ(q.find('$'), std::string::npos) << e.where << ": unreplaced variable in " << q;
-    const json r = QueryUntilData(api, q, q.find("status!=\"OK\"") != std::string::npos ? 2s : 20s);
+    const json r = QueryUntilData(prometheus, q, q.find("status!=\"OK\"") != std::string::npos ? 2s : 20s);
     EXPECT_EQ(r.value("status", ""), "success") << e.where << ": " << q << "\n" << r.dump();
     const bool may_be_empty = q.find("status!=\"OK\"") != std::string::npos;
-    if (HasData(r)) {
+    if (HasResult(r)) {
       ++with_data;
     } else if (may_be_empty) {
       ++allowed_empty;

@@ -1,7 +1,6 @@
 // HistogramQuantile against a real Prometheus server (Debian package `prometheus`, 2.42): a tiny
 // HTTP server serves a fixed exposition with awkward histograms, Prometheus scrapes it, and its
 // histogram_quantile must equal ours, computed from the same scrape, for every series and q.
-#include <curl/curl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -17,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/unique_fd.h"
+#include "tests/integration/prometheus_server.h"
 #include "ctl/prom/histogram_quantile.h"
 #include "ctl/prom/text_parser.h"
 #include "tests/integration/harness.h"
@@ -142,27 +142,6 @@ class StaticMetricsServer {
   std::thread thread_;
 };
 
-// Prometheus has no push signal for "scraped": poll its query API until `done` or the deadline.
-nlohmann::json QueryUntil(const std::string& api, const std::string& query,
-                          const std::function<bool(const nlohmann::json&)>& done, std::chrono::seconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  CURL* curl = curl_easy_init();
-  char* escaped = curl_easy_escape(curl, query.c_str(), static_cast<int>(query.size()));
-  const std::string url = api + "/api/v1/query?query=" + escaped;
-  curl_free(escaped);
-  curl_easy_cleanup(curl);
-  nlohmann::json last;
-  while (std::chrono::steady_clock::now() < until) {
-    auto r = HttpRequest(url);
-    if (r.status == 200) {
-      last = nlohmann::json::parse(r.body, nullptr, false);
-      if (!last.is_discarded() && done(last)) return last;
-    }
-    std::this_thread::sleep_for(200ms);
-  }
-  return last;
-}
-
 bool IsSuccess(const nlohmann::json& j) { return j.is_object() && j.value("status", "") == "success"; }
 
 // label value of `by` → the query's value, for a vector result.
@@ -183,19 +162,10 @@ bool SameValue(double ours, double theirs) {
 class HistogramQuantileCrossCheck : public ::testing::Test {
  protected:
   void SetUp() override {
-    const uint16_t port = FreePort();
-    WriteFile(dir_.File("prometheus.yml"),
-              "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-              "scrape_configs:\n  - job_name: xc\n    static_configs:\n      - targets: ['127.0.0.1:" +
-                  std::to_string(server_.port()) + "']\n");
-    prometheus_ = std::make_unique<ChildProcess>(
-        "/usr/bin/prometheus",
-        std::vector<std::string>{"--config.file=" + dir_.File("prometheus.yml"),
-                                 "--storage.tsdb.path=" + dir_.File("data"),
-                                 "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"});
-    api_ = "http://127.0.0.1:" + std::to_string(port);
+    prometheus_ = std::make_unique<PrometheusServer>(
+        std::vector<std::string>{"127.0.0.1:" + std::to_string(server_.port())}, "xc");
     const std::string all_buckets = std::to_string(BucketLines());
-    auto count = QueryUntil(api_, "count(xc_duration_seconds_bucket)", [&](const nlohmann::json& j) {
+    auto count = prometheus_->QueryUntil("count(xc_duration_seconds_bucket)", [&](const nlohmann::json& j) {
       return IsSuccess(j) && !j["data"]["result"].empty() && j["data"]["result"][0]["value"][1] == all_buckets;
     }, 60s);
     ASSERT_TRUE(IsSuccess(count) && !count["data"]["result"].empty() &&
@@ -216,7 +186,7 @@ class HistogramQuantileCrossCheck : public ::testing::Test {
   void CompareAll(const std::string& inner, const std::string& by, const std::vector<HistogramSeries>& ours) {
     for (const std::string q : {"0", "0.25", "0.5", "0.9", "0.99", "1", "-0.5", "1.5", "NaN"}) {
       const std::string query = "histogram_quantile(" + q + ", " + inner + ")";
-      auto j = QueryUntil(api_, query, IsSuccess, 20s);
+      auto j = prometheus_->QueryUntil(query, IsSuccess, 20s);
       ASSERT_TRUE(IsSuccess(j)) << query << ": " << j.dump();
       const auto theirs = ResultsBy(j, by);
       EXPECT_EQ(theirs.size(), ours.size()) << query << ": " << j.dump();
@@ -232,9 +202,7 @@ class HistogramQuantileCrossCheck : public ::testing::Test {
   }
 
   StaticMetricsServer server_{std::string(kExposition)};
-  TempDir dir_;
-  std::unique_ptr<ChildProcess> prometheus_;
-  std::string api_;
+  std::unique_ptr<PrometheusServer> prometheus_;
   std::vector<HistogramSeries> series_;
 };
 
