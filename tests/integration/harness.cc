@@ -56,8 +56,18 @@ ChildProcess::ChildProcess(const std::string& program, const std::vector<std::st
   std::vector<char*> argv;
   for (auto& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // extra_env entries replace inherited ones of the same name.
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  auto overridden = [&](std::string_view entry) {
+    const auto eq = entry.find('=');
+    for (const auto& e : extra_env) {
+      if (e.compare(0, e.find('='), entry.substr(0, eq)) == 0 && e.find('=') == eq) return true;
+    }
+    return false;
+  };
+  for (char** e = environ; *e; ++e) {
+    if (!overridden(*e)) env_strings.emplace_back(*e);
+  }
   env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
