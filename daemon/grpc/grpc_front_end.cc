@@ -23,6 +23,12 @@ class GrpcFrontEnd final : public ControlFrontEnd {
       : service_(api, std::move(credentials)) {
     grpc::ServerBuilder builder;
     builder.RegisterService(&service_);
+    // RunTask holds its thread for the task's life, so the sync server's default of at most 2
+    // idle pollers made it create and destroy a thread for nearly every call (strace: one
+    // clone3 per call). Keeping up to 16 took task throughput at 4 clients from 0.58 to 0.63
+    // of the raw spawn rate.
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 16);
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(telemetry));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
