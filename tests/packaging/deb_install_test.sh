@@ -37,20 +37,8 @@ W=$(mktemp -d /tmp/slothd-debtest.XXXXXX)
 MACHINE=slothd-deb-$$
 NSPAWN_PID= L= STEP=setup OK=0 MOUNTED=()
 
-step() { STEP=$*; printf '\n== %s\n' "$*"; }
-pass() { printf '   ok: %s\n' "$*"; }
-fail() { printf '   FAIL (%s): %s\n' "$STEP" "$*" >&2; exit 1; }
-inside() { nsenter -t "$L" -a "$@"; }
-prop() { inside systemctl show -P "$2" "$1"; }
-prop_is() { [[ "$(prop "$1" "$2")" == "$3" ]]; }
-wait_for() {
-  local limit=$1 what=$2; shift 2
-  local deadline=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "timed out after ${limit}s waiting for: $what"
-    sleep 0.1
-  done
-}
+# shellcheck source=../system/container_lib.sh
+. "$(dirname "$(readlink -f "$0")")/../system/container_lib.sh"
 # Processes of user slothd or named slothd inside the container.
 slothd_processes() { inside ps -e -o user=,comm= | awk '$1 == "slothd" || $2 == "slothd"'; }
 # What is left of the package on the system: files, directories, units, user.

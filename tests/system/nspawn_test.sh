@@ -30,24 +30,9 @@ STEP="setup"
 OK=0
 WARNINGS=()
 
-step() { STEP=$*; printf '\n== %s\n' "$*"; }
-pass() { printf '   ok: %s\n' "$*"; }
+# shellcheck source=container_lib.sh
+. "$(dirname "$(readlink -f "$0")")/container_lib.sh"
 warn() { printf '   WARN: %s\n' "$*"; WARNINGS+=("$*"); }
-fail() { printf '   FAIL (%s): %s\n' "$STEP" "$*" >&2; exit 1; }
-# Run a command inside the container (all its namespaces, its root).
-inside() { nsenter -t "$L" -a "$@"; }
-# A unit property, e.g. prop slothd.service ActiveState.
-prop() { inside systemctl show -P "$2" "$1"; }
-# wait_for SECONDS DESCRIPTION CMD...: poll CMD every 0.1 s until it succeeds or time runs out.
-wait_for() {
-  local limit=$1 what=$2; shift 2
-  local deadline=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "timed out after ${limit}s waiting for: $what"
-    sleep 0.1
-  done
-}
-prop_is() { [[ "$(prop "$1" "$2")" == "$3" ]]; }
 # Number of journal records of slothd.service matching the given FIELD=VALUE terms.
 journal_count() { inside journalctl -q -u slothd.service -o cat "$@" | wc -l; }
 journal_count_above() { local n=$1; shift; (($(journal_count "$@") > n)); }
