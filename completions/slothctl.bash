@@ -22,12 +22,13 @@ _slothctl() {
     words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
   fi
 
-  local global_opts="--socket --endpoint --output -o --timeout --no-color --help -h --version"
+  local global_opts="--socket --endpoint --output -o --timeout --no-color --via --help -h --version"
 
   # Values of options that take one.
   case $prev in
     --socket)   COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    --via)      COMPREPLY=($(compgen -W "socket dbus" -- "$cur")); return ;;
     --timeout)  COMPREPLY=($(compgen -W "500ms 5s 10s 30s 1m 5m 1h" -- "$cur")); return ;;
     --workdir)  COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     --endpoint) COMPREPLY=($(compgen -W "http://127.0.0.1:9090/" -- "$cur")); return ;;
