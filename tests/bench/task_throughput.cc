@@ -1,5 +1,6 @@
 // The daemon's task throughput: N concurrent gRPC clients, each running RunTask("true") in a
 // loop on the agent's control socket for a fixed time. Prints "task_throughput N RATE FAILED".
+// With a 4th argument "health", GetHealth calls instead: the gRPC round trip alone (its floor).
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   const std::string socket = argv[1];
   const int clients = argc > 2 ? std::atoi(argv[2]) : 4;
   const double seconds = argc > 3 ? std::atof(argv[3]) : 5;
+  const bool health_only = argc > 4 && std::string(argv[4]) == "health";
   std::atomic<long> ok{0}, failed{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> workers;
@@ -31,6 +33,11 @@ int main(int argc, char** argv) {
       request.set_name("bench");
       while (!stop.load(std::memory_order_relaxed)) {
         grpc::ClientContext context;
+        if (health_only) {
+          sloth::v1::Health health;
+          (stub->GetHealth(&context, {}, &health).ok() ? ok : failed).fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
         auto reader = stub->RunTask(&context, request);
         sloth::v1::RunTaskEvent event;
         bool success = false;
