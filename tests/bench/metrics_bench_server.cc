@@ -37,6 +37,7 @@
 #include "daemon/core/telemetry/telemetry.h"
 #include "daemon/http/metrics_http_server.h"
 #include "daemon/net/tcp_listen.h"
+#include "tests/bench/task_series.h"
 
 namespace {
 
@@ -86,18 +87,6 @@ Args Parse(int argc, char** argv) {
 
 size_t CountLines(std::string_view text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
 
-// N series spread over 10 groups, durations spread over the bucket range (a few in +Inf).
-void FillTaskSeries(sloth::Telemetry& telemetry, int n) {
-  for (int i = 0; i < n; ++i) {
-    const std::string group = "group-" + std::to_string(i % 10);
-    const std::string task = "task-" + std::to_string(i);
-    for (int k = 0; k < 3; ++k) {
-      const double seconds = 0.003 * static_cast<double>((i * 7 + k * 13) % 97 + 1) * (1 + (i % 5) * 10);
-      telemetry.TaskStarted();
-      telemetry.TaskFinished(group, task, "success", seconds, false);
-    }
-  }
-}
 
 sloth::MetricsHttpServer::Limits BenchLimits(const Args& a) {
   sloth::MetricsHttpServer::Limits limits;
@@ -153,7 +142,7 @@ int main(int argc, char** argv) {
 
   sloth::Logger log(std::make_unique<sloth::ConsoleLogSink>(stderr), sloth::LogLevel::kWarning);
   sloth::Telemetry telemetry(sloth::CurrentBuildIdentity("bench"), sloth::Telemetry::Options{});
-  FillTaskSeries(telemetry, args.task_series);
+  sloth::bench::FillTaskSeries(telemetry, args.task_series);
 
   std::unique_ptr<sloth::MetricsHttpServer> http;
   std::unique_ptr<prometheus::Exposer> exposer;

@@ -16,20 +16,10 @@
 
 #include "daemon/core/telemetry/exposition_writer.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "tests/bench/task_series.h"
 
 namespace {
 
-void FillTaskSeries(sloth::Telemetry& telemetry, int n) {
-  for (int i = 0; i < n; ++i) {
-    const std::string group = "group-" + std::to_string(i % 10);
-    const std::string task = "task-" + std::to_string(i);
-    for (int k = 0; k < 3; ++k) {
-      const double seconds = 0.003 * static_cast<double>((i * 7 + k * 13) % 97 + 1) * (1 + (i % 5) * 10);
-      telemetry.TaskStarted();
-      telemetry.TaskFinished(group, task, "success", seconds, false);
-    }
-  }
-}
 
 double CountLines(const std::string& text) { return static_cast<double>(std::count(text.begin(), text.end(), '\n')); }
 
@@ -43,7 +33,7 @@ void SetCounters(benchmark::State& state, double lines, double bytes) {
 
 void BM_TextSerializer(benchmark::State& state) {
   sloth::Telemetry telemetry(sloth::CurrentBuildIdentity("bench"), {});
-  FillTaskSeries(telemetry, static_cast<int>(state.range(0)));
+  sloth::bench::FillTaskSeries(telemetry, static_cast<int>(state.range(0)));
   const prometheus::TextSerializer serializer;
   std::string last;
   for (auto _ : state) {
@@ -57,7 +47,7 @@ void BM_TextSerializer(benchmark::State& state) {
 
 void BM_WriteExposition(benchmark::State& state) {
   sloth::Telemetry telemetry(sloth::CurrentBuildIdentity("bench"), {});
-  FillTaskSeries(telemetry, static_cast<int>(state.range(0)));
+  sloth::bench::FillTaskSeries(telemetry, static_cast<int>(state.range(0)));
   std::string out;
   for (auto _ : state) {
     out.clear();
@@ -69,7 +59,7 @@ void BM_WriteExposition(benchmark::State& state) {
 
 void BM_ScrapeCached(benchmark::State& state) {
   sloth::Telemetry telemetry(sloth::CurrentBuildIdentity("bench"), {});
-  FillTaskSeries(telemetry, static_cast<int>(state.range(0)));
+  sloth::bench::FillTaskSeries(telemetry, static_cast<int>(state.range(0)));
   for (auto _ : state) {
     sloth::MetricsBody body = telemetry.Scrape(false);
     benchmark::DoNotOptimize(body.runtime.data());
