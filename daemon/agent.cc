@@ -156,7 +156,10 @@ std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const Telemetry
   const uint16_t port = BoundPort(fd.get());
   // The socket's own address (it may come from systemd rather than from the configuration).
   const std::string host = t.advertise_address.empty() ? ReachableAddress(BoundAddress(fd.get())) : t.advertise_address;
-  metrics_url_ = fmt::format("http://{}/metrics", FormatHostPort(host, port));
+  {
+    std::lock_guard lock(config_mutex_);
+    metrics_url_ = fmt::format("http://{}/metrics", FormatHostPort(host, port));
+  }
   MetricsHttpServer::Pages pages;
   pages.metrics = [this](bool gzip) { return telemetry_.Scrape(gzip); };
   pages.unhealthy_reason = [this] { return UnhealthyReason(); };
@@ -174,9 +177,15 @@ std::shared_ptr<const Config> Agent::current_config() const {
 }
 
 AgentInfo Agent::Info() const {
-  auto config = current_config();
+  std::shared_ptr<const Config> config;
+  std::string metrics_url;
+  {
+    std::lock_guard lock(config_mutex_);
+    config = config_;
+    metrics_url = metrics_url_;
+  }
   return AgentInfo{telemetry_.identity(),      static_cast<int>(::getpid()), telemetry_.start_time(),
-                   telemetry_.UptimeSeconds(), config->agent.master,         metrics_url_,
+                   telemetry_.UptimeSeconds(), config->agent.master,         metrics_url,
                    config->agent.control_socket, static_cast<uint32_t>(runner_.running())};
 }
 
@@ -246,6 +255,7 @@ std::string Agent::Reload(const Config& next, const std::string& loaded_from, st
       if (!new_http_fd && old) new_http_fd = old->StopAccepting();
       http_ = StartHttp(std::move(new_http_fd), next.telemetry);
     } else {
+      std::lock_guard lock(config_mutex_);
       metrics_url_.clear();
     }
     if (old) old->Shutdown(kServerGrace);

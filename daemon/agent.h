@@ -51,7 +51,6 @@ class Agent {
   void set_on_task_change(std::function<void(const TaskResult&)> observer);
 
   std::shared_ptr<const Config> current_config() const;
-  const std::string& metrics_url() const { return metrics_url_; }
 
  private:
   AgentInfo Info() const;
@@ -62,10 +61,10 @@ class Agent {
   Logger& log_;
   mutable std::mutex config_mutex_;
   std::shared_ptr<const Config> config_;
+  std::string metrics_url_;  // "" when telemetry is off; guarded by config_mutex_ (reload rewrites it)
   std::atomic<bool> stopping_{false};
   bool control_passed_ = false;  // the control socket came from systemd: its path is not ours
   bool metrics_passed_ = false;
-  std::string metrics_url_;
 
   Telemetry telemetry_;
   std::mutex observer_mutex_;

@@ -11,9 +11,4 @@ std::string LabelValueLimiter::Admit(std::string_view value) {
   return key;
 }
 
-size_t LabelValueLimiter::size() const {
-  std::lock_guard lock(mutex_);
-  return known_.size();
-}
-
 }  // namespace sloth

@@ -17,10 +17,9 @@ class LabelValueLimiter {  // thread-safe
 
   // The value to record: `value` itself if already known or still under the cap, else "_other".
   std::string Admit(std::string_view value);
-  size_t size() const;
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   size_t max_values_;
   std::unordered_set<std::string> known_;
 };

@@ -39,7 +39,6 @@ AgentIdentity CurrentBuildIdentity(std::string name);
 struct MetricsBody {
   std::shared_ptr<const std::string> catalog;
   std::string runtime;
-  size_t size() const { return catalog->size() + runtime.size(); }
 };
 
 class Telemetry {
