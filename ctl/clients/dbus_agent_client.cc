@@ -74,7 +74,9 @@ void FillTask(const Dict& d, v1::TaskResult* t) {
 
 DbusAgentClient::DbusAgentClient(std::chrono::milliseconds call_timeout) : call_timeout_(call_timeout) {}
 
-DbusAgentClient::~DbusAgentClient() = default;
+// The proxy's event-loop thread runs the TaskFinished handler, which writes finished_: stop that
+// thread (by destroying the proxy) before the members it writes are destroyed.
+DbusAgentClient::~DbusAgentClient() { proxy_.reset(); }
 
 std::string DbusAgentClient::Connect(std::chrono::milliseconds timeout) {
   try {

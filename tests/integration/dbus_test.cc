@@ -78,6 +78,11 @@ class AgentClient {
         });
     proxy_->finishRegistration();
   }
+  // The handlers run on the proxy's event-loop thread and write the members below: stop that
+  // thread first (members are destroyed after the body, in reverse order, proxy_ last).
+  ~AgentClient() { proxy_.reset(); }
+  AgentClient(const AgentClient&) = delete;
+  AgentClient& operator=(const AgentClient&) = delete;
 
   sdbus::IProxy& proxy() { return *proxy_; }
 
