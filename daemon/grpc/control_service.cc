@@ -58,56 +58,51 @@ void ToProto(const AgentInfo& info, v1::AgentInfo* out) {
   out->set_tasks_running(info.tasks_running);
 }
 
-ControlService::ControlService(ControlApi& api,
-                               std::function<std::optional<PeerCredentials>(std::string_view)> credentials)
+ControlService::ControlService(ControlApi& api, CredentialsFn credentials)
     : api_(api), credentials_(std::move(credentials)) {}
 
-Caller ControlService::CallerOf(const grpc::ServerContext* context) const {
+Caller ControlService::CallerOf(const grpc::ServerContext& context) const {
   Caller caller{"unix"};
-  if (auto cred = credentials_(context->peer())) {
+  if (auto cred = credentials_(context.peer())) {
     caller.uid = cred->uid;
     caller.pid = cred->pid;
   }
   return caller;
 }
 
-grpc::Status ControlService::GetInfo(grpc::ServerContext* context, const v1::GetInfoRequest*, v1::AgentInfo* reply) {
-  ToProto(api_.GetInfo(CallerOf(context)), reply);
+grpc::Status ControlService::GetInfo(const Caller& caller, const v1::GetInfoRequest&, v1::AgentInfo* reply) {
+  ToProto(api_.GetInfo(caller), reply);
   return grpc::Status::OK;
 }
 
-grpc::Status ControlService::GetHealth(grpc::ServerContext* context, const v1::GetHealthRequest*, v1::Health* reply) {
-  auto reason = api_.GetHealth(CallerOf(context));
+grpc::Status ControlService::GetHealth(const Caller& caller, const v1::GetHealthRequest&, v1::Health* reply) {
+  auto reason = api_.GetHealth(caller);
   reply->set_healthy(!reason);
   if (reason) reply->set_reason(*reason);
   return grpc::Status::OK;
 }
 
-grpc::Status ControlService::RunTask(grpc::ServerContext* context, const v1::RunTaskRequest* request,
-                                     grpc::ServerWriter<v1::RunTaskEvent>* writer) {
-  if (request->command().empty()) {
+grpc::Status ControlService::CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const {
+  if (request.command().empty()) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "command is empty: pass the shell command to run"};
   }
-  TaskSpec spec;
-  spec.command = request->command();
-  if (!request->name().empty()) spec.name = request->name();
-  if (!request->group().empty()) spec.group = request->group();
-  spec.workdir = request->workdir();
-  for (const auto& [key, value] : request->env()) {
+  spec->command = request.command();
+  if (!request.name().empty()) spec->name = request.name();
+  if (!request.group().empty()) spec->group = request.group();
+  spec->workdir = request.workdir();
+  for (const auto& [key, value] : request.env()) {
     if (key.empty() || key.find('=') != std::string::npos) {
       return {grpc::StatusCode::INVALID_ARGUMENT, fmt::format("invalid environment variable name '{}'", key)};
     }
-    spec.env.emplace_back(key, value);
+    spec->env.emplace_back(key, value);
   }
-  if (request->timeout_ms() > 0) spec.timeout = std::chrono::milliseconds(request->timeout_ms());
+  if (request.timeout_ms() > 0) spec->timeout = std::chrono::milliseconds(request.timeout_ms());
+  return grpc::Status::OK;
+}
 
-  // A client that went away stops receiving; the task still runs to its end (or timeout).
-  bool client_gone = false;
-  auto send = [&](const v1::RunTaskEvent& event) {
-    if (!client_gone && !writer->Write(event)) client_gone = true;
-  };
+v1::RunTaskEvent ControlService::RunTask(const Caller& caller, TaskSpec spec, const EventSink& send) {
   const TaskResult result = api_.RunTask(
-      CallerOf(context), std::move(spec),
+      caller, std::move(spec),
       [&](OutputStream stream, std::string_view chunk) {
         v1::RunTaskEvent event;
         auto* out = event.mutable_output();
@@ -123,31 +118,28 @@ grpc::Status ControlService::RunTask(grpc::ServerContext* context, const v1::Run
       });
   v1::RunTaskEvent event;
   ToProto(result, false, event.mutable_result());
-  // The result goes out with the trailing status in one write.
-  if (!client_gone) writer->WriteLast(event, grpc::WriteOptions());
-  return grpc::Status::OK;
+  return event;
 }
 
-grpc::Status ControlService::ListTasks(grpc::ServerContext* context, const v1::ListTasksRequest* request,
+grpc::Status ControlService::ListTasks(const Caller& caller, const v1::ListTasksRequest& request,
                                        v1::ListTasksResponse* reply) {
-  for (const TaskResult& task : api_.ListTasks(CallerOf(context))) {
-    ToProto(task, request->include_output(), reply->add_tasks());
+  for (const TaskResult& task : api_.ListTasks(caller)) {
+    ToProto(task, request.include_output(), reply->add_tasks());
   }
   return grpc::Status::OK;
 }
 
-grpc::Status ControlService::CancelTask(grpc::ServerContext* context, const v1::CancelTaskRequest* request,
+grpc::Status ControlService::CancelTask(const Caller& caller, const v1::CancelTaskRequest& request,
                                         v1::CancelTaskResponse* reply) {
-  if (request->id().empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "task id is empty"};
-  const CancelOutcome outcome = api_.CancelTask(CallerOf(context), request->id());
+  if (request.id().empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "task id is empty"};
+  const CancelOutcome outcome = api_.CancelTask(caller, request.id());
   reply->set_cancelled(outcome.cancelled);
   reply->set_reason(outcome.reason);
   return grpc::Status::OK;
 }
 
-grpc::Status ControlService::GetMetrics(grpc::ServerContext* context, const v1::GetMetricsRequest*,
-                                        v1::Metrics* reply) {
-  reply->set_text(api_.GetMetrics(CallerOf(context)));
+grpc::Status ControlService::GetMetrics(const Caller& caller, const v1::GetMetricsRequest&, v1::Metrics* reply) {
+  reply->set_text(api_.GetMetrics(caller));
   reply->set_content_type("text/plain; version=0.0.4; charset=utf-8");
   return grpc::Status::OK;
 }

@@ -1,39 +1,45 @@
 #pragma once
-// sloth.v1.Agent over gRPC: translates protobuf <-> core types and calls ControlApi; nothing else.
-// Threads: gRPC's sync server threads call the handlers concurrently.
+// sloth.v1.Agent in protobuf terms: translates requests to ControlApi calls and results back;
+// nothing else. The front end (grpc_front_end.cc) decides which thread calls what.
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include <grpcpp/grpcpp.h>
 
 #include "daemon/core/control_api.h"
 #include "daemon/grpc/control_socket.h"
-#include "sloth/v1/agent.grpc.pb.h"
+#include "sloth/v1/agent.pb.h"
 
 namespace sloth {
 
-class ControlService final : public sloth::v1::Agent::Service {
+class ControlService {
  public:
-  // `credentials` finds the SO_PEERCRED of a call's connection from its gRPC peer string.
-  ControlService(ControlApi& api, std::function<std::optional<PeerCredentials>(std::string_view)> credentials);
+  using CredentialsFn = std::function<std::optional<PeerCredentials>(std::string_view grpc_peer)>;
+  using EventSink = std::function<void(const v1::RunTaskEvent&)>;
 
-  grpc::Status GetInfo(grpc::ServerContext* context, const v1::GetInfoRequest* request, v1::AgentInfo* reply) override;
-  grpc::Status GetHealth(grpc::ServerContext* context, const v1::GetHealthRequest* request,
-                         v1::Health* reply) override;
-  grpc::Status RunTask(grpc::ServerContext* context, const v1::RunTaskRequest* request,
-                       grpc::ServerWriter<v1::RunTaskEvent>* writer) override;
-  grpc::Status ListTasks(grpc::ServerContext* context, const v1::ListTasksRequest* request,
-                         v1::ListTasksResponse* reply) override;
-  grpc::Status CancelTask(grpc::ServerContext* context, const v1::CancelTaskRequest* request,
-                          v1::CancelTaskResponse* reply) override;
-  grpc::Status GetMetrics(grpc::ServerContext* context, const v1::GetMetricsRequest* request,
-                          v1::Metrics* reply) override;
+  // `credentials` finds the SO_PEERCRED of a call's connection from its gRPC peer string.
+  ControlService(ControlApi& api, CredentialsFn credentials);
+
+  Caller CallerOf(const grpc::ServerContext& context) const;
+
+  // Quick calls: they never wait on a task.
+  grpc::Status GetInfo(const Caller& caller, const v1::GetInfoRequest& request, v1::AgentInfo* reply);
+  grpc::Status GetHealth(const Caller& caller, const v1::GetHealthRequest& request, v1::Health* reply);
+  grpc::Status ListTasks(const Caller& caller, const v1::ListTasksRequest& request, v1::ListTasksResponse* reply);
+  grpc::Status CancelTask(const Caller& caller, const v1::CancelTaskRequest& request, v1::CancelTaskResponse* reply);
+  grpc::Status GetMetrics(const Caller& caller, const v1::GetMetricsRequest& request, v1::Metrics* reply);
+
+  // RunTask in two steps: the request checked (INVALID_ARGUMENT with what to fix), then the task
+  // run on the calling thread for its whole life, every event (started, output) handed to
+  // `send` as it happens; returns the result event, the stream's last.
+  grpc::Status CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const;
+  v1::RunTaskEvent RunTask(const Caller& caller, TaskSpec spec, const EventSink& send);
 
  private:
-  Caller CallerOf(const grpc::ServerContext* context) const;
-
   ControlApi& api_;
-  std::function<std::optional<PeerCredentials>(std::string_view)> credentials_;
+  CredentialsFn credentials_;
 };
 
 // Protobuf conversions, exposed for tests.

@@ -1,31 +1,117 @@
 // The daemon's task throughput: N concurrent gRPC clients, each running RunTask("true") in a
 // loop on the agent's control socket for a fixed time. Prints "task_throughput N RATE FAILED".
 // With a 4th argument "health", GetHealth calls instead: the gRPC round trip alone (its floor).
+// With "async", one thread keeps N RunTask streams in flight on one channel through a completion
+// queue: N concurrent callers whose own CPU cost (a thread per caller, each woken per message)
+// does not compete with the agent for the same cores as much.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "sloth/v1/agent.grpc.pb.h"
 
+namespace {
+
+// One RunTask stream at a time, restarted when it ends; driven by completions on `cq`.
+class AsyncCaller {
+ public:
+  AsyncCaller(sloth::v1::Agent::Stub& stub, grpc::CompletionQueue& cq, std::atomic<long>& ok,
+              std::atomic<long>& failed)
+      : stub_(stub), cq_(cq), ok_(ok), failed_(failed) {
+    request_.set_command("true");
+    request_.set_name("bench");
+  }
+  void Start() {
+    reader_.reset();  // the call before its context
+    context_ = std::make_unique<grpc::ClientContext>();
+    success_ = false;
+    reader_ = stub_.PrepareAsyncRunTask(context_.get(), request_, &cq_);
+    step_ = Step::kStarting;
+    reader_->StartCall(this);
+  }
+  // Returns false once the stream ended and should not be restarted.
+  bool Proceed(bool ok, bool stopping) {
+    switch (step_) {
+      case Step::kStarting:
+      case Step::kReading:
+        if (ok) {
+          if (step_ == Step::kReading && event_.has_result()) {
+            success_ = event_.result().status() == sloth::v1::TASK_STATUS_SUCCESS;
+          }
+          step_ = Step::kReading;
+          reader_->Read(&event_, this);
+        } else {
+          step_ = Step::kFinishing;
+          reader_->Finish(&status_, this);
+        }
+        return true;
+      case Step::kFinishing:
+        (status_.ok() && success_ ? ok_ : failed_).fetch_add(1, std::memory_order_relaxed);
+        if (stopping) return false;
+        Start();
+        return true;
+    }
+    return false;
+  }
+
+ private:
+  enum class Step { kStarting, kReading, kFinishing };
+  sloth::v1::Agent::Stub& stub_;
+  grpc::CompletionQueue& cq_;
+  std::atomic<long>& ok_;
+  std::atomic<long>& failed_;
+  sloth::v1::RunTaskRequest request_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  std::unique_ptr<grpc::ClientAsyncReader<sloth::v1::RunTaskEvent>> reader_;
+  sloth::v1::RunTaskEvent event_;
+  grpc::Status status_;
+  Step step_ = Step::kStarting;
+  bool success_ = false;
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: task_throughput SOCKET [CLIENTS] [SECONDS]\n");
+    std::fprintf(stderr, "usage: task_throughput SOCKET [CLIENTS] [SECONDS] [threads|async|health]\n");
     return 2;
   }
   const std::string socket = argv[1];
   const int clients = argc > 2 ? std::atoi(argv[2]) : 4;
   const double seconds = argc > 3 ? std::atof(argv[3]) : 5;
   const bool health_only = argc > 4 && std::string(argv[4]) == "health";
+  const bool async = argc > 4 && std::string(argv[4]) == "async";
   std::atomic<long> ok{0}, failed{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> workers;
   const auto start = std::chrono::steady_clock::now();
-  for (int t = 0; t < clients; ++t) {
+  if (async) {
+    workers.emplace_back([&] {
+      auto stub = sloth::v1::Agent::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
+      grpc::CompletionQueue cq;
+      std::vector<std::unique_ptr<AsyncCaller>> callers;
+      for (int c = 0; c < clients; ++c) {
+        callers.push_back(std::make_unique<AsyncCaller>(*stub, cq, ok, failed));
+        callers.back()->Start();
+      }
+      int live = clients;
+      void* tag = nullptr;
+      bool event_ok = false;
+      while (live > 0 && cq.Next(&tag, &event_ok)) {
+        if (!static_cast<AsyncCaller*>(tag)->Proceed(event_ok, stop.load(std::memory_order_relaxed))) --live;
+      }
+      cq.Shutdown();
+      while (cq.Next(&tag, &event_ok)) {
+      }
+    });
+  }
+  for (int t = 0; t < (async ? 0 : clients); ++t) {
     workers.emplace_back([&] {
       auto stub = sloth::v1::Agent::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
       sloth::v1::RunTaskRequest request;
