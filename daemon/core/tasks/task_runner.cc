@@ -204,19 +204,7 @@ TaskResult TaskRunner::RunImpl(TaskSpec spec, const OutputSink& on_output, std::
   TaskResult refused;
   ActivePtr task = Admit(std::move(spec), assigned_id, &refused);
   if (!task) return refused;
-  if (on_admitted) {
-    try {
-      on_admitted(task->id);
-    } catch (...) {
-      {
-        std::lock_guard lock(mutex_);
-        RequestCancelLocked(*task, "cancelled: the caller failed");
-      }
-      Execute(task, {});  // finishes it as cancelled without spawning
-      throw;
-    }
-  }
-  return Execute(task, on_output);
+  return Execute(task, on_output, on_admitted);
 }
 
 std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
@@ -233,7 +221,7 @@ std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
   ++in_flight_;
   try {
     workers_.push_back(Worker{std::thread([this, task, done] {
-                                Execute(task, {});
+                                Execute(task, {}, {});
                                 std::lock_guard worker_lock(mutex_);
                                 *done = true;
                                 --in_flight_;
@@ -245,7 +233,7 @@ std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
     RequestCancelLocked(*task, fmt::format("cancelled: no worker thread ({})", e.what()));
     --in_flight_;
     lock.unlock();
-    Execute(task, {});
+    Execute(task, {}, {});
   }
   return id;
 }
@@ -261,13 +249,33 @@ void TaskRunner::ReapFinishedWorkersLocked() {
   }
 }
 
-TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output) {
+TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output,
+                               const AdmittedCallback& on_admitted) {
   const TaskSpec& spec = task->spec;
   TaskResult result;
   result.id = task->id;
   result.name = spec.name;
   result.group = spec.group;
   result.command = spec.command;
+  // The caller learns the id before a queued task waits for its slot, and right after the spawn
+  // for a task that runs at once: its process starts without waiting on the caller's I/O.
+  bool queued = false;
+  {
+    std::lock_guard lock(mutex_);
+    queued = task->status == TaskStatus::kQueued;
+  }
+  if (on_admitted && queued) {
+    try {
+      on_admitted(task->id);
+    } catch (...) {
+      {
+        std::lock_guard lock(mutex_);
+        RequestCancelLocked(*task, "cancelled: the caller failed");
+      }
+      Execute(task, {}, {});  // finishes it as cancelled without spawning
+      throw;
+    }
+  }
   TaskResult snapshot;
   {
     std::unique_lock lock(mutex_);
@@ -288,7 +296,9 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
       result.cancelled = true;
       result.reason = task->cancel_reason;
       result.start_time = result.end_time = std::chrono::system_clock::now();
-      return Finish(task, std::move(result), /*ran=*/false);
+      TaskResult finished = Finish(task, std::move(result), /*ran=*/false);
+      if (on_admitted && !queued) on_admitted(task->id);
+      return finished;
     }
     task->start_time = std::chrono::system_clock::now();
     task->steady_start = std::chrono::steady_clock::now();
@@ -308,6 +318,20 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   const std::string& workdir = spec.workdir.empty() ? options_.default_workdir : spec.workdir;
   int error = 0;
   std::unique_ptr<TaskProcess> process = TaskProcess::Spawn(spec.command, workdir, spec.env, &error);
+  if (on_admitted && !queued) {
+    try {
+      on_admitted(task->id);
+    } catch (...) {
+      process.reset();  // kills the group and reaps
+      result.status = TaskStatus::kFailed;
+      result.cancelled = true;
+      result.reason = "cancelled: the caller failed";
+      result.end_time = std::chrono::system_clock::now();
+      result.duration = std::chrono::steady_clock::now() - task->steady_start;
+      Finish(task, std::move(result), /*ran=*/true);
+      throw;
+    }
+  }
   if (!process) {
     telemetry_.ErrorOccurred("task_spawn");
     result.status = TaskStatus::kFailed;

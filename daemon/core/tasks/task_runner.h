@@ -69,10 +69,11 @@ class TaskRunner {
   TaskResult Run(TaskSpec spec, const OutputSink& on_output = {}, std::string* assigned_id = nullptr);
   using AdmittedCallback = std::function<void(const std::string& id)>;
   // As above, for front ends whose caller is blocked in Run: `on_admitted` gets the id on this
-  // thread once the task is admitted (queued or about to run), before it waits for a slot, so
-  // the front end can tell its client what to cancel. Not called for a refused task (the result
-  // carries the id). If it throws, the task is cancelled without running and the exception
-  // propagates.
+  // thread, so the front end can tell its client what to cancel: for a queued task before it
+  // waits for a slot, for a task that runs at once right after its spawn (the process starts
+  // without waiting on the front end's I/O), in both cases before any output. Not called for a
+  // refused task (the result carries the id). If it throws, the task is cancelled (killed if it
+  // was already spawned) and the exception propagates.
   TaskResult Run(TaskSpec spec, const OutputSink& on_output, const AdmittedCallback& on_admitted);
 
   // Runs the task on a worker thread without an output sink. Returns its id, or an empty string
@@ -100,11 +101,9 @@ class TaskRunner {
 
   // Admits a task: running (slot free), queued, or refused (returned as a finished result).
   ActivePtr Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused);
-  TaskResult RunOnThisThread(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id,
-                             const std::function<void(const std::string& id)>& on_admitted);
   TaskResult RunImpl(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id,
                      const AdmittedCallback& on_admitted);
-  TaskResult Execute(const ActivePtr& task, const OutputSink& on_output);
+  TaskResult Execute(const ActivePtr& task, const OutputSink& on_output, const AdmittedCallback& on_admitted);
   TaskResult Finish(const ActivePtr& task, TaskResult result, bool ran);
   std::string NextIdLocked();
   TaskResult SnapshotLocked(const Active& task) const;

@@ -476,6 +476,39 @@ TEST_F(TaskRunnerTest, Run_OnAdmittedReceivesIdWhileQueuedSoCallerCanCancel) {
   gate.Release();
 }
 
+TEST_F(TaskRunnerTest, Run_OnAdmittedForATaskRunningAtOnceComesAfterItsSpawnBeforeOutput) {
+  TaskRunner& runner = MakeRunner();
+  Gate gate(Path("gate"));
+  std::optional<TaskStatus> status_when_admitted;
+  std::string output_when_admitted = "unset";
+  std::string output;
+  const TaskResult r = runner.Run(
+      Shell("read x < " + gate.path() + "; echo out"),
+      [&](OutputStream, std::string_view chunk) { output.append(chunk); },
+      [&](const std::string& id) {
+        status_when_admitted = runner.Get(id)->status;
+        output_when_admitted = output;
+        gate.Release();  // the shell is already running, blocked on the gate
+      });
+  EXPECT_EQ(status_when_admitted, TaskStatus::kRunning);
+  EXPECT_EQ(output_when_admitted, "");
+  EXPECT_EQ(output, "out\n");
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+}
+
+TEST_F(TaskRunnerTest, Run_OnAdmittedThrowingAfterTheSpawnKillsTheTask) {
+  TaskRunner& runner = MakeRunner();
+  EXPECT_THROW(runner.Run(Shell("sleep 30"), {}, [](const std::string&) { throw std::runtime_error("client gone"); }),
+               std::runtime_error);
+  const std::vector<TaskResult> tasks = runner.List();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].status, TaskStatus::kFailed);
+  EXPECT_TRUE(tasks[0].cancelled);
+  EXPECT_EQ(tasks[0].reason, "cancelled: the caller failed");
+  EXPECT_LT(tasks[0].duration, std::chrono::seconds(10));
+  EXPECT_EQ(runner.running(), 0u);
+}
+
 TEST_F(TaskRunnerTest, Cancel_QueuedTask) {
   TaskRunner::Options options;
   options.max_concurrent = 1;
