@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -247,4 +248,91 @@ TEST(ControlPlane, UnreachableSocketFailsFast) {
   sloth::v1::AgentInfo info;
   auto status = stub->GetInfo(&context, {}, &info);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+// The front end runs each stream's task on a worker while one thread serves the completion queue:
+// a client that hangs up mid-task must neither stop the task nor stall the agent.
+TEST(ControlPlane, ClientThatHangsUpLeavesItsTaskRunningAndTheAgentServing) {
+  Slothd agent;
+  TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.File("gate").c_str(), 0600), 0);
+  auto stub = ConnectAgent(agent.control_socket());
+  sloth::v1::RunTaskRequest request;
+  request.set_command("read line < " + dir.File("gate") + "; echo after >" + dir.File("done"));
+  request.set_name("abandoned");
+  grpc::ClientContext context;
+  auto reader = stub->RunTask(&context, request);
+  sloth::v1::RunTaskEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  ASSERT_TRUE(event.has_started());
+  const std::string id = event.started().id();
+  context.TryCancel();
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+
+  // The agent answers while the abandoned task still runs; then the task finishes on its own.
+  auto quick = RunTask(*stub, "echo quick");
+  ASSERT_TRUE(quick.status.ok()) << quick.status.error_message();
+  EXPECT_EQ(quick.stdout_text, "quick\n");
+  WriteFile(dir.File("gate"), "go\n");
+  sloth::v1::TaskStatus status = sloth::v1::TASK_STATUS_RUNNING;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (status == sloth::v1::TASK_STATUS_RUNNING && std::chrono::steady_clock::now() < deadline) {
+    grpc::ClientContext list_context;
+    sloth::v1::ListTasksResponse list;
+    ASSERT_TRUE(stub->ListTasks(&list_context, {}, &list).ok());
+    for (const auto& t : list.tasks()) {
+      if (t.id() == id) status = t.status();
+    }
+    if (status == sloth::v1::TASK_STATUS_RUNNING) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(status, sloth::v1::TASK_STATUS_SUCCESS);
+  std::ifstream done(dir.File("done"));
+  std::string line;
+  EXPECT_TRUE(std::getline(done, line));
+  EXPECT_EQ(line, "after");
+  EXPECT_THAT(Metrics(*stub), HasSubstr("sloth_tasks_total{group=\"adhoc\",status=\"success\"} 2"));
+}
+
+// Quick calls are served by the completion-queue thread even while every worker is busy with a
+// long task.
+TEST(ControlPlane, QuickCallsAreAnsweredWhileManyTasksStream) {
+  Slothd agent;
+  TempDir dir;
+  auto stub = ConnectAgent(agent.control_socket());
+  constexpr int kTasks = 8;
+  auto gate = [&](int i) { return dir.File("gate" + std::to_string(i)); };  // one per task
+  std::vector<std::thread> runners;
+  std::atomic<int> succeeded{0};
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_EQ(::mkfifo(gate(i).c_str(), 0600), 0);
+    runners.emplace_back([&, i] {
+      auto r = RunTask(*stub, "read line < " + gate(i), 0, "blocked");
+      if (r.status.ok() && r.result.status() == sloth::v1::TASK_STATUS_SUCCESS) ++succeeded;
+    });
+  }
+  // All eight are running (seen through ListTasks, itself a quick call) ...
+  int running = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (running < kTasks && std::chrono::steady_clock::now() < deadline) {
+    grpc::ClientContext context;
+    sloth::v1::ListTasksResponse list;
+    ASSERT_TRUE(stub->ListTasks(&context, {}, &list).ok());
+    running = 0;
+    for (const auto& t : list.tasks()) running += t.status() == sloth::v1::TASK_STATUS_RUNNING;
+    if (running < kTasks) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(running, kTasks);
+  // ... and health, info and metrics still answer.
+  grpc::ClientContext health_context;
+  sloth::v1::Health health;
+  ASSERT_TRUE(stub->GetHealth(&health_context, {}, &health).ok());
+  EXPECT_TRUE(health.healthy());
+  grpc::ClientContext info_context;
+  sloth::v1::AgentInfo info;
+  ASSERT_TRUE(stub->GetInfo(&info_context, {}, &info).ok());
+  EXPECT_EQ(info.tasks_running(), static_cast<uint32_t>(kTasks));
+  EXPECT_THAT(Metrics(*stub), HasSubstr("sloth_tasks_running 8"));
+  for (int i = 0; i < kTasks; ++i) WriteFile(gate(i), "go\n");
+  for (auto& t : runners) t.join();
+  EXPECT_EQ(succeeded.load(), kTasks);
 }
