@@ -306,12 +306,14 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   }
   result.start_time = task->start_time;
   telemetry_.TaskStarted();
-  logger_.Log(LogLevel::kInfo, fmt::format("task {} started", result.id),
-              {{"SLOTH_TASK", spec.name},
-               {"SLOTH_GROUP", spec.group},
-               {"SLOTH_TASK_ID", result.id},
-               {"SLOTH_STATUS", "running"}},
-              message_id::kTaskStarted);
+  if (logger_.Enabled(LogLevel::kInfo)) {  // not even formatted below the log level
+    logger_.Log(LogLevel::kInfo, fmt::format("task {} started", result.id),
+                {{"SLOTH_TASK", spec.name},
+                 {"SLOTH_GROUP", spec.group},
+                 {"SLOTH_TASK_ID", result.id},
+                 {"SLOTH_STATUS", "running"}},
+                message_id::kTaskStarted);
+  }
   Notify(snapshot);
 
   const Duration timeout = spec.timeout.value_or(options_.default_timeout);
@@ -411,15 +413,17 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
   }
   changed_.notify_all();
   // Environment values (secrets) and the command are deliberately not logged here.
-  std::string message = fmt::format("task {} finished: {}", result.id, TaskStatusName(result.status));
-  if (!result.reason.empty()) message += fmt::format(" ({})", result.reason);
-  logger_.Log(LogLevel::kInfo, message,
-              {{"SLOTH_TASK", result.name},
-               {"SLOTH_GROUP", result.group},
-               {"SLOTH_TASK_ID", result.id},
-               {"SLOTH_STATUS", std::string(TaskStatusName(result.status))},
-               {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)}},
-              message_id::kTaskFinished);
+  if (logger_.Enabled(LogLevel::kInfo)) {
+    std::string message = fmt::format("task {} finished: {}", result.id, TaskStatusName(result.status));
+    if (!result.reason.empty()) message += fmt::format(" ({})", result.reason);
+    logger_.Log(LogLevel::kInfo, message,
+                {{"SLOTH_TASK", result.name},
+                 {"SLOTH_GROUP", result.group},
+                 {"SLOTH_TASK_ID", result.id},
+                 {"SLOTH_STATUS", std::string(TaskStatusName(result.status))},
+                 {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)}},
+                message_id::kTaskFinished);
+  }
   Notify(result);
   return result;
 }
