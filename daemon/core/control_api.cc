@@ -38,6 +38,16 @@ TaskResult ControlApi::RunTask(const Caller& caller, TaskSpec spec, const TaskRu
   return runner_.Run(std::move(spec), on_output, on_admitted);
 }
 
+TaskRunner::Started ControlApi::BeginTask(const Caller& caller, TaskSpec spec, TaskResult* refused) {
+  Audit(LogLevel::kInfo, caller, fmt::format("RunTask {}/{}", spec.group, spec.name),
+        {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
+  return runner_.Begin(std::move(spec), refused);
+}
+
+TaskResult ControlApi::CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output) {
+  return runner_.Complete(std::move(started), on_output);
+}
+
 StartOutcome ControlApi::StartTask(const Caller& caller, TaskSpec spec) {
   Audit(LogLevel::kInfo, caller, fmt::format("StartTask {}/{}", spec.group, spec.name),
         {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});

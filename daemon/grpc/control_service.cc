@@ -100,20 +100,27 @@ grpc::Status ControlService::CheckRunTask(const v1::RunTaskRequest& request, Tas
   return grpc::Status::OK;
 }
 
-v1::RunTaskEvent ControlService::RunTask(const Caller& caller, TaskSpec spec, const EventSink& send) {
-  const TaskResult result = api_.RunTask(
-      caller, std::move(spec),
-      [&](OutputStream stream, std::string_view chunk) {
+v1::RunTaskEvent ControlService::StartedEvent(const std::string& id) {
+  v1::RunTaskEvent event;
+  event.mutable_started()->set_id(id);
+  return event;
+}
+
+TaskRunner::Started ControlService::BeginRunTask(const Caller& caller, TaskSpec spec, v1::RunTaskEvent* refused) {
+  TaskResult refusal;
+  TaskRunner::Started started = api_.BeginTask(caller, std::move(spec), &refusal);
+  if (!started) ToProto(refusal, false, refused->mutable_result());
+  return started;
+}
+
+v1::RunTaskEvent ControlService::CompleteRunTask(TaskRunner::Started started, const EventSink& send) {
+  const TaskResult result =
+      api_.CompleteTask(std::move(started), [&](OutputStream stream, std::string_view chunk) {
         v1::RunTaskEvent event;
         auto* out = event.mutable_output();
         out->set_stream(stream == OutputStream::kStdout ? v1::OutputChunk::STREAM_STDOUT
                                                         : v1::OutputChunk::STREAM_STDERR);
         out->set_data(chunk.data(), chunk.size());
-        send(event);
-      },
-      [&](const std::string& id) {
-        v1::RunTaskEvent event;
-        event.mutable_started()->set_id(id);
         send(event);
       });
   v1::RunTaskEvent event;

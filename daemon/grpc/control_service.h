@@ -31,11 +31,15 @@ class ControlService {
   grpc::Status CancelTask(const Caller& caller, const v1::CancelTaskRequest& request, v1::CancelTaskResponse* reply);
   grpc::Status GetMetrics(const Caller& caller, const v1::GetMetricsRequest& request, v1::Metrics* reply);
 
-  // RunTask in two steps: the request checked (INVALID_ARGUMENT with what to fix), then the task
-  // run on the calling thread for its whole life, every event (started, output) handed to
-  // `send` as it happens; returns the result event, the stream's last.
+  // RunTask in three steps: the request checked (INVALID_ARGUMENT with what to fix); the task
+  // begun on the receiving thread (admitted, and spawned at once when a slot is free; refused:
+  // an empty handle and the result event in *refused); then followed to its end on a thread that
+  // may wait, every output event handed to `send` as it happens. Returns the result event, the
+  // stream's last.
   grpc::Status CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const;
-  v1::RunTaskEvent RunTask(const Caller& caller, TaskSpec spec, const EventSink& send);
+  TaskRunner::Started BeginRunTask(const Caller& caller, TaskSpec spec, v1::RunTaskEvent* refused);
+  v1::RunTaskEvent CompleteRunTask(TaskRunner::Started started, const EventSink& send);
+  static v1::RunTaskEvent StartedEvent(const std::string& id);
 
  private:
   ControlApi& api_;

@@ -206,17 +206,32 @@ class RunTaskCall final : public Call {
         }
         Listen(shared_);
         TaskSpec spec;
-        grpc::Status status = shared_.control->CheckRunTask(request_, &spec);
-        if (status.ok()) {
-          auto work = [call = self_, spec = std::move(spec)]() mutable { call->Work(std::move(spec)); };
-          if (!shared_.workers->Submit(std::move(work))) {
-            status = {grpc::StatusCode::RESOURCE_EXHAUSTED, "no thread to run the task: the system is out of threads"};
-          }
-        }
+        const grpc::Status status = shared_.control->CheckRunTask(request_, &spec);
+        std::lock_guard lock(mutex_);
         if (!status.ok()) {
-          std::lock_guard lock(mutex_);
-          finish_started_ = true;
-          writer_.Finish(status, &finished_);
+          final_status_ = status;
+          finishing_ = true;
+          StartFinishLocked();
+          return;
+        }
+        // Admitted and, with a free slot, spawned right here: the process starts without
+        // waiting for a worker to wake up. The worker only follows it.
+        auto started = std::make_shared<TaskRunner::Started>(
+            shared_.control->BeginRunTask(shared_.control->CallerOf(context_), std::move(spec), &final_));
+        if (!*started) {  // refused: its result is the whole stream
+          finishing_ = true;
+          StartFinishLocked();
+          return;
+        }
+        outbox_.push_back(ControlService::StartedEvent(started->id()));
+        queued_bytes_ += outbox_.back().ByteSizeLong();
+        StartWriteLocked();
+        auto work = [call = self_, started]() mutable { call->Work(std::move(*started)); };
+        if (!shared_.workers->Submit(std::move(work))) {
+          // No thread to follow it: the task is cancelled (dropping its handle) and the caller told.
+          started.reset();
+          final_status_ = {grpc::StatusCode::RESOURCE_EXHAUSTED, "no thread to follow the task: the system is out of threads"};
+          finishing_ = true;
         }
         return;
       }
@@ -247,11 +262,10 @@ class RunTaskCall final : public Call {
   enum { kArrived, kWritten, kFinished };
   explicit RunTaskCall(Shared& shared) : shared_(shared), writer_(&context_) {}
 
-  // On the worker: runs the task to its end, then finishes the stream with the result.
-  void Work(TaskSpec spec) {
-    const Caller caller = shared_.control->CallerOf(context_);
-    v1::RunTaskEvent result =
-        shared_.control->RunTask(caller, std::move(spec), [this](const v1::RunTaskEvent& event) { Send(event); });
+  // On the worker: follows the task to its end, then finishes the stream with the result.
+  void Work(TaskRunner::Started started) {
+    v1::RunTaskEvent result = shared_.control->CompleteRunTask(
+        std::move(started), [this](const v1::RunTaskEvent& event) { Send(event); });
     std::lock_guard lock(mutex_);
     final_ = std::move(result);
     finishing_ = true;
@@ -278,7 +292,9 @@ class RunTaskCall final : public Call {
   void StartFinishLocked() {
     if (finish_started_) return;
     finish_started_ = true;
-    if (client_gone_) {
+    if (!final_status_.ok()) {
+      writer_.Finish(final_status_, &finished_);
+    } else if (client_gone_) {
       writer_.Finish(grpc::Status::OK, &finished_);
     } else {
       writer_.WriteAndFinish(final_, grpc::WriteOptions(), grpc::Status::OK, &finished_);  // one write
@@ -300,6 +316,7 @@ class RunTaskCall final : public Call {
   size_t queued_bytes_ = 0;
   v1::RunTaskEvent in_flight_;  // kept alive until its write completes
   v1::RunTaskEvent final_;
+  grpc::Status final_status_;  // not OK: the stream ends with this status and no result
   bool writing_ = false;
   bool finishing_ = false;
   bool finish_started_ = false;

@@ -33,7 +33,7 @@ std::string_view TaskStatusName(TaskStatus status) {
 
 // Shared between the thread that runs the task and Cancel/List callers; fields other than
 // `spec` and `cancel_fd` are guarded by TaskRunner::mutex_.
-struct TaskRunner::Active {
+struct TaskRunner::Started::Active {
   TaskSpec spec;  // read-only after Admit
   std::string id;
   TaskStatus status = TaskStatus::kQueued;
@@ -42,6 +42,10 @@ struct TaskRunner::Active {
   std::chrono::system_clock::time_point start_time;
   std::chrono::steady_clock::time_point steady_start;
   UniqueFd cancel_fd;  // eventfd: wakes the supervising poll() when cancelled
+  // Set by Launch, read by Execute; handed between threads with the task (no lock needed).
+  bool launched = false;
+  std::unique_ptr<TaskProcess> process;
+  int spawn_error = 0;
 };
 
 namespace {
@@ -195,16 +199,79 @@ TaskResult TaskRunner::RunImpl(TaskSpec spec, const OutputSink& on_output, std::
   }
   struct Leave {
     TaskRunner* runner;
-    ~Leave() {
-      std::lock_guard lock(runner->mutex_);
-      --runner->in_flight_;
-      runner->changed_.notify_all();  // under the lock: the destructor may be waiting for this
-    }
+    ~Leave() { runner->LeaveInFlight(); }
   } leave{this};
   TaskResult refused;
   ActivePtr task = Admit(std::move(spec), assigned_id, &refused);
   if (!task) return refused;
   return Execute(task, on_output, on_admitted);
+}
+
+void TaskRunner::LeaveInFlight() {
+  std::lock_guard lock(mutex_);
+  --in_flight_;
+  changed_.notify_all();  // under the lock: the destructor may be waiting for this
+}
+
+TaskRunner::Started::Started(TaskRunner* runner, std::shared_ptr<Active> task)
+    : runner_(runner), task_(std::move(task)) {}
+
+TaskRunner::Started::Started(Started&& other) noexcept
+    : runner_(other.runner_), task_(std::move(other.task_)) {}
+
+TaskRunner::Started& TaskRunner::Started::operator=(Started&& other) noexcept {
+  if (this != &other) {
+    Abandon();
+    runner_ = other.runner_;
+    task_ = std::move(other.task_);
+  }
+  return *this;
+}
+
+TaskRunner::Started::~Started() { Abandon(); }
+
+const std::string& TaskRunner::Started::id() const { return task_->id; }
+
+void TaskRunner::Started::Abandon() {
+  if (!task_) return;
+  ActivePtr task = std::move(task_);
+  {
+    std::lock_guard lock(runner_->mutex_);
+    runner_->RequestCancelLocked(*task, "cancelled: the caller failed");
+  }
+  runner_->Execute(task, {}, {});  // finishes it as cancelled; a spawned process is killed
+  runner_->LeaveInFlight();
+}
+
+TaskRunner::Started TaskRunner::Begin(TaskSpec spec, TaskResult* refused) {
+  {
+    std::lock_guard lock(mutex_);
+    ++in_flight_;
+  }
+  ActivePtr task = Admit(std::move(spec), nullptr, refused);
+  if (!task) {
+    LeaveInFlight();
+    return {};
+  }
+  // Spawned here only when it is the one running task: an idle agent answers sooner when the
+  // receiving thread spawns at once (no hand-off before the process starts), but a busy one
+  // would serialise every spawn (vfork waits for the exec) on that one thread.
+  bool run_now = false;
+  {
+    std::lock_guard lock(mutex_);
+    run_now = task->status == TaskStatus::kRunning && !task->cancel_requested && running_ == 1;
+  }
+  if (run_now) Launch(task);
+  return Started(this, std::move(task));
+}
+
+TaskResult TaskRunner::Complete(Started started, const OutputSink& on_output) {
+  ActivePtr task = std::move(started.task_);
+  struct Leave {
+    TaskRunner* runner;
+    ~Leave() { runner->LeaveInFlight(); }
+  } leave{this};
+  return Execute(task, on_output, {});
 }
 
 std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
@@ -249,6 +316,30 @@ void TaskRunner::ReapFinishedWorkersLocked() {
   }
 }
 
+void TaskRunner::Launch(const ActivePtr& task) {
+  const TaskSpec& spec = task->spec;
+  TaskResult snapshot;
+  {
+    std::lock_guard lock(mutex_);
+    task->start_time = std::chrono::system_clock::now();
+    task->steady_start = std::chrono::steady_clock::now();
+    snapshot = SnapshotLocked(*task);
+  }
+  telemetry_.TaskStarted();
+  if (logger_.Enabled(LogLevel::kInfo)) {  // not even formatted below the log level
+    logger_.Log(LogLevel::kInfo, fmt::format("task {} started", task->id),
+                {{"SLOTH_TASK", spec.name},
+                 {"SLOTH_GROUP", spec.group},
+                 {"SLOTH_TASK_ID", task->id},
+                 {"SLOTH_STATUS", "running"}},
+                message_id::kTaskStarted);
+  }
+  Notify(snapshot);
+  const std::string& workdir = spec.workdir.empty() ? options_.default_workdir : spec.workdir;
+  task->process = TaskProcess::Spawn(spec.command, workdir, spec.env, &task->spawn_error);
+  task->launched = true;
+}
+
 TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output,
                                const AdmittedCallback& on_admitted) {
   const TaskSpec& spec = task->spec;
@@ -276,8 +367,7 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
       throw;
     }
   }
-  TaskResult snapshot;
-  {
+  if (!task->launched) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] {
       return task->cancel_requested || task->status == TaskStatus::kRunning ||
@@ -300,26 +390,13 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
       if (on_admitted && !queued) on_admitted(task->id);
       return finished;
     }
-    task->start_time = std::chrono::system_clock::now();
-    task->steady_start = std::chrono::steady_clock::now();
-    snapshot = SnapshotLocked(*task);
+    lock.unlock();
+    Launch(task);
   }
   result.start_time = task->start_time;
-  telemetry_.TaskStarted();
-  if (logger_.Enabled(LogLevel::kInfo)) {  // not even formatted below the log level
-    logger_.Log(LogLevel::kInfo, fmt::format("task {} started", result.id),
-                {{"SLOTH_TASK", spec.name},
-                 {"SLOTH_GROUP", spec.group},
-                 {"SLOTH_TASK_ID", result.id},
-                 {"SLOTH_STATUS", "running"}},
-                message_id::kTaskStarted);
-  }
-  Notify(snapshot);
-
   const Duration timeout = spec.timeout.value_or(options_.default_timeout);
-  const std::string& workdir = spec.workdir.empty() ? options_.default_workdir : spec.workdir;
-  int error = 0;
-  std::unique_ptr<TaskProcess> process = TaskProcess::Spawn(spec.command, workdir, spec.env, &error);
+  const int error = task->spawn_error;
+  std::unique_ptr<TaskProcess> process = std::move(task->process);
   if (on_admitted && !queued) {
     try {
       on_admitted(task->id);

@@ -35,6 +35,8 @@
 
 namespace sloth {
 
+class TaskProcess;
+
 // Thread-safe: Run() executes on the calling thread, Start() on a worker thread the runner owns;
 // every other call may come from any thread.
 class TaskRunner {
@@ -76,6 +78,32 @@ class TaskRunner {
   // was already spawned) and the exception propagates.
   TaskResult Run(TaskSpec spec, const OutputSink& on_output, const AdmittedCallback& on_admitted);
 
+  // Run in two steps, for a front end that receives requests on one thread and follows tasks on
+  // others: Begin admits the task and, when no other task is running, spawns its process on the
+  // calling thread (it never waits); Complete, on any thread, waits for a slot if the task was queued,
+  // passes its output to `on_output` as it arrives, records and returns the result. A handle
+  // dropped without Complete cancels its task (killing a spawned process) and finishes it.
+  class Started {
+   public:
+    Started() = default;
+    Started(Started&& other) noexcept;
+    Started& operator=(Started&& other) noexcept;
+    ~Started();
+    explicit operator bool() const { return task_ != nullptr; }
+    const std::string& id() const;
+
+   private:
+    friend class TaskRunner;
+    struct Active;
+    Started(TaskRunner* runner, std::shared_ptr<Active> task);
+    void Abandon();
+    TaskRunner* runner_ = nullptr;
+    std::shared_ptr<Active> task_;
+  };
+  // An empty handle when refused at admission; the result (with the reason) is in *refused.
+  Started Begin(TaskSpec spec, TaskResult* refused);
+  TaskResult Complete(Started started, const OutputSink& on_output);
+
   // Runs the task on a worker thread without an output sink. Returns its id, or an empty string
   // and the reason in *refusal when refused at admission (the refusal is in the history too).
   std::string Start(TaskSpec spec, std::string* refusal = nullptr);
@@ -96,7 +124,7 @@ class TaskRunner {
   bool Shutdown(Duration grace);
 
  private:
-  struct Active;
+  using Active = Started::Active;
   using ActivePtr = std::shared_ptr<Active>;
 
   // Admits a task: running (slot free), queued, or refused (returned as a finished result).
@@ -104,6 +132,10 @@ class TaskRunner {
   TaskResult RunImpl(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id,
                      const AdmittedCallback& on_admitted);
   TaskResult Execute(const ActivePtr& task, const OutputSink& on_output, const AdmittedCallback& on_admitted);
+  // Marks a running task started (times, telemetry, log, observers) and spawns its process into
+  // task->process (or task->spawn_error). Once per task, by the thread that owns it.
+  void Launch(const ActivePtr& task);
+  void LeaveInFlight();
   TaskResult Finish(const ActivePtr& task, TaskResult result, bool ran);
   std::string NextIdLocked();
   TaskResult SnapshotLocked(const Active& task) const;

@@ -65,6 +65,7 @@ class Gate {
     EXPECT_TRUE(fd_);
   }
   const std::string& path() const { return path_; }
+  int fd() const { return fd_.get(); }
   void Release() { EXPECT_EQ(::write(fd_.get(), "\n", 1), 1); }
 
  private:
@@ -624,6 +625,72 @@ TEST(TaskEnvironmentTest, OverridesReplaceAndDaemonPlumbingIsDropped) {
   const char* base[] = {"PATH=/bin", "HOME=/root", "NOTIFY_SOCKET=/run/x", "LISTEN_FDS=2", "EMPTY=", nullptr};
   const auto env = BuildTaskEnvironment(const_cast<char* const*>(base), {{"HOME", "/tmp"}, {"NEW", "1"}, {"NEW", "2"}});
   EXPECT_EQ(env, (std::vector<std::string>{"PATH=/bin", "EMPTY=", "HOME=/tmp", "NEW=2"}));
+}
+
+TEST_F(TaskRunnerTest, Begin_SpawnsAtOnceWhenASlotIsFreeAndCompleteFollowsIt) {
+  TaskRunner& runner = MakeRunner();
+  Gate out(Path("out"));  // the task writes a line here before Complete is called
+  TaskResult refused;
+  TaskRunner::Started started = runner.Begin(Shell("echo spawned > " + out.path() + "; echo done"), &refused);
+  ASSERT_TRUE(started);
+  EXPECT_EQ(runner.Get(started.id())->status, TaskStatus::kRunning);
+  pollfd readable{out.fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&readable, 1, 10000), 1) << "the process did not run before Complete";
+  std::string output;
+  const std::string id = started.id();
+  const TaskResult r =
+      runner.Complete(std::move(started), [&](OutputStream, std::string_view chunk) { output.append(chunk); });
+  EXPECT_EQ(r.id, id);
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_EQ(output, "done\n");
+  EXPECT_EQ(runner.running(), 0u);
+}
+
+TEST_F(TaskRunnerTest, Begin_QueuesWithoutWaitingAndCompleteWaitsForTheSlot) {
+  TaskRunner::Options options;
+  options.max_concurrent = 1;
+  TaskRunner& runner = MakeRunner(options);
+  Gate gate(Path("gate"));
+  runner.Start(Shell("read x < " + gate.path()));
+  ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
+  TaskResult refused;
+  TaskRunner::Started started = runner.Begin(Shell("touch " + Path("ran")), &refused);
+  ASSERT_TRUE(started);
+  EXPECT_EQ(runner.Get(started.id())->status, TaskStatus::kQueued);
+  EXPECT_FALSE(std::filesystem::exists(Path("ran")));
+  gate.Release();
+  const TaskResult r = runner.Complete(std::move(started), {});
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_TRUE(std::filesystem::exists(Path("ran")));
+}
+
+TEST_F(TaskRunnerTest, Begin_AHandleDroppedWithoutCompleteCancelsAndKillsItsProcess) {
+  TaskRunner& runner = MakeRunner();
+  std::string id;
+  {
+    TaskResult refused;
+    TaskRunner::Started started = runner.Begin(Shell("sleep 30"), &refused);
+    ASSERT_TRUE(started);
+    id = started.id();
+  }
+  const std::optional<TaskResult> r = runner.Get(id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, TaskStatus::kFailed);
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_EQ(r->reason, "cancelled: the caller failed");
+  EXPECT_LT(r->duration, std::chrono::seconds(10));
+  EXPECT_EQ(runner.running(), 0u);
+}
+
+TEST_F(TaskRunnerTest, Begin_RefusedWhileShuttingDownReturnsAnEmptyHandleAndTheResult) {
+  TaskRunner& runner = MakeRunner();
+  runner.Shutdown(Duration::zero());
+  TaskResult refused;
+  TaskRunner::Started started = runner.Begin(Shell("true"), &refused);
+  EXPECT_FALSE(started);
+  EXPECT_EQ(refused.status, TaskStatus::kFailed);
+  EXPECT_EQ(refused.reason, "shutting down");
+  EXPECT_FALSE(refused.id.empty());
 }
 
 }  // namespace
