@@ -80,9 +80,9 @@ class TaskRunner {
 
   // Run in two steps, for a front end that receives requests on one thread and follows tasks on
   // others: Begin admits the task and, when no other task is running, spawns its process on the
-  // calling thread (it never waits); Complete, on any thread, waits for a slot if the task was queued,
-  // passes its output to `on_output` as it arrives, records and returns the result. A handle
-  // dropped without Complete cancels its task (killing a spawned process) and finishes it.
+  // calling thread (it never waits); Complete, on any thread, waits for a slot if the task was
+  // queued, passes its output to `on_output` as it arrives, records and returns the result. A
+  // handle dropped without Complete cancels its task (killing a spawned process) and finishes it.
   class Started {
    public:
     Started() = default;
