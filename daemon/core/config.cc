@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -87,6 +88,28 @@ Apply DurationField(Duration* (*field)(Config&), Duration min) {
   };
 }
 
+// A string naming one of a few values; refusals list the names: `"a" or "b"`, `"a", "b" or "c"`.
+template <typename E>
+Apply Choice(E* (*field)(Config&), std::vector<std::pair<std::string_view, E>> choices) {
+  std::string allowed;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) allowed += i + 1 == choices.size() ? " or " : ", ";
+    allowed += fmt::format("\"{}\"", choices[i].first);
+  }
+  return [field, choices = std::move(choices), allowed](const toml::node& node,
+                                                        Config& config) -> std::optional<std::string> {
+    if (!node.is_string()) return Expect(node, allowed);
+    const std::string& value = node.as_string()->get();
+    for (const auto& [name, choice] : choices) {
+      if (value == name) {
+        *field(config) = choice;
+        return std::nullopt;
+      }
+    }
+    return fmt::format("expected {}, got \"{}\"", allowed, value);
+  };
+}
+
 // In the file an empty name means "the host name", as documented in etc/slothd.toml.
 std::optional<std::string> CheckAgentNameOrEmpty(std::string_view name) {
   return name.empty() ? std::nullopt : CheckAgentName(name);
@@ -126,36 +149,13 @@ const std::vector<FieldSpec>& Fields() {
       {"tasks", "workdir", String([](Config& c) { return &c.tasks.workdir; }, CheckAbsolutePath)},
       {"tasks", "history", Integer<uint32_t>([](Config& c) { return &c.tasks.history; }, 0, 100000)},
       {"tasks", "on_stop",
-       [](const toml::node& node, Config& config) -> std::optional<std::string> {
-         const std::string_view allowed = "\"cancel\" or \"drain\"";
-         if (!node.is_string()) return Expect(node, allowed);
-         const std::string& v = node.as_string()->get();
-         if (v == "cancel") {
-           config.tasks.on_stop = TaskStopPolicy::kCancel;
-         } else if (v == "drain") {
-           config.tasks.on_stop = TaskStopPolicy::kDrain;
-         } else {
-           return fmt::format("expected {}, got \"{}\"", allowed, v);
-         }
-         return std::nullopt;
-       }},
+       Choice<TaskStopPolicy>([](Config& c) { return &c.tasks.on_stop; },
+                              {{"cancel", TaskStopPolicy::kCancel}, {"drain", TaskStopPolicy::kDrain}})},
       {"tasks", "drain_timeout", DurationField([](Config& c) { return &c.tasks.drain_timeout; }, Duration::zero())},
       {"log", "target",
-       [](const toml::node& node, Config& config) -> std::optional<std::string> {
-         const std::string_view allowed = "\"auto\", \"console\" or \"journal\"";
-         if (!node.is_string()) return Expect(node, allowed);
-         const std::string& v = node.as_string()->get();
-         if (v == "auto") {
-           config.log.target = LogTarget::kAuto;
-         } else if (v == "console") {
-           config.log.target = LogTarget::kConsole;
-         } else if (v == "journal") {
-           config.log.target = LogTarget::kJournal;
-         } else {
-           return fmt::format("expected {}, got \"{}\"", allowed, v);
-         }
-         return std::nullopt;
-       }},
+       Choice<LogTarget>([](Config& c) { return &c.log.target; },
+                         {{"auto", LogTarget::kAuto}, {"console", LogTarget::kConsole},
+                          {"journal", LogTarget::kJournal}})},
       {"log", "level",
        [](const toml::node& node, Config& config) -> std::optional<std::string> {
          const std::string_view allowed = "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";

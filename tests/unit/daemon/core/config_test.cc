@@ -131,6 +131,17 @@ TEST(ParseConfig, BadValuesAreRefusedWithReason) {
   EXPECT_NE(MustFail("agent = 5\n").message.find("expected a table"), std::string::npos);
 }
 
+TEST(ParseConfig, NamedChoicesAcceptTheirNamesAndListThemWhenRefused) {
+  EXPECT_EQ(MustParse("[tasks]\non_stop = \"drain\"\n").tasks.on_stop, sloth::TaskStopPolicy::kDrain);
+  EXPECT_EQ(MustParse("[log]\ntarget = \"journal\"\n").log.target, sloth::LogTarget::kJournal);
+  EXPECT_EQ(MustFail("[tasks]\non_stop = \"wait\"\n").ToString(),
+            "slothd.toml:2:11: tasks.on_stop: expected \"cancel\" or \"drain\", got \"wait\"");
+  EXPECT_EQ(MustFail("[tasks]\non_stop = 1\n").message, "expected \"cancel\" or \"drain\", got an integer");
+  EXPECT_EQ(MustFail("[log]\ntarget = \"syslog\"\n").message,
+            "expected \"auto\", \"console\" or \"journal\", got \"syslog\"");
+  EXPECT_EQ(MustFail("[log]\ntarget = true\n").message, "expected \"auto\", \"console\" or \"journal\", got a boolean");
+}
+
 TEST(ParseConfig, ShippedDefaultFileParsesToBuiltInDefaults) {
   std::ifstream in(SLOTH_SOURCE_DIR "/etc/slothd.toml");
   ASSERT_TRUE(in) << "etc/slothd.toml missing";
