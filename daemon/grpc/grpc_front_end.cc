@@ -21,13 +21,12 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "common/worker_pool.h"
 #include "daemon/grpc/control_service.h"
 #include "daemon/grpc/metrics_interceptor.h"
 #include "sloth/v1/agent.grpc.pb.h"
@@ -39,90 +38,6 @@ namespace {
 constexpr size_t kMaxQueuedBytes = 256 * 1024;
 // Idle workers kept for the next RunTask; more than that exit when their task is done.
 constexpr size_t kIdleWorkersKept = 16;
-
-// Threads for blocking jobs. Submit never blocks: a job with no idle thread gets a new one.
-class WorkerPool {
- public:
-  WorkerPool() = default;
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
-  ~WorkerPool() { Drain(); }
-
-  // False if no thread could be started for it (the job was not run).
-  bool Submit(std::function<void()> job) {
-    std::unique_lock lock(mutex_);
-    JoinExitedLocked();
-    jobs_.push_back(std::move(job));
-    if (idle_ >= jobs_.size()) {
-      wake_.notify_one();
-      return true;
-    }
-    try {
-      std::thread thread([this] { Loop(); });
-      threads_.emplace(thread.get_id(), std::move(thread));
-    } catch (const std::system_error&) {
-      jobs_.pop_back();
-      return false;
-    }
-    return true;
-  }
-
-  // Waits for every job to finish, then stops and joins the threads.
-  void Drain() {
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [this] { return jobs_.empty() && busy_ == 0; });
-    stopping_ = true;
-    wake_.notify_all();
-    std::map<std::thread::id, std::thread> threads = std::move(threads_);
-    threads_.clear();
-    exited_.clear();
-    lock.unlock();
-    for (auto& [id, thread] : threads) thread.join();
-  }
-
- private:
-  void Loop() {
-    pthread_setname_np(pthread_self(), "slothd-task");
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      ++idle_;
-      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      --idle_;
-      if (jobs_.empty()) return;  // stopping; Drain joins us
-      std::function<void()> job = std::move(jobs_.front());
-      jobs_.pop_front();
-      ++busy_;
-      lock.unlock();
-      job();
-      job = nullptr;
-      lock.lock();
-      --busy_;
-      done_.notify_all();
-      if (idle_ >= kIdleWorkersKept && !stopping_) break;
-    }
-    exited_.push_back(std::this_thread::get_id());  // the next Submit joins us
-  }
-
-  void JoinExitedLocked() {
-    for (const std::thread::id& id : exited_) {
-      auto it = threads_.find(id);
-      if (it == threads_.end()) continue;
-      it->second.join();  // it is past its last use of the lock
-      threads_.erase(it);
-    }
-    exited_.clear();
-  }
-
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable done_;
-  std::deque<std::function<void()>> jobs_;
-  size_t idle_ = 0;
-  size_t busy_ = 0;
-  bool stopping_ = false;
-  std::map<std::thread::id, std::thread> threads_;
-  std::vector<std::thread::id> exited_;
-};
 
 // What a call's completion-queue tag points at: the call, and which of its operations finished.
 class Call {
@@ -224,9 +139,7 @@ class RunTaskCall final : public Call {
           StartFinishLocked();
           return;
         }
-        outbox_.push_back(ControlService::StartedEvent(started->id()));
-        queued_bytes_ += outbox_.back().ByteSizeLong();
-        StartWriteLocked();
+        QueueLocked(ControlService::StartedEvent(started->id()));
         auto work = [call = self_, started]() mutable { call->Work(std::move(*started)); };
         if (!shared_.workers->Submit(std::move(work))) {
           // No thread to follow it: the task is cancelled (dropping its handle) and the caller told.
@@ -277,10 +190,14 @@ class RunTaskCall final : public Call {
   void Send(const v1::RunTaskEvent& event) {
     std::unique_lock lock(mutex_);
     if (client_gone_) return;
-    queued_bytes_ += event.ByteSizeLong();
-    outbox_.push_back(event);
-    if (!writing_) StartWriteLocked();
+    QueueLocked(event);
     drained_.wait(lock, [this] { return client_gone_ || queued_bytes_ <= kMaxQueuedBytes; });
+  }
+
+  void QueueLocked(v1::RunTaskEvent event) {
+    queued_bytes_ += event.ByteSizeLong();
+    outbox_.push_back(std::move(event));
+    if (!writing_) StartWriteLocked();
   }
 
   void StartWriteLocked() {
@@ -381,7 +298,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
 
  private:
   ControlService control_;
-  WorkerPool workers_;
+  WorkerPool workers_{"slothd-grpc-run", kIdleWorkersKept};
   Shared shared_;
   std::unique_ptr<grpc::Server> server_;
   std::thread cq_thread_;

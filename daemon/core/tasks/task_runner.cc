@@ -97,9 +97,8 @@ TaskRunner::~TaskRunner() {
   std::unique_lock lock(mutex_);
   // Run() callers on other threads and our workers must be out before the members go.
   changed_.wait(lock, [this] { return in_flight_ == 0; });
-  std::list<Worker> workers = std::move(workers_);
   lock.unlock();
-  for (Worker& w : workers) w.thread.join();
+  workers_.Drain();
 }
 
 std::string TaskRunner::NextIdLocked() { return fmt::format("t-{:06}-{:04x}", ++sequence_, random_() & 0xffffu); }
@@ -197,10 +196,7 @@ TaskResult TaskRunner::RunImpl(TaskSpec spec, const OutputSink& on_output, std::
     std::lock_guard lock(mutex_);
     ++in_flight_;
   }
-  struct Leave {
-    TaskRunner* runner;
-    ~Leave() { runner->LeaveInFlight(); }
-  } leave{this};
+  LeaveInFlightAtExit leave{this};
   TaskResult refused;
   ActivePtr task = Admit(std::move(spec), assigned_id, &refused);
   if (!task) return refused;
@@ -235,11 +231,7 @@ const std::string& TaskRunner::Started::id() const { return task_->id; }
 void TaskRunner::Started::Abandon() {
   if (!task_) return;
   ActivePtr task = std::move(task_);
-  {
-    std::lock_guard lock(runner_->mutex_);
-    runner_->RequestCancelLocked(*task, "cancelled: the caller failed");
-  }
-  runner_->Execute(task, {}, {});  // finishes it as cancelled; a spawned process is killed
+  runner_->CancelAndFinish(task, "cancelled: the caller failed");
   runner_->LeaveInFlight();
 }
 
@@ -267,10 +259,7 @@ TaskRunner::Started TaskRunner::Begin(TaskSpec spec, TaskResult* refused) {
 
 TaskResult TaskRunner::Complete(Started started, const OutputSink& on_output) {
   ActivePtr task = std::move(started.task_);
-  struct Leave {
-    TaskRunner* runner;
-    ~Leave() { runner->LeaveInFlight(); }
-  } leave{this};
+  LeaveInFlightAtExit leave{this};
   return Execute(task, on_output, {});
 }
 
@@ -281,39 +270,30 @@ std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
     if (refusal != nullptr) *refusal = refused.reason;
     return {};
   }
-  const std::string id = task->id;
-  auto done = std::make_shared<bool>(false);
-  std::unique_lock lock(mutex_);
-  ReapFinishedWorkersLocked();
-  ++in_flight_;
-  try {
-    workers_.push_back(Worker{std::thread([this, task, done] {
-                                Execute(task, {}, {});
-                                std::lock_guard worker_lock(mutex_);
-                                *done = true;
-                                --in_flight_;
-                                changed_.notify_all();
-                              }),
-                              done});
-  } catch (const std::system_error& e) {
-    // No thread to run it: finish it as cancelled on this thread (Execute won't spawn).
-    RequestCancelLocked(*task, fmt::format("cancelled: no worker thread ({})", e.what()));
-    --in_flight_;
-    lock.unlock();
-    Execute(task, {}, {});
+  {
+    std::lock_guard lock(mutex_);
+    ++in_flight_;
   }
-  return id;
+  std::string error;
+  if (!workers_.Submit(
+          [this, task] {
+            LeaveInFlightAtExit leave{this};
+            Execute(task, {}, {});
+          },
+          &error)) {
+    // No thread to run it: finish it as cancelled on this thread (it was not spawned).
+    CancelAndFinish(task, fmt::format("cancelled: no worker thread ({})", error));
+    LeaveInFlight();
+  }
+  return task->id;
 }
 
-void TaskRunner::ReapFinishedWorkersLocked() {
-  for (auto it = workers_.begin(); it != workers_.end();) {
-    if (*it->done) {
-      it->thread.join();  // it has set `done` as its last step; join does not need the lock
-      it = workers_.erase(it);
-    } else {
-      ++it;
-    }
+void TaskRunner::CancelAndFinish(const ActivePtr& task, std::string reason) {
+  {
+    std::lock_guard lock(mutex_);
+    RequestCancelLocked(*task, std::move(reason));
   }
+  Execute(task, {}, {});
 }
 
 void TaskRunner::Launch(const ActivePtr& task) {
@@ -359,11 +339,7 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
     try {
       on_admitted(task->id);
     } catch (...) {
-      {
-        std::lock_guard lock(mutex_);
-        RequestCancelLocked(*task, "cancelled: the caller failed");
-      }
-      Execute(task, {}, {});  // finishes it as cancelled without spawning
+      CancelAndFinish(task, "cancelled: the caller failed");  // queued: it never spawns
       throw;
     }
   }

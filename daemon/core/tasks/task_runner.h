@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,11 +24,11 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "common/duration.h"
 #include "common/log.h"
+#include "common/worker_pool.h"
 #include "daemon/core/tasks/task.h"
 #include "daemon/core/telemetry/telemetry.h"
 
@@ -136,12 +135,17 @@ class TaskRunner {
   // task->process (or task->spawn_error). Once per task, by the thread that owns it.
   void Launch(const ActivePtr& task);
   void LeaveInFlight();
+  struct LeaveInFlightAtExit {
+    TaskRunner* runner;
+    ~LeaveInFlightAtExit() { runner->LeaveInFlight(); }
+  };
+  // Cancels a task nobody will follow and finishes it here (a spawned process is killed).
+  void CancelAndFinish(const ActivePtr& task, std::string reason);
   TaskResult Finish(const ActivePtr& task, TaskResult result, bool ran);
   std::string NextIdLocked();
   TaskResult SnapshotLocked(const Active& task) const;
   void Notify(const TaskResult& snapshot) const;
   void RequestCancelLocked(Active& task, std::string reason);
-  void ReapFinishedWorkersLocked();
 
   const Options options_;
   Telemetry& telemetry_;
@@ -158,11 +162,7 @@ class TaskRunner {
   std::deque<ActivePtr> queue_;                           // queued, FIFO
   std::deque<TaskResult> history_;                        // finished, newest first
 
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<bool> done;  // guarded by mutex_
-  };
-  std::list<Worker> workers_;
+  WorkerPool workers_{"slothd-task", 4};  // Start()
 };
 
 }  // namespace sloth
