@@ -40,6 +40,11 @@ wait_until() {
 pane() { T capture-pane -p -t dash; }
 pane_has() { pane | grep -qF -- "$1"; }
 pane_lacks() { ! pane | grep -qF -- "$1"; }
+# After slothctl has exited ($1 says how): the normal screen is back and the cursor shows.
+terminal_restored() {
+  [[ $(T display -p -t dash '#{alternate_on}') == 0 ]] || fail "still in the alternate screen after $1"
+  [[ $(T display -p -t dash '#{cursor_flag}') == 1 ]] || fail "cursor still hidden after $1"
+}
 # The widest captured line, in terminal columns (emoji count 2).
 # Checked anew on every try of wait_until (a "$(pane_width)" argument would be measured once).
 width_is() { [ "$(pane_width)" -eq "$1" ]; }
@@ -93,8 +98,7 @@ echo "== q quits, exit 0, terminal restored"
 T send-keys -t dash q
 wait_until "slothctl to exit" 10 test -s "$WORK/rc"
 [[ $(cat "$WORK/rc") == 0 ]] || fail "exit code $(cat "$WORK/rc"), expected 0"
-[[ $(T display -p -t dash '#{alternate_on}') == 0 ]] || fail "still in the alternate screen after q"
-[[ $(T display -p -t dash '#{cursor_flag}') == 1 ]] || fail "cursor still hidden after q"
+terminal_restored q
 
 echo "== SIGTERM restores the terminal, then dies of it"
 rm -f "$WORK/rc"
@@ -104,8 +108,7 @@ wait_until "the dashboard again" 10 pane_has "agent dashtest"
 kill -TERM "$(cat "$WORK/pid")"
 wait_until "slothctl to exit on SIGTERM" 10 test -s "$WORK/rc"
 [[ $(cat "$WORK/rc") == 143 ]] || fail "exit code $(cat "$WORK/rc") on SIGTERM, expected 143"
-[[ $(T display -p -t dash '#{alternate_on}') == 0 ]] || fail "still in the alternate screen after SIGTERM"
-[[ $(T display -p -t dash '#{cursor_flag}') == 1 ]] || fail "cursor still hidden after SIGTERM"
+terminal_restored SIGTERM
 
 echo "== a lost endpoint shows a banner and keeps retrying"
 rm -f "$WORK/rc"
