@@ -7,14 +7,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "sloth/v1/agent.grpc.pb.h"
+#include "tests/bench/measuring_window.h"
 
 namespace {
 
@@ -88,56 +87,49 @@ int main(int argc, char** argv) {
   const bool health_only = argc > 4 && std::string(argv[4]) == "health";
   const bool async = argc > 4 && std::string(argv[4]) == "async";
   std::atomic<long> ok{0}, failed{0};
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> workers;
-  const auto start = std::chrono::steady_clock::now();
-  if (async) {
-    workers.emplace_back([&] {
-      auto stub = sloth::v1::Agent::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
-      grpc::CompletionQueue cq;
-      std::vector<std::unique_ptr<AsyncCaller>> callers;
-      for (int c = 0; c < clients; ++c) {
-        callers.push_back(std::make_unique<AsyncCaller>(*stub, cq, ok, failed));
-        callers.back()->Start();
+  // Async: one thread keeps `clients` streams in flight on one channel.
+  auto async_loop = [&](const std::atomic<bool>& stop) {
+    auto stub = sloth::v1::Agent::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
+    grpc::CompletionQueue cq;
+    std::vector<std::unique_ptr<AsyncCaller>> callers;
+    for (int c = 0; c < clients; ++c) {
+      callers.push_back(std::make_unique<AsyncCaller>(*stub, cq, ok, failed));
+      callers.back()->Start();
+    }
+    int live = clients;
+    void* tag = nullptr;
+    bool event_ok = false;
+    while (live > 0 && cq.Next(&tag, &event_ok)) {
+      if (!static_cast<AsyncCaller*>(tag)->Proceed(event_ok, stop.load(std::memory_order_relaxed))) --live;
+    }
+    cq.Shutdown();
+    while (cq.Next(&tag, &event_ok)) {
+    }
+  };
+  // Threads: each client thread has its own channel and a blocking stub.
+  auto thread_loop = [&](const std::atomic<bool>& stop) {
+    auto stub = sloth::v1::Agent::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
+    sloth::v1::RunTaskRequest request;
+    request.set_command("true");
+    request.set_name("bench");
+    while (!stop.load(std::memory_order_relaxed)) {
+      grpc::ClientContext context;
+      if (health_only) {
+        sloth::v1::Health health;
+        (stub->GetHealth(&context, {}, &health).ok() ? ok : failed).fetch_add(1, std::memory_order_relaxed);
+        continue;
       }
-      int live = clients;
-      void* tag = nullptr;
-      bool event_ok = false;
-      while (live > 0 && cq.Next(&tag, &event_ok)) {
-        if (!static_cast<AsyncCaller*>(tag)->Proceed(event_ok, stop.load(std::memory_order_relaxed))) --live;
+      auto reader = stub->RunTask(&context, request);
+      sloth::v1::RunTaskEvent event;
+      bool success = false;
+      while (reader->Read(&event)) {
+        if (event.has_result()) success = event.result().status() == sloth::v1::TASK_STATUS_SUCCESS;
       }
-      cq.Shutdown();
-      while (cq.Next(&tag, &event_ok)) {
-      }
-    });
-  }
-  for (int t = 0; t < (async ? 0 : clients); ++t) {
-    workers.emplace_back([&] {
-      auto stub = sloth::v1::Agent::NewStub(grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
-      sloth::v1::RunTaskRequest request;
-      request.set_command("true");
-      request.set_name("bench");
-      while (!stop.load(std::memory_order_relaxed)) {
-        grpc::ClientContext context;
-        if (health_only) {
-          sloth::v1::Health health;
-          (stub->GetHealth(&context, {}, &health).ok() ? ok : failed).fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        auto reader = stub->RunTask(&context, request);
-        sloth::v1::RunTaskEvent event;
-        bool success = false;
-        while (reader->Read(&event)) {
-          if (event.has_result()) success = event.result().status() == sloth::v1::TASK_STATUS_SUCCESS;
-        }
-        (reader->Finish().ok() && success ? ok : failed).fetch_add(1, std::memory_order_relaxed);
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // the measuring window itself
-  stop = true;
-  for (auto& w : workers) w.join();
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      (reader->Finish().ok() && success ? ok : failed).fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+  const double elapsed = async ? sloth::bench::RunForWindow(1, seconds, async_loop)
+                               : sloth::bench::RunForWindow(clients, seconds, thread_loop);
   std::printf("task_throughput %d %.1f %ld\n", clients, static_cast<double>(ok.load()) / elapsed, failed.load());
   return 0;
 }
