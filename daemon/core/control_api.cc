@@ -30,14 +30,6 @@ std::optional<std::string> ControlApi::GetHealth(const Caller& caller) {
   return sources_.unhealthy_reason();
 }
 
-TaskResult ControlApi::RunTask(const Caller& caller, TaskSpec spec, const TaskRunner::OutputSink& on_output,
-                               const std::function<void(const std::string& id)>& on_admitted) {
-  // The command itself may carry secrets: it is not logged, only its name and group.
-  Audit(LogLevel::kInfo, caller, fmt::format("RunTask {}/{}", spec.group, spec.name),
-        {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
-  return runner_.Run(std::move(spec), on_output, on_admitted);
-}
-
 TaskRunner::Started ControlApi::BeginTask(const Caller& caller, TaskSpec spec, TaskResult* refused) {
   Audit(LogLevel::kInfo, caller, fmt::format("RunTask {}/{}", spec.group, spec.name),
         {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});

@@ -183,15 +183,6 @@ TaskRunner::ActivePtr TaskRunner::Admit(TaskSpec spec, std::string* assigned_id,
 }
 
 TaskResult TaskRunner::Run(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id) {
-  return RunImpl(std::move(spec), on_output, assigned_id, {});
-}
-
-TaskResult TaskRunner::Run(TaskSpec spec, const OutputSink& on_output, const AdmittedCallback& on_admitted) {
-  return RunImpl(std::move(spec), on_output, nullptr, on_admitted);
-}
-
-TaskResult TaskRunner::RunImpl(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id,
-                               const AdmittedCallback& on_admitted) {
   {
     std::lock_guard lock(mutex_);
     ++in_flight_;
@@ -200,7 +191,7 @@ TaskResult TaskRunner::RunImpl(TaskSpec spec, const OutputSink& on_output, std::
   TaskResult refused;
   ActivePtr task = Admit(std::move(spec), assigned_id, &refused);
   if (!task) return refused;
-  return Execute(task, on_output, on_admitted);
+  return Execute(task, on_output);
 }
 
 void TaskRunner::LeaveInFlight() {
@@ -260,7 +251,7 @@ TaskRunner::Started TaskRunner::Begin(TaskSpec spec, TaskResult* refused) {
 TaskResult TaskRunner::Complete(Started started, const OutputSink& on_output) {
   ActivePtr task = std::move(started.task_);
   LeaveInFlightAtExit leave{this};
-  return Execute(task, on_output, {});
+  return Execute(task, on_output);
 }
 
 std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
@@ -278,7 +269,7 @@ std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
   if (!workers_.Submit(
           [this, task] {
             LeaveInFlightAtExit leave{this};
-            Execute(task, {}, {});
+            Execute(task, {});
           },
           &error)) {
     // No thread to run it: finish it as cancelled on this thread (it was not spawned).
@@ -293,7 +284,7 @@ void TaskRunner::CancelAndFinish(const ActivePtr& task, std::string reason) {
     std::lock_guard lock(mutex_);
     RequestCancelLocked(*task, std::move(reason));
   }
-  Execute(task, {}, {});
+  Execute(task, {});
 }
 
 void TaskRunner::Launch(const ActivePtr& task) {
@@ -320,29 +311,13 @@ void TaskRunner::Launch(const ActivePtr& task) {
   task->launched = true;
 }
 
-TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output,
-                               const AdmittedCallback& on_admitted) {
+TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output) {
   const TaskSpec& spec = task->spec;
   TaskResult result;
   result.id = task->id;
   result.name = spec.name;
   result.group = spec.group;
   result.command = spec.command;
-  // The caller learns the id before a queued task waits for its slot, and right after the spawn
-  // for a task that runs at once: its process starts without waiting on the caller's I/O.
-  bool queued = false;
-  {
-    std::lock_guard lock(mutex_);
-    queued = task->status == TaskStatus::kQueued;
-  }
-  if (on_admitted && queued) {
-    try {
-      on_admitted(task->id);
-    } catch (...) {
-      CancelAndFinish(task, "cancelled: the caller failed");  // queued: it never spawns
-      throw;
-    }
-  }
   if (!task->launched) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] {
@@ -362,9 +337,7 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
       result.cancelled = true;
       result.reason = task->cancel_reason;
       result.start_time = result.end_time = std::chrono::system_clock::now();
-      TaskResult finished = Finish(task, std::move(result), /*ran=*/false);
-      if (on_admitted && !queued) on_admitted(task->id);
-      return finished;
+      return Finish(task, std::move(result), /*ran=*/false);
     }
     lock.unlock();
     Launch(task);
@@ -373,20 +346,6 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   const Duration timeout = spec.timeout.value_or(options_.default_timeout);
   const int error = task->spawn_error;
   std::unique_ptr<TaskProcess> process = std::move(task->process);
-  if (on_admitted && !queued) {
-    try {
-      on_admitted(task->id);
-    } catch (...) {
-      process.reset();  // kills the group and reaps
-      result.status = TaskStatus::kFailed;
-      result.cancelled = true;
-      result.reason = "cancelled: the caller failed";
-      result.end_time = std::chrono::system_clock::now();
-      result.duration = std::chrono::steady_clock::now() - task->steady_start;
-      Finish(task, std::move(result), /*ran=*/true);
-      throw;
-    }
-  }
   if (!process) {
     telemetry_.ErrorOccurred("task_spawn");
     result.status = TaskStatus::kFailed;

@@ -68,14 +68,6 @@ class TaskRunner {
   // result with status kFailed and a reason, not an exception. `assigned_id` is set as soon as the
   // id exists, before the task is queued or runs, so another thread may Cancel it.
   TaskResult Run(TaskSpec spec, const OutputSink& on_output = {}, std::string* assigned_id = nullptr);
-  using AdmittedCallback = std::function<void(const std::string& id)>;
-  // As above, for front ends whose caller is blocked in Run: `on_admitted` gets the id on this
-  // thread, so the front end can tell its client what to cancel: for a queued task before it
-  // waits for a slot, for a task that runs at once right after its spawn (the process starts
-  // without waiting on the front end's I/O), in both cases before any output. Not called for a
-  // refused task (the result carries the id). If it throws, the task is cancelled (killed if it
-  // was already spawned) and the exception propagates.
-  TaskResult Run(TaskSpec spec, const OutputSink& on_output, const AdmittedCallback& on_admitted);
 
   // Run in two steps, for a front end that receives requests on one thread and follows tasks on
   // others: Begin admits the task and, when no other task is running, spawns its process on the
@@ -128,9 +120,7 @@ class TaskRunner {
 
   // Admits a task: running (slot free), queued, or refused (returned as a finished result).
   ActivePtr Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused);
-  TaskResult RunImpl(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id,
-                     const AdmittedCallback& on_admitted);
-  TaskResult Execute(const ActivePtr& task, const OutputSink& on_output, const AdmittedCallback& on_admitted);
+  TaskResult Execute(const ActivePtr& task, const OutputSink& on_output);
   // Marks a running task started (times, telemetry, log, observers) and spawns its process into
   // task->process (or task->spawn_error). Once per task, by the thread that owns it.
   void Launch(const ActivePtr& task);

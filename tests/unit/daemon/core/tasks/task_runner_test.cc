@@ -459,55 +459,22 @@ TEST_F(TaskRunnerTest, Cancel_RunningTaskKillsGroup) {
   EXPECT_FALSE(runner.Cancel("t-999999-0000"));
 }
 
-TEST_F(TaskRunnerTest, Run_OnAdmittedReceivesIdWhileQueuedSoCallerCanCancel) {
+TEST_F(TaskRunnerTest, Begin_QueuedTaskCanBeCancelledByItsIdBeforeItRuns) {
   TaskRunner::Options options;
   options.max_concurrent = 1;
   TaskRunner& runner = MakeRunner(options);
   Gate gate(Path("gate"));
   runner.Start(Shell("read x < " + gate.path()));
   ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
-  std::optional<TaskStatus> status_when_admitted;
-  const TaskResult r = runner.Run(Shell("touch " + Path("ran")), {}, [&](const std::string& id) {
-    status_when_admitted = runner.Get(id)->status;
-    EXPECT_TRUE(runner.Cancel(id));
-  });
-  EXPECT_EQ(status_when_admitted, TaskStatus::kQueued);
+  TaskResult refused;
+  TaskRunner::Started started = runner.Begin(Shell("touch " + Path("ran")), &refused);
+  ASSERT_TRUE(started);
+  EXPECT_EQ(runner.Get(started.id())->status, TaskStatus::kQueued);
+  EXPECT_TRUE(runner.Cancel(started.id()));
+  const TaskResult r = runner.Complete(std::move(started), {});
   EXPECT_TRUE(r.cancelled);
   EXPECT_FALSE(std::filesystem::exists(Path("ran")));
   gate.Release();
-}
-
-TEST_F(TaskRunnerTest, Run_OnAdmittedForATaskRunningAtOnceComesAfterItsSpawnBeforeOutput) {
-  TaskRunner& runner = MakeRunner();
-  Gate gate(Path("gate"));
-  std::optional<TaskStatus> status_when_admitted;
-  std::string output_when_admitted = "unset";
-  std::string output;
-  const TaskResult r = runner.Run(
-      Shell("read x < " + gate.path() + "; echo out"),
-      [&](OutputStream, std::string_view chunk) { output.append(chunk); },
-      [&](const std::string& id) {
-        status_when_admitted = runner.Get(id)->status;
-        output_when_admitted = output;
-        gate.Release();  // the shell is already running, blocked on the gate
-      });
-  EXPECT_EQ(status_when_admitted, TaskStatus::kRunning);
-  EXPECT_EQ(output_when_admitted, "");
-  EXPECT_EQ(output, "out\n");
-  EXPECT_EQ(r.status, TaskStatus::kSuccess);
-}
-
-TEST_F(TaskRunnerTest, Run_OnAdmittedThrowingAfterTheSpawnKillsTheTask) {
-  TaskRunner& runner = MakeRunner();
-  EXPECT_THROW(runner.Run(Shell("sleep 30"), {}, [](const std::string&) { throw std::runtime_error("client gone"); }),
-               std::runtime_error);
-  const std::vector<TaskResult> tasks = runner.List();
-  ASSERT_EQ(tasks.size(), 1u);
-  EXPECT_EQ(tasks[0].status, TaskStatus::kFailed);
-  EXPECT_TRUE(tasks[0].cancelled);
-  EXPECT_EQ(tasks[0].reason, "cancelled: the caller failed");
-  EXPECT_LT(tasks[0].duration, std::chrono::seconds(10));
-  EXPECT_EQ(runner.running(), 0u);
 }
 
 TEST_F(TaskRunnerTest, Cancel_QueuedTask) {
