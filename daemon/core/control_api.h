@@ -46,9 +46,9 @@ class ControlApi {
 
   AgentInfo GetInfo(const Caller& caller);
   std::optional<std::string> GetHealth(const Caller& caller);
-  // RunTask in two steps (TaskRunner::Begin/Complete): BeginTask admits the task and, on an
-  // idle agent, spawns it on the calling thread without waiting; the front end tells its client
-  // the id, and CompleteTask follows the task to its end, on whatever thread can wait.
+  // RunTask in two steps (TaskRunner::Begin/Complete): BeginTask admits the task without
+  // waiting; the front end tells its client the id, and CompleteTask, on whatever thread can
+  // wait, spawns the task and follows it to its end.
   TaskRunner::Started BeginTask(const Caller& caller, TaskSpec spec, TaskResult* refused);
   TaskResult CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output);
   // Starts the task on a runner worker and returns at once, for front ends whose clients follow

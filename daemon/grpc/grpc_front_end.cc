@@ -130,8 +130,7 @@ class RunTaskCall final : public Call {
           StartFinishLocked();
           return;
         }
-        // Admitted and, with a free slot, spawned right here: the process starts without
-        // waiting for a worker to wake up. The worker only follows it.
+        // Admitted here; a worker spawns the task and follows it to its end.
         auto started = std::make_shared<TaskRunner::Started>(
             shared_.control->BeginRunTask(shared_.control->CallerOf(context_), std::move(spec), &final_));
         if (!*started) {  // refused: its result is the whole stream
@@ -139,9 +138,15 @@ class RunTaskCall final : public Call {
           StartFinishLocked();
           return;
         }
-        QueueLocked(ControlService::StartedEvent(started->id()));
+        // The started event goes first in the stream, but the worker that spawns the task is
+        // woken before the event is written.
+        v1::RunTaskEvent started_event = ControlService::StartedEvent(started->id());
+        queued_bytes_ += started_event.ByteSizeLong();
+        outbox_.push_back(std::move(started_event));
         auto work = [call = self_, started]() mutable { call->Work(std::move(*started)); };
-        if (!shared_.workers->Submit(std::move(work))) {
+        const bool submitted = shared_.workers->Submit(std::move(work));
+        StartWriteLocked();
+        if (!submitted) {
           // No thread to follow it: the task is cancelled (dropping its handle) and the caller told.
           started.reset();
           final_status_ = {grpc::StatusCode::RESOURCE_EXHAUSTED,

@@ -2,8 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,8 @@
 #include <array>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
+#include <iterator>
 
 extern char** environ;
 
@@ -25,50 +28,120 @@ constexpr std::array<std::string_view, 7> kDaemonOnlyVariables = {
 
 std::string_view NameOf(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
-// Releases the posix_spawn objects whatever path Spawn takes.
-struct SpawnObjects {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  SpawnObjects() {
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attr);
-  }
-  ~SpawnObjects() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnObjects(const SpawnObjects&) = delete;
-  SpawnObjects& operator=(const SpawnObjects&) = delete;
-};
-
 // Milliseconds until `when` for poll(), rounded up so we never wake early and spin.
-// glibc 2.36's <sys/pidfd.h> lacks extern "C" (fixed in 2.37), so C++ cannot link pidfd_open.
-int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-
 int PollTimeoutMs(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point when) {
   if (when <= now) return 0;
   const auto ms = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
   return static_cast<int>(std::min<long long>(ms, INT_MAX));
 }
 
+// The task's stdin. Opened once: every task reads the same empty file, and the child then only
+// dup2()s it instead of walking the path again.
+int DevNull(int* error) {
+  static const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  static const int open_error = fd < 0 ? errno : 0;
+  *error = open_error;
+  return fd;
+}
+
+// What the child needs, prepared by the parent: the child shares our memory (CLONE_VM) and runs
+// while we wait (CLONE_VFORK), so it may read this and write `error`, but must not allocate.
+struct ChildPlan {
+  int stdin_fd;
+  int stdout_fd;
+  int stderr_fd;
+  const char* workdir;
+  char* const* argv;
+  char* const* envp;
+  int error = 0;  // errno of the step that failed, if any
+};
+
+// The kernel's struct sigaction (rt_sigaction), not glibc's: the child uses raw syscalls only.
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+bool MoveFd(int from, int to) {
+  if (from == to) return ::syscall(SYS_fcntl, to, F_SETFD, 0) == 0;  // dup2 would keep CLOEXEC
+  return ::syscall(SYS_dup2, from, to) == to;
+}
+
+// Runs in the child between clone and execve: raw system calls only (no allocation, no lock,
+// nothing a sanitizer intercepts), since it shares the parent's memory and thread state.
+__attribute__((no_sanitize("address", "thread", "undefined"))) int ChildMain(void* arg) {
+  auto* plan = static_cast<ChildPlan*>(arg);
+  // Its own process group, so that timeouts and cancels reach every process of the task.
+  if (::syscall(SYS_setpgid, 0, 0) != 0) goto fail;
+  // Default dispositions before unblocking: an inherited SIG_IGN (SIGPIPE) would survive exec,
+  // and a daemon handler must never run here, on the parent's memory.
+  for (int sig = 1; sig < 65; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    KernelSigaction current{};
+    if (::syscall(SYS_rt_sigaction, sig, nullptr, &current, sizeof(uint64_t)) != 0) continue;
+    if (current.handler == SIG_DFL) continue;
+    KernelSigaction dfl{};
+    dfl.handler = SIG_DFL;
+    ::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof(uint64_t));
+  }
+  {
+    // The daemon blocks SIGTERM/SIGINT/SIGHUP in every thread, and the parent blocked all for
+    // the clone: the task starts with none blocked.
+    const uint64_t none = 0;
+    if (::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none) != 0) goto fail;
+  }
+  if (!MoveFd(plan->stdin_fd, 0) || !MoveFd(plan->stdout_fd, 1) || !MoveFd(plan->stderr_fd, 2)) goto fail;
+  // Nothing of the daemon's (sockets, the journal, other tasks' pipes) leaks into the task.
+  if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) goto fail;
+  if (::syscall(SYS_chdir, plan->workdir) != 0) goto fail;
+  ::syscall(SYS_execve, "/bin/sh", plan->argv, plan->envp);
+fail:
+  plan->error = errno;
+  ::syscall(SYS_exit, 127);
+  return 127;
+}
+
+// Blocks every signal in this thread while it lives: none may be handled by the child before it
+// has reset its dispositions (it shares our handlers' memory).
+class AllSignalsBlocked {
+ public:
+  AllSignalsBlocked() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved_);
+  }
+  ~AllSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+  AllSignalsBlocked(const AllSignalsBlocked&) = delete;
+  AllSignalsBlocked& operator=(const AllSignalsBlocked&) = delete;
+
+ private:
+  sigset_t saved_;
+};
+
 }  // namespace
 
-std::vector<std::string> BuildTaskEnvironment(char* const* base, const EnvOverrides& overrides) {
-  std::vector<std::string> env;
+TaskEnvironment BuildTaskEnvironment(char* const* base, const EnvOverrides& overrides) {
+  TaskEnvironment env;
+  env.owned.reserve(overrides.size());  // envp points into these: they must not move
   for (char* const* entry = base; entry != nullptr && *entry != nullptr; ++entry) {
-    const std::string_view text(*entry);
-    const std::string_view name = NameOf(text);
+    const std::string_view name = NameOf(*entry);
     const bool daemon_only =
         std::find(kDaemonOnlyVariables.begin(), kDaemonOnlyVariables.end(), name) != kDaemonOnlyVariables.end();
     const bool overridden =
         std::any_of(overrides.begin(), overrides.end(), [name](const auto& kv) { return kv.first == name; });
-    if (!daemon_only && !overridden) env.emplace_back(text);
+    if (!daemon_only && !overridden) env.envp.push_back(*entry);
   }
-  for (const auto& [name, value] : overrides) {
-    // A later override of the same name wins; drop the earlier one.
-    std::erase_if(env, [&name = name](const std::string& e) { return NameOf(e) == name; });
-    env.push_back(name + "=" + value);
+  for (auto it = overrides.begin(); it != overrides.end(); ++it) {
+    // A later override of the same name wins.
+    const bool overridden_later =
+        std::any_of(std::next(it), overrides.end(), [&name = it->first](const auto& kv) { return kv.first == name; });
+    if (overridden_later) continue;
+    env.owned.push_back(it->first + "=" + it->second);
+    env.envp.push_back(env.owned.back().data());
   }
+  env.envp.push_back(nullptr);
   return env;
 }
 
@@ -77,6 +150,8 @@ TaskProcess::TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err)
 
 std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, const std::string& workdir,
                                                 const EnvOverrides& env, int* error) {
+  const int dev_null = DevNull(error);
+  if (dev_null < 0) return nullptr;
   int out_pipe[2];
   int err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
@@ -90,57 +165,40 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   }
   UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
 
-  SpawnObjects spawn;
-  int rc = posix_spawn_file_actions_addopen(&spawn.actions, 0, "/dev/null", O_RDONLY, 0);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&spawn.actions, out_write.get(), 1);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&spawn.actions, err_write.get(), 2);
-  // Nothing of the daemon's (sockets, the journal, other tasks' pipes) leaks into the task.
-  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&spawn.actions, 3);
-  if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&spawn.actions, workdir.c_str());
-  // The daemon blocks SIGTERM/SIGINT/SIGHUP in every thread; the task must not inherit that.
-  sigset_t none;
-  sigset_t all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  if (rc == 0) rc = posix_spawnattr_setsigmask(&spawn.attr, &none);
-  if (rc == 0) rc = posix_spawnattr_setsigdefault(&spawn.attr, &all);
-  if (rc == 0) rc = posix_spawnattr_setpgroup(&spawn.attr, 0);
-  if (rc == 0) {
-    rc = posix_spawnattr_setflags(&spawn.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  }
-  if (rc != 0) {
-    *error = rc;
-    return nullptr;
-  }
-
-  std::vector<std::string> env_strings = BuildTaskEnvironment(environ, env);
-  std::vector<char*> envp;
-  envp.reserve(env_strings.size() + 1);
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  TaskEnvironment task_env = BuildTaskEnvironment(environ, env);
   std::string sh = "sh", dash_c = "-c", cmd = command;
   char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
+  ChildPlan plan{dev_null, out_write.get(), err_write.get(), workdir.c_str(), argv, task_env.envp.data()};
 
-  pid_t pid = -1;
-  rc = ::posix_spawn(&pid, "/bin/sh", &spawn.actions, &spawn.attr, argv, envp.data());
-  if (rc != 0) {
-    *error = rc;
+  // The child runs on this stack area while we are suspended (CLONE_VFORK), as musl's
+  // posix_spawn does: no stack to map and unmap per task (an unmap is a TLB shootdown on every
+  // core running one of our threads). CLONE_PIDFD hands us its pidfd in the same call.
+  alignas(64) char child_stack[16 * 1024];
+  int pidfd = -1;
+  pid_t pid;
+  {
+    AllSignalsBlocked blocked;
+    pid = ::clone(ChildMain, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+                  &plan, &pidfd);
+  }
+  if (pid < 0) {
+    *error = errno;
     return nullptr;
   }
-  UniqueFd pidfd(PidfdOpen(pid));
-  if (!pidfd) {
-    // Without a pidfd we cannot supervise it: take it down at once.
-    *error = errno;
-    ::kill(-pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  UniqueFd pidfd_owned(pidfd);
+  if (plan.error != 0) {
+    // It never became the shell: reap the child that exited with 127.
+    *error = plan.error;
+    siginfo_t info{};
+    while (::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED) != 0 && errno == EINTR) {
     }
     return nullptr;
   }
   // Our copies of the write ends must go, or the pipes would never reach EOF.
   out_write.reset();
   err_write.reset();
-  return std::unique_ptr<TaskProcess>(new TaskProcess(pid, std::move(pidfd), std::move(out_read), std::move(err_read)));
+  return std::unique_ptr<TaskProcess>(
+      new TaskProcess(pid, std::move(pidfd_owned), std::move(out_read), std::move(err_read)));
 }
 
 TaskProcess::~TaskProcess() {
@@ -185,7 +243,7 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
   bool kill_sent = false;
   Clock::time_point kill_at{};
   Clock::time_point drain_until{};
-  auto buffer = std::make_unique<char[]>(kReadBufferBytes);
+  auto buffer = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);  // not zeroed: read() fills it
 
   auto terminate = [&](Clock::time_point now) {
     SignalGroup(SIGTERM);

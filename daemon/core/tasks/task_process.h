@@ -20,11 +20,23 @@ namespace sloth {
 
 using EnvOverrides = std::vector<std::pair<std::string, std::string>>;
 
-// `base` (an environ-style, NULL-terminated array) with `overrides` replacing or adding entries.
-// Drops the systemd plumbing addressed to the daemon itself (NOTIFY_SOCKET, LISTEN_*,
-// WATCHDOG_*, JOURNAL_STREAM): a task must not be able to notify or adopt sockets as slothd.
-// An override may still set them explicitly.
-std::vector<std::string> BuildTaskEnvironment(char* const* base, const EnvOverrides& overrides);
+// A task's environment as execve wants it: `envp` (NULL-terminated) points into the base array
+// it was built from and into `owned` (the overrides). Movable, not copyable.
+struct TaskEnvironment {
+  TaskEnvironment() = default;
+  TaskEnvironment(TaskEnvironment&&) = default;
+  TaskEnvironment& operator=(TaskEnvironment&&) = default;
+  TaskEnvironment(const TaskEnvironment&) = delete;
+  TaskEnvironment& operator=(const TaskEnvironment&) = delete;
+  std::vector<std::string> owned;
+  std::vector<char*> envp;
+};
+
+// `base` (an environ-style, NULL-terminated array) with `overrides` replacing or adding entries
+// (the last override of a name wins). Drops the systemd plumbing addressed to the daemon itself
+// (NOTIFY_SOCKET, LISTEN_*, WATCHDOG_*, JOURNAL_STREAM): a task must not be able to notify or
+// adopt sockets as slothd. An override may still set them explicitly. Copies no base entry.
+TaskEnvironment BuildTaskEnvironment(char* const* base, const EnvOverrides& overrides);
 
 struct ProcessExit {
   int exit_code = -1;  // -1 unless the shell exited normally

@@ -42,10 +42,6 @@ struct TaskRunner::Started::Active {
   std::chrono::system_clock::time_point start_time;
   std::chrono::steady_clock::time_point steady_start;
   UniqueFd cancel_fd;  // eventfd: wakes the supervising poll() when cancelled
-  // Set by Launch, read by Execute; handed between threads with the task (no lock needed).
-  bool launched = false;
-  std::unique_ptr<TaskProcess> process;
-  int spawn_error = 0;
 };
 
 namespace {
@@ -110,7 +106,8 @@ TaskResult TaskRunner::SnapshotLocked(const Active& task) const {
   r.group = task.spec.group;
   r.command = task.spec.command;
   r.status = task.status;
-  if (task.status == TaskStatus::kRunning) {
+  // Admitted to a slot but not spawned yet (between Begin and Complete): no times yet.
+  if (task.status == TaskStatus::kRunning && task.steady_start != std::chrono::steady_clock::time_point{}) {
     r.start_time = task.start_time;
     r.duration = std::chrono::steady_clock::now() - task.steady_start;
   }
@@ -236,15 +233,6 @@ TaskRunner::Started TaskRunner::Begin(TaskSpec spec, TaskResult* refused) {
     LeaveInFlight();
     return {};
   }
-  // Spawned here only when it is the one running task: an idle agent answers sooner when the
-  // receiving thread spawns at once (no hand-off before the process starts), but a busy one
-  // would serialise every spawn (vfork waits for the exec) on that one thread.
-  bool run_now = false;
-  {
-    std::lock_guard lock(mutex_);
-    run_now = task->status == TaskStatus::kRunning && !task->cancel_requested && running_ == 1;
-  }
-  if (run_now) Launch(task);
   return Started(this, std::move(task));
 }
 
@@ -287,7 +275,7 @@ void TaskRunner::CancelAndFinish(const ActivePtr& task, std::string reason) {
   Execute(task, {});
 }
 
-void TaskRunner::Launch(const ActivePtr& task) {
+std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spawn_error) {
   const TaskSpec& spec = task->spec;
   TaskResult snapshot;
   {
@@ -307,8 +295,7 @@ void TaskRunner::Launch(const ActivePtr& task) {
   }
   Notify(snapshot);
   const std::string& workdir = spec.workdir.empty() ? options_.default_workdir : spec.workdir;
-  task->process = TaskProcess::Spawn(spec.command, workdir, spec.env, &task->spawn_error);
-  task->launched = true;
+  return TaskProcess::Spawn(spec.command, workdir, spec.env, spawn_error);
 }
 
 TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output) {
@@ -318,7 +305,7 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   result.name = spec.name;
   result.group = spec.group;
   result.command = spec.command;
-  if (!task->launched) {
+  {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] {
       return task->cancel_requested || task->status == TaskStatus::kRunning ||
@@ -339,13 +326,11 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
       result.start_time = result.end_time = std::chrono::system_clock::now();
       return Finish(task, std::move(result), /*ran=*/false);
     }
-    lock.unlock();
-    Launch(task);
   }
+  int error = 0;
+  std::unique_ptr<TaskProcess> process = Launch(task, &error);
   result.start_time = task->start_time;
   const Duration timeout = spec.timeout.value_or(options_.default_timeout);
-  const int error = task->spawn_error;
-  std::unique_ptr<TaskProcess> process = std::move(task->process);
   if (!process) {
     telemetry_.ErrorOccurred("task_spawn");
     result.status = TaskStatus::kFailed;

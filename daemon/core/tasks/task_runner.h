@@ -70,10 +70,12 @@ class TaskRunner {
   TaskResult Run(TaskSpec spec, const OutputSink& on_output = {}, std::string* assigned_id = nullptr);
 
   // Run in two steps, for a front end that receives requests on one thread and follows tasks on
-  // others: Begin admits the task and, when no other task is running, spawns its process on the
-  // calling thread (it never waits); Complete, on any thread, waits for a slot if the task was
-  // queued, passes its output to `on_output` as it arrives, records and returns the result. A
-  // handle dropped without Complete cancels its task (killing a spawned process) and finishes it.
+  // others: Begin admits the task (its id is known from then on) and never waits; Complete, on
+  // the thread that will follow the task, waits for a slot if it was queued, spawns it, passes
+  // its output to `on_output` as it arrives, records and returns the result. Spawning on that
+  // thread, not in Begin, keeps the receiving thread free, and the thread that waits for the
+  // exec is the one that then waits for the exit: nothing is left to do between the two. A
+  // handle dropped without Complete cancels its task and finishes it.
   class Started {
    public:
     Started() = default;
@@ -121,9 +123,9 @@ class TaskRunner {
   // Admits a task: running (slot free), queued, or refused (returned as a finished result).
   ActivePtr Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused);
   TaskResult Execute(const ActivePtr& task, const OutputSink& on_output);
-  // Marks a running task started (times, telemetry, log, observers) and spawns its process into
-  // task->process (or task->spawn_error). Once per task, by the thread that owns it.
-  void Launch(const ActivePtr& task);
+  // Marks a running task started (times, telemetry, log, observers) and spawns its process
+  // (nullptr and *spawn_error on failure). Once per task, by the thread that follows it.
+  std::unique_ptr<TaskProcess> Launch(const ActivePtr& task, int* spawn_error);
   void LeaveInFlight();
   struct LeaveInFlightAtExit {
     TaskRunner* runner;
