@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/duration.h"
+#include "proto/grpc_tuning.h"
 
 namespace sloth::ctl {
 namespace {
@@ -39,6 +40,7 @@ AgentClient::AgentClient(std::string socket_path, std::chrono::milliseconds call
 
 std::string AgentClient::Connect(std::chrono::milliseconds timeout) {
   if (std::string error = ProbeUnixSocket(socket_path_); !error.empty()) return error;
+  TurnOffMutexDebugging();
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(-1);  // metrics text and kept output can be large
   channel_ = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), arguments);
@@ -91,7 +93,10 @@ grpc::Status AgentClient::RunTask(const v1::RunTaskRequest& request, grpc::Clien
                                   const std::function<void(const v1::RunTaskEvent&)>& on_event) {
   auto reader = stub_->RunTask(context, request);
   v1::RunTaskEvent event;
-  while (reader->Read(&event)) on_event(event);
+  while (reader->Read(&event)) {
+    on_event(event);
+    if (event.has_result()) break;  // the last event by contract: no Read round for the end
+  }
   return reader->Finish();
 }
 

@@ -29,6 +29,7 @@
 #include "common/worker_pool.h"
 #include "daemon/grpc/control_service.h"
 #include "daemon/grpc/metrics_interceptor.h"
+#include "proto/grpc_tuning.h"
 #include "sloth/v1/agent.grpc.pb.h"
 
 namespace sloth {
@@ -314,6 +315,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
 
 extern "C" __attribute__((visibility("default"))) sloth::ControlFrontEnd* sloth_create_grpc_front_end(
     sloth::ControlApi* api, sloth::Telemetry* telemetry, sloth::Logger* log, sloth::CredentialsLookup credentials) {
+  sloth::TurnOffMutexDebugging();
   auto front_end = std::make_unique<sloth::GrpcFrontEnd>(*api, *telemetry, std::move(credentials));
   if (!front_end->ok()) {
     log->Error("cannot start the gRPC control server");

@@ -3,7 +3,8 @@
 #   - round trip of a whole `slothctl agent run local true` (cold CLI process, warm agent):
 #     median and p99 over BENCH_RUNS runs (hyperfine);
 #   - the agent's task throughput with N concurrent gRPC clients running `true`, as a ratio to
-#     the raw posix_spawn+waitpid rate of `/bin/sh -c true` from N threads in the same run.
+#     the raw posix_spawn+waitpid rate of `/bin/sh -c true` from N threads in the same run
+#     (measured just before and just after the agent's runs, averaged).
 #     Two kinds of client: N threads with a blocking stub each ("threads"), and N streams kept in
 #     flight by one thread on a completion queue ("async", cheaper on the shared cores). The
 #     runner alone (no gRPC, same process) is shown between the two limits.
@@ -55,17 +56,21 @@ PY
 printf '   median %s ms   p99 %s ms   mean %s ms\n' "$median" "$p99" "$mean"
 echo
 echo "== task throughput: agent over gRPC vs raw posix_spawn+waitpid of /bin/sh -c true (${SECONDS_PER}s each)"
-printf '   %-8s %12s %12s %12s %8s %12s %8s %7s\n' clients "raw spawn/s" "runner/s" "threads/s" ratio "async/s" ratio failed
+printf '   %-8s %21s %12s %12s %8s %12s %8s %7s\n' clients "raw spawn/s (bef/aft)" "runner/s" "threads/s" ratio "async/s" ratio failed
 worst_threads=""
 worst_async=""
 for n in $CLIENTS; do
-  read -r _ _ raw < <("$B/tests/bench/spawn_rate" "$n" "$SECONDS_PER")
+  # The raw rate is taken before and after the agent's runs and averaged: the machine's own
+  # drift over the ~20 s of one row (other tenants, CPU frequency) then cancels out.
+  read -r _ _ raw_before < <("$B/tests/bench/spawn_rate" "$n" "$SECONDS_PER")
   read -r _ _ runner _ < <("$B/tests/bench/runner_rate" "$n" "$SECONDS_PER")
   read -r _ _ threads failed1 < <("$B/tests/bench/task_throughput" "$work/c.sock" "$n" "$SECONDS_PER" threads)
   read -r _ _ async failed2 < <("$B/tests/bench/task_throughput" "$work/c.sock" "$n" "$SECONDS_PER" async)
+  read -r _ _ raw_after < <("$B/tests/bench/spawn_rate" "$n" "$SECONDS_PER")
+  raw=$(python3 -c "print(f'{($raw_before + $raw_after) / 2:.1f}')")
   r1=$(python3 -c "print(f'{$threads/$raw:.2f}')")
   r2=$(python3 -c "print(f'{$async/$raw:.2f}')")
-  printf '   %-8s %12s %12s %12s %8s %12s %8s %7s\n' "$n" "$raw" "$runner" "$threads" "$r1" "$async" "$r2" "$((failed1 + failed2))"
+  printf '   %-8s %21s %12s %12s %8s %12s %8s %7s\n' "$n" "$raw ($raw_before/$raw_after)" "$runner" "$threads" "$r1" "$async" "$r2" "$((failed1 + failed2))"
   worst_threads=$(python3 -c "w='$worst_threads'; print($r1 if not w else min(float(w), $r1))")
   worst_async=$(python3 -c "w='$worst_async'; print($r2 if not w else min(float(w), $r2))")
 done

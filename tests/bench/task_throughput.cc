@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sloth/v1/agent.grpc.pb.h"
+#include "proto/grpc_tuning.h"
 #include "tests/bench/measuring_window.h"
 
 namespace {
@@ -39,13 +40,12 @@ class AsyncCaller {
     switch (step_) {
       case Step::kStarting:
       case Step::kReading:
-        if (ok) {
-          if (step_ == Step::kReading && event_.has_result()) {
-            success_ = event_.result().status() == sloth::v1::TASK_STATUS_SUCCESS;
-          }
+        if (ok && !(step_ == Step::kReading && event_.has_result())) {
           step_ = Step::kReading;
           reader_->Read(&event_, this);
         } else {
+          // The result is the last event (as slothctl does, no Read round for the stream's end).
+          if (ok) success_ = event_.result().status() == sloth::v1::TASK_STATUS_SUCCESS;
           step_ = Step::kFinishing;
           reader_->Finish(&status_, this);
         }
@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   const double seconds = argc > 3 ? std::atof(argv[3]) : 5;
   const bool health_only = argc > 4 && std::string(argv[4]) == "health";
   const bool async = argc > 4 && std::string(argv[4]) == "async";
+  sloth::TurnOffMutexDebugging();  // as slothd and slothctl do
   std::atomic<long> ok{0}, failed{0};
   // Async: one thread keeps `clients` streams in flight on one channel.
   auto async_loop = [&](const std::atomic<bool>& stop) {
@@ -123,7 +124,10 @@ int main(int argc, char** argv) {
       sloth::v1::RunTaskEvent event;
       bool success = false;
       while (reader->Read(&event)) {
-        if (event.has_result()) success = event.result().status() == sloth::v1::TASK_STATUS_SUCCESS;
+        if (event.has_result()) {
+          success = event.result().status() == sloth::v1::TASK_STATUS_SUCCESS;
+          break;  // the last event
+        }
       }
       (reader->Finish().ok() && success ? ok : failed).fetch_add(1, std::memory_order_relaxed);
     }
