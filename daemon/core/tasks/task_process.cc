@@ -1,5 +1,6 @@
 #include "daemon/core/tasks/task_process.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -103,6 +104,19 @@ fail:
   return 127;
 }
 
+// ThreadSanitizer intercepts clone() and treats it as a fork, whose bookkeeping a CLONE_VM child
+// would then do in our own memory: its builds call glibc's clone() directly.
+using CloneFunction = int (*)(int (*)(void*), void*, int, void*, ...);
+CloneFunction GlibcClone() {
+#if defined(__SANITIZE_THREAD__)
+  static const auto glibc_clone = reinterpret_cast<CloneFunction>(
+      ::dlsym(::dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD), "clone"));  // libc's own, not libtsan's
+  return glibc_clone;
+#else
+  return &::clone;
+#endif
+}
+
 // Blocks every signal in this thread while it lives: none may be handled by the child before it
 // has reset its dispositions (it shares our handlers' memory).
 class AllSignalsBlocked {
@@ -178,7 +192,7 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   pid_t pid;
   {
     AllSignalsBlocked blocked;
-    pid = ::clone(ChildMain, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+    pid = GlibcClone()(ChildMain, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
                   &plan, &pidfd);
   }
   if (pid < 0) {
