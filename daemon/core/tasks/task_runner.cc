@@ -32,7 +32,7 @@ std::string_view TaskStatusName(TaskStatus status) {
 }
 
 // Shared between the thread that runs the task and Cancel/List callers; fields other than
-// `spec` and `cancel_fd` are guarded by TaskRunner::mutex_.
+// `spec` are guarded by TaskRunner::mutex_.
 struct TaskRunner::Started::Active {
   TaskSpec spec;  // read-only after Admit
   std::string id;
@@ -41,7 +41,7 @@ struct TaskRunner::Started::Active {
   std::string cancel_reason;
   std::chrono::system_clock::time_point start_time;
   std::chrono::steady_clock::time_point steady_start;
-  UniqueFd cancel_fd;  // eventfd: wakes the supervising poll() when cancelled
+  int cancel_fd = -1;  // the following thread's eventfd while it supervises (wakes its poll())
 };
 
 namespace {
@@ -52,6 +52,20 @@ TaskRunner::Options Normalised(TaskRunner::Options options) {
 }
 
 std::string ErrnoText(int error) { return std::generic_category().message(error); }
+
+// The eventfd that wakes this thread's supervising poll() on a cancel: one per thread that
+// follows tasks, reused task after task (one per task cost an eventfd2 and a close each).
+// -1 (errno set) if it cannot be created.
+int ThreadCancelFd() {
+  thread_local UniqueFd fd;
+  if (!fd) fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  return fd.get();
+}
+
+void WakeCancelFd(int fd) {
+  const uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(fd, &one, sizeof one);
+}
 
 // Empty if the spec can be handed to the shell.
 std::string ValidationError(const TaskSpec& spec) {
@@ -122,23 +136,15 @@ void TaskRunner::RequestCancelLocked(Active& task, std::string reason) {
   if (task.cancel_requested) return;
   task.cancel_requested = true;
   task.cancel_reason = std::move(reason);
-  const uint64_t one = 1;
-  // Wakes the supervising thread; it does the signalling, so only it ever touches the pid.
-  [[maybe_unused]] const ssize_t n = ::write(task.cancel_fd.get(), &one, sizeof one);
+  // Wakes the supervising thread; it does the signalling, so only it ever touches the pid. Not
+  // supervised yet: it sees the flag when it registers its eventfd.
+  if (task.cancel_fd >= 0) WakeCancelFd(task.cancel_fd);
 }
 
 TaskRunner::ActivePtr TaskRunner::Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused) {
   auto task = std::make_shared<Active>();
   task->spec = std::move(spec);
   std::string refusal = ValidationError(task->spec);
-  bool spawn_error = false;
-  if (refusal.empty()) {
-    task->cancel_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!task->cancel_fd) {
-      refusal = "spawn failed: " + ErrnoText(errno);
-      spawn_error = true;
-    }
-  }
   TaskResult snapshot;
   {
     std::lock_guard lock(mutex_);
@@ -162,7 +168,6 @@ TaskRunner::ActivePtr TaskRunner::Admit(TaskSpec spec, std::string* assigned_id,
     }
   }
   if (!refusal.empty()) {
-    if (spawn_error) telemetry_.ErrorOccurred("task_spawn");
     TaskResult r;
     r.id = task->id;
     r.name = task->spec.name;
@@ -294,6 +299,10 @@ std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spaw
                 message_id::kTaskStarted);
   }
   Notify(snapshot);
+  if (ThreadCancelFd() < 0) {  // a task we could not cancel is not started
+    *spawn_error = errno;
+    return nullptr;
+  }
   const std::string& workdir = spec.workdir.empty() ? options_.default_workdir : spec.workdir;
   return TaskProcess::Spawn(spec.command, workdir, spec.env, spawn_error);
 }
@@ -352,7 +361,28 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   SupervisionLimits limits;
   limits.deadline = TaskDeadline(task->steady_start, timeout);
   limits.kill_grace = options_.kill_grace;
-  limits.cancel_fd = task->cancel_fd.get();
+  limits.cancel_fd = ThreadCancelFd();
+  {
+    std::lock_guard lock(mutex_);
+    task->cancel_fd = limits.cancel_fd;
+    if (task->cancel_requested) WakeCancelFd(limits.cancel_fd);  // cancelled while it spawned
+  }
+  // However supervision ends: no cancel may reach this eventfd any more, and it starts the next
+  // task empty.
+  struct CancelFdRelease {
+    TaskRunner& runner;
+    Active& task;
+    ~CancelFdRelease() {
+      int fd;
+      {
+        std::lock_guard lock(runner.mutex_);
+        fd = task.cancel_fd;
+        task.cancel_fd = -1;
+      }
+      uint64_t count;
+      [[maybe_unused]] const ssize_t n = ::read(fd, &count, sizeof count);
+    }
+  } release{*this, *task};
   ProcessExit exit;
   try {
     exit = process->Supervise(limits, on_chunk);

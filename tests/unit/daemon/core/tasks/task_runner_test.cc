@@ -459,6 +459,24 @@ TEST_F(TaskRunnerTest, Cancel_RunningTaskKillsGroup) {
   EXPECT_FALSE(runner.Cancel("t-999999-0000"));
 }
 
+TEST_F(TaskRunnerTest, Cancel_DoesNotReachTheNextTaskOnTheSameThread) {
+  // The thread's cancel eventfd is reused: a cancel (here two) must not outlive its task.
+  TaskRunner& runner = MakeRunner();
+  std::string id;
+  const auto sink = [&](OutputStream, std::string_view chunk) {
+    if (chunk.find("ready") != std::string_view::npos) {
+      runner.Cancel(id);
+      runner.Cancel(id);
+    }
+  };
+  const TaskResult cancelled = runner.Run(Shell("echo ready; sleep 100"), sink, &id);
+  EXPECT_TRUE(cancelled.cancelled);
+  const TaskResult next = runner.Run(Shell("echo next"));
+  EXPECT_EQ(next.status, TaskStatus::kSuccess) << next.reason;
+  EXPECT_FALSE(next.cancelled);
+  EXPECT_EQ(next.kept_output, "next\n");
+}
+
 TEST_F(TaskRunnerTest, Begin_QueuedTaskCanBeCancelledByItsIdBeforeItRuns) {
   TaskRunner::Options options;
   options.max_concurrent = 1;
