@@ -32,10 +32,10 @@ class ControlService {
   grpc::Status GetMetrics(const Caller& caller, const v1::GetMetricsRequest& request, v1::Metrics* reply);
 
   // RunTask in three steps: the request checked (INVALID_ARGUMENT with what to fix); the task
-  // begun on the receiving thread (admitted, and spawned at once when a slot is free; refused:
-  // an empty handle and the result event in *refused); then followed to its end on a thread that
-  // may wait, every output event handed to `send` as it happens. Returns the result event, the
-  // stream's last.
+  // begun on the receiving thread (admitted, never waiting; refused: an empty handle and the
+  // result event in *refused); then spawned and followed to its end on a thread that may wait,
+  // every output event handed to `send` as it happens. Returns the result event, the stream's
+  // last.
   grpc::Status CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const;
   TaskRunner::Started BeginRunTask(const Caller& caller, TaskSpec spec, v1::RunTaskEvent* refused);
   v1::RunTaskEvent CompleteRunTask(TaskRunner::Started started, const EventSink& send);

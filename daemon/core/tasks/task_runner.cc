@@ -185,15 +185,17 @@ TaskRunner::ActivePtr TaskRunner::Admit(TaskSpec spec, std::string* assigned_id,
 }
 
 TaskResult TaskRunner::Run(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id) {
-  {
-    std::lock_guard lock(mutex_);
-    ++in_flight_;
-  }
+  EnterInFlight();
   LeaveInFlightAtExit leave{this};
   TaskResult refused;
   ActivePtr task = Admit(std::move(spec), assigned_id, &refused);
   if (!task) return refused;
   return Execute(task, on_output);
+}
+
+void TaskRunner::EnterInFlight() {
+  std::lock_guard lock(mutex_);
+  ++in_flight_;
 }
 
 void TaskRunner::LeaveInFlight() {
@@ -229,10 +231,7 @@ void TaskRunner::Started::Abandon() {
 }
 
 TaskRunner::Started TaskRunner::Begin(TaskSpec spec, TaskResult* refused) {
-  {
-    std::lock_guard lock(mutex_);
-    ++in_flight_;
-  }
+  EnterInFlight();
   ActivePtr task = Admit(std::move(spec), nullptr, refused);
   if (!task) {
     LeaveInFlight();
@@ -254,10 +253,7 @@ std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
     if (refusal != nullptr) *refusal = refused.reason;
     return {};
   }
-  {
-    std::lock_guard lock(mutex_);
-    ++in_flight_;
-  }
+  EnterInFlight();
   std::string error;
   if (!workers_.Submit(
           [this, task] {

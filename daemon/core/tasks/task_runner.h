@@ -126,6 +126,8 @@ class TaskRunner {
   // Marks a running task started (times, telemetry, log, observers) and spawns its process
   // (nullptr and *spawn_error on failure). Once per task, by the thread that follows it.
   std::unique_ptr<TaskProcess> Launch(const ActivePtr& task, int* spawn_error);
+  // Counts a Run/Begin/Start caller or worker using this object (the destructor waits for none).
+  void EnterInFlight();
   void LeaveInFlight();
   struct LeaveInFlightAtExit {
     TaskRunner* runner;

@@ -154,6 +154,20 @@ class TaskRunnerTest : public ::testing::Test {
   }
   std::string Path(std::string_view name) const { return dir_ + "/" + std::string(name); }
   std::string Metrics() { return telemetry_->ExpositionText(); }
+  // Makes a one-slot runner whose slot a task holds until `gate` is released, and begins
+  // `touch <dir>/ran` behind it (queued). An empty handle if the slot was not taken in time.
+  TaskRunner::Started BeginBehindGatedTask(const Gate& gate) {
+    TaskRunner::Options options;
+    options.max_concurrent = 1;
+    TaskRunner& runner = MakeRunner(options);
+    runner.Start(Shell("read x < " + gate.path()));
+    if (!waiter_.WaitUntil([&] { return runner.running() == 1; })) {
+      ADD_FAILURE() << "the gated task did not take the runner's one slot";
+      return {};
+    }
+    TaskResult refused;
+    return runner.Begin(Shell("touch " + Path("ran")), &refused);
+  }
 
   std::string dir_;
   Logger log_{std::make_unique<ConsoleLogSink>(stderr)};
@@ -478,15 +492,10 @@ TEST_F(TaskRunnerTest, Cancel_DoesNotReachTheNextTaskOnTheSameThread) {
 }
 
 TEST_F(TaskRunnerTest, Begin_QueuedTaskCanBeCancelledByItsIdBeforeItRuns) {
-  TaskRunner::Options options;
-  options.max_concurrent = 1;
-  TaskRunner& runner = MakeRunner(options);
   Gate gate(Path("gate"));
-  runner.Start(Shell("read x < " + gate.path()));
-  ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
-  TaskResult refused;
-  TaskRunner::Started started = runner.Begin(Shell("touch " + Path("ran")), &refused);
+  TaskRunner::Started started = BeginBehindGatedTask(gate);
   ASSERT_TRUE(started);
+  TaskRunner& runner = *runner_;
   EXPECT_EQ(runner.Get(started.id())->status, TaskStatus::kQueued);
   EXPECT_TRUE(runner.Cancel(started.id()));
   const TaskResult r = runner.Complete(std::move(started), {});
@@ -640,15 +649,10 @@ TEST_F(TaskRunnerTest, Begin_TakesASlotWithoutSpawningAndCompleteRunsTheTask) {
 }
 
 TEST_F(TaskRunnerTest, Begin_QueuesWithoutWaitingAndCompleteWaitsForTheSlot) {
-  TaskRunner::Options options;
-  options.max_concurrent = 1;
-  TaskRunner& runner = MakeRunner(options);
   Gate gate(Path("gate"));
-  runner.Start(Shell("read x < " + gate.path()));
-  ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
-  TaskResult refused;
-  TaskRunner::Started started = runner.Begin(Shell("touch " + Path("ran")), &refused);
+  TaskRunner::Started started = BeginBehindGatedTask(gate);
   ASSERT_TRUE(started);
+  TaskRunner& runner = *runner_;
   EXPECT_EQ(runner.Get(started.id())->status, TaskStatus::kQueued);
   EXPECT_FALSE(std::filesystem::exists(Path("ran")));
   gate.Release();
