@@ -159,8 +159,14 @@ TaskEnvironment BuildTaskEnvironment(char* const* base, const EnvOverrides& over
   return env;
 }
 
-TaskProcess::TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err)
-    : pid_(pid), pidfd_(std::move(pidfd)), out_(std::move(out)), err_(std::move(err)) {}
+TaskProcess::TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err, UniqueFd out_write,
+                         UniqueFd err_write)
+    : pid_(pid),
+      pidfd_(std::move(pidfd)),
+      out_(std::move(out)),
+      err_(std::move(err)),
+      out_write_(std::move(out_write)),
+      err_write_(std::move(err_write)) {}
 
 std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, const std::string& workdir,
                                                 const EnvOverrides& env, int* error) {
@@ -208,11 +214,10 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
     }
     return nullptr;
   }
-  // Our copies of the write ends must go, or the pipes would never reach EOF.
-  out_write.reset();
-  err_write.reset();
-  return std::unique_ptr<TaskProcess>(
-      new TaskProcess(pid, std::move(pidfd_owned), std::move(out_read), std::move(err_read)));
+  // Our copies of the write ends stay open until the shell has exited (see Supervise).
+  return std::unique_ptr<TaskProcess>(new TaskProcess(pid, std::move(pidfd_owned), std::move(out_read),
+                                                      std::move(err_read), std::move(out_write),
+                                                      std::move(err_write)));
 }
 
 TaskProcess::~TaskProcess() {
@@ -295,6 +300,10 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
       // Whatever the shell left behind in its group (`sleep 100 &`) dies with it, so its copies
       // of our pipes cannot hold the task open.
       SignalGroup(SIGKILL);
+      // Only now do the pipes go to EOF: while we held their write ends, the shell's exit
+      // closing its own copies woke nobody (one wake-up and poll per task fewer).
+      out_write_.reset();
+      err_write_.reset();
       // Only a descendant that left the group can still hold a pipe; don't wait for it forever.
       drain_until = now + limits.kill_grace;
     }

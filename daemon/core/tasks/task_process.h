@@ -73,7 +73,7 @@ class TaskProcess {
   pid_t pid() const { return pid_; }
 
  private:
-  TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err);
+  TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err, UniqueFd out_write, UniqueFd err_write);
   void SignalGroup(int sig) const;
   void Reap(ProcessExit* exit);
 
@@ -81,6 +81,10 @@ class TaskProcess {
   UniqueFd pidfd_;
   UniqueFd out_;
   UniqueFd err_;
+  // Our copies of the pipes' write ends, held until the shell has exited: the pipes reach EOF
+  // only then, so the shell's exit wakes the supervisor once (its pidfd), not twice.
+  UniqueFd out_write_;
+  UniqueFd err_write_;
   bool reaped_ = false;
 };
 

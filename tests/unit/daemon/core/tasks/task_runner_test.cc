@@ -272,6 +272,46 @@ TEST_F(TaskRunnerTest, Run_BackgroundGrandchildDoesNotHoldTaskOpen) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
+// The runner holds the pipes' write ends until the shell has exited, so the pipes reach EOF
+// only then: output still in them when the shell exits is read whole, from both streams.
+TEST_F(TaskRunnerTest, Run_OutputLeftInThePipesWhenTheShellExitsIsReadWhole) {
+  TaskRunner::Options options;
+  options.kill_grace = 2 * kEventBound;  // the drain after the exit must end on EOF, not on this bound
+  TaskRunner& runner = MakeRunner(options);
+  size_t out_bytes = 0;
+  size_t err_bytes = 0;
+  const auto sink = [&](OutputStream stream, std::string_view chunk) {
+    (stream == OutputStream::kStdout ? out_bytes : err_bytes) += chunk.size();
+  };
+  // 200 KB per stream is three times a pipe's buffer: the shell blocks until we read, and its last
+  // writes are still unread when it exits.
+  const TaskResult r = runner.Run(Shell("head -c 200000 /dev/zero; head -c 200000 /dev/zero >&2; exit 3"), sink);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(out_bytes, 200000u);
+  EXPECT_EQ(err_bytes, 200000u);
+  EXPECT_EQ(r.output_bytes, 400000u);
+  EXPECT_LT(r.duration, kEventBound);
+}
+
+// A shell that closes its stdout and stderr early is still followed to its exit, and its status is
+// its own (the pipes' EOF does not end the task).
+TEST_F(TaskRunnerTest, Run_ShellThatClosesItsOutputEarlyRunsToItsExit) {
+  TaskRunner::Options options;
+  options.kill_grace = 2 * kEventBound;  // ends at the exit, not after this bound
+  TaskRunner& runner = MakeRunner(options);
+  Gate gate(Path("gate"));
+  // Released once its output is seen: the shell, output closed, is then still waiting on the gate.
+  const auto sink = [&](OutputStream, std::string_view chunk) {
+    if (chunk.find("closing") != std::string_view::npos) gate.Release();
+  };
+  const TaskResult r =
+      runner.Run(Shell("echo closing; exec >&- 2>&-; read x < " + gate.path() + "; exit 4"), sink);
+  EXPECT_EQ(r.status, TaskStatus::kFailed);
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.kept_output, "closing\n");
+  EXPECT_LT(r.duration, kEventBound);
+}
+
 TEST_F(TaskRunnerTest, Run_OutputStreamsChunksAsTheyArrive) {
   TaskRunner& runner = MakeRunner();
   const std::string fifo = Path("fifo");
