@@ -33,6 +33,9 @@ class WorkerPool {
     JoinExitedLocked();
     jobs_.push_back(std::move(job));
     if (idle_ >= jobs_.size()) {
+      // Notified after unlocking: a worker woken on this CPU runs at once, and would only block
+      // on the mutex we still held (two more context switches per job).
+      lock.unlock();
       wake_.notify_one();
       return true;
     }
