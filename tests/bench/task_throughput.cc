@@ -1,11 +1,14 @@
 // The daemon's task throughput: N concurrent gRPC clients, each running RunTask("true") in a
-// loop on the agent's control socket for a fixed time. Prints "task_throughput N RATE FAILED".
+// loop on the agent's control socket for a fixed time. Prints "task_throughput N RATE FAILED
+// CLIENT_CPU_US" (the last: this process's CPU time per call, in microseconds).
 // With a 4th argument "health", GetHealth calls instead: the gRPC round trip alone (its floor).
 // With "async", one thread keeps N RunTask streams in flight on one channel through a completion
 // queue: N concurrent callers whose own CPU cost (a thread per caller, each woken per message)
 // does not compete with the agent for the same cores as much.
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -74,6 +77,14 @@ class AsyncCaller {
   bool success_ = false;
 };
 
+// User and system CPU time of this process so far.
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -132,8 +143,12 @@ int main(int argc, char** argv) {
       (reader->Finish().ok() && success ? ok : failed).fetch_add(1, std::memory_order_relaxed);
     }
   };
+  const double cpu_before = CpuSeconds();
   const double elapsed = async ? sloth::bench::RunForWindow(1, seconds, async_loop)
                                : sloth::bench::RunForWindow(clients, seconds, thread_loop);
-  std::printf("task_throughput %d %.1f %ld\n", clients, static_cast<double>(ok.load()) / elapsed, failed.load());
+  // The client's own CPU per call: it shares the cores with the agent and its tasks.
+  const double calls = static_cast<double>(std::max(1L, ok.load() + failed.load()));
+  std::printf("task_throughput %d %.1f %ld %.1f\n", clients, static_cast<double>(ok.load()) / elapsed, failed.load(),
+              (CpuSeconds() - cpu_before) / calls * 1e6);
   return 0;
 }
