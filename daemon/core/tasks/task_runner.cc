@@ -67,6 +67,12 @@ void WakeCancelFd(int fd) {
   [[maybe_unused]] const ssize_t n = ::write(fd, &one, sizeof one);
 }
 
+// Takes back every wake (the eventfd is non-blocking: nothing to take is fine).
+void DrainCancelFd(int fd) {
+  uint64_t count;
+  [[maybe_unused]] const ssize_t n = ::read(fd, &count, sizeof count);
+}
+
 // Empty if the spec can be handed to the shell.
 std::string ValidationError(const TaskSpec& spec) {
   if (spec.command.find('\0') != std::string::npos) return "invalid task: the command contains a NUL byte";
@@ -375,8 +381,7 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
         fd = task.cancel_fd;
         task.cancel_fd = -1;
       }
-      uint64_t count;
-      [[maybe_unused]] const ssize_t n = ::read(fd, &count, sizeof count);
+      DrainCancelFd(fd);
     }
   } release{*this, *task};
   ProcessExit exit;
