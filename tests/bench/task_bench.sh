@@ -87,11 +87,12 @@ rows = [line.split() for line in open(sys.argv[1])]
 cli_median = float(sys.argv[2])
 window, ticks_per_second = float(sys.argv[3]), float(sys.argv[4])
 clients = list(dict.fromkeys(r[0] for r in rows))
+rows_of = {n: [r for r in rows if r[0] == n] for n in clients}
 kinds = [("runner", 4), ("threads", 5), ("async", 6)]
 print(f"   {'clients':<8} {'raw/s':>8} {'runner/s':>9} {'ratio':>17} {'threads/s':>10} {'ratio':>17} {'async/s':>9} {'ratio':>17} {'failed':>6}")
 medians = {kind: {} for kind, _ in kinds}
 for n in clients:
-    mine = [r for r in rows if r[0] == n]
+    mine = rows_of[n]
     raws = [(float(r[2]) + float(r[3])) / 2 for r in mine]
     line = f"   {n:<8} {statistics.median(raws):8.0f}"
     for kind, col in kinds:
@@ -106,7 +107,7 @@ print("   CPU per task in microseconds (median over the rounds): the agent's, an
 print("   which shares the same cores")
 print(f"   {'clients':<8} {'agent, threads':>15} {'agent, async':>13} {'client, threads':>16} {'client, async':>14}")
 for n in clients:
-    mine = [r for r in rows if r[0] == n]
+    mine = rows_of[n]
     agent = lambda ticks_col, rate_col: statistics.median(
         float(r[ticks_col]) / ticks_per_second / (float(r[rate_col]) * window) * 1e6 for r in mine)
     client = lambda col: statistics.median(float(r[col]) for r in mine)
