@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <iostream>
 #include <mutex>
 
@@ -54,11 +56,17 @@ void Print(const Context& context, const std::string& text, const nlohmann::json
 // What the Ctrl-C handler and the streaming loop share.
 struct RunState {
   std::mutex mutex;
+  std::condition_variable id_or_end;  // task_id set, or ended
   std::string task_id;
+  bool ended = false;                 // the result came, or the stream is over
   AgentConnection* client = nullptr;  // set once connected; outlives the watcher
   int first_signal = 0;
   int signals = 0;
 };
+
+// How long a Ctrl-C waits for the id of a task it is to cancel. The agent sends it within
+// ControlService::kStartedEventDelay (20 ms) of the start, or with the result of a shorter task.
+constexpr auto kTaskIdWait = std::chrono::seconds(2);
 
 }  // namespace
 
@@ -149,17 +157,26 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
     std::string id;
     AgentConnection* client = nullptr;
     {
-      std::lock_guard lock(state.mutex);
+      std::unique_lock lock(state.mutex);
       if (state.signals++ == 0) state.first_signal = signal;
-      if (state.signals == 1) id = state.task_id;
       client = state.client;
+      if (state.signals == 1 && client != nullptr) {
+        if (state.task_id.empty()) {
+          // The stream's reader cancels the task when its id comes (signals > 0 by then).
+          if (state.id_or_end.wait_for(lock, kTaskIdWait, [&] { return !state.task_id.empty() || state.ended; })) {
+            return;
+          }
+        } else if (!state.ended) {
+          id = state.task_id;
+        }
+      }
     }
-    if (!id.empty() && client != nullptr) {
+    if (!id.empty()) {
       // Ask the agent to stop the task; its result (cancelled) then ends the stream.
       v1::CancelTaskResponse response;
       if (client->CancelTask(id, &response).ok() && response.cancelled()) return;
     }
-    // Not started yet, cancel refused, or a second Ctrl-C: stop waiting.
+    // Not connected yet, no id in time, cancel refused, or a second Ctrl-C: stop waiting.
     if (client != nullptr) {
       client->AbandonRunTask(&stream_context);
     } else {
@@ -190,6 +207,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
           state.task_id = event.started().id();
           cancel_now = state.signals > 0;
         }
+        state.id_or_end.notify_all();
         if (cancel_now) {
           v1::CancelTaskResponse response;
           local.client->CancelTask(event.started().id(), &response);
@@ -213,10 +231,24 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
         }
         break;
       }
-      case v1::RunTaskEvent::kResult: result = event.result(); break;
+      case v1::RunTaskEvent::kResult: {
+        result = event.result();
+        {
+          std::lock_guard lock(state.mutex);
+          state.task_id = result->id();  // a short task's id comes only here
+          state.ended = true;
+        }
+        state.id_or_end.notify_all();
+        break;
+      }
       default: break;
     }
   });
+  {
+    std::lock_guard lock(state.mutex);
+    state.ended = true;
+  }
+  state.id_or_end.notify_all();
 
   int interrupted_by = 0;
   std::string task_id;
@@ -232,9 +264,11 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
     std::cout << DumpJson(out) << std::flush;
   }
   if (interrupted_by != 0) {
-    const std::string what = task_id.empty() ? "before the task started"
-                             : result        ? "task " + task_id + " cancelled"
-                                             : "task " + task_id + " may still be running (cancel it with 'slothctl agent cancel " + args.agent + " " + task_id + "')";
+    const std::string what =
+        task_id.empty() ? "before the agent named the task (if it runs, 'slothctl agent tasks " + args.agent + "' lists it)"
+        : !result       ? "task " + task_id + " may still be running (cancel it with 'slothctl agent cancel " + args.agent + " " + task_id + "')"
+        : result->cancelled() ? "task " + task_id + " cancelled"
+                              : "task " + task_id + " had ended";
     throw CtlError(kExitSignalBase + interrupted_by, fmt::format("interrupted: {}", what));
   }
   if (output_closed) return kExitSignalBase + SIGPIPE;  // as if the pipe had killed us

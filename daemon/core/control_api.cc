@@ -36,8 +36,9 @@ TaskRunner::Started ControlApi::BeginTask(const Caller& caller, TaskSpec spec, T
   return runner_.Begin(std::move(spec), refused);
 }
 
-TaskResult ControlApi::CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output) {
-  return runner_.Complete(std::move(started), on_output);
+TaskResult ControlApi::CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output,
+                                    TaskNotice notice) {
+  return runner_.Complete(std::move(started), on_output, std::move(notice));
 }
 
 StartOutcome ControlApi::StartTask(const Caller& caller, TaskSpec spec) {

@@ -47,10 +47,11 @@ class ControlApi {
   AgentInfo GetInfo(const Caller& caller);
   std::optional<std::string> GetHealth(const Caller& caller);
   // RunTask in two steps (TaskRunner::Begin/Complete): BeginTask admits the task without
-  // waiting; the front end tells its client the id, and CompleteTask, on whatever thread can
-  // wait, spawns the task and follows it to its end.
+  // waiting; CompleteTask, on whatever thread can wait, spawns the task and follows it to its
+  // end, making `notice`'s call if the task is still queued or running at its time.
   TaskRunner::Started BeginTask(const Caller& caller, TaskSpec spec, TaskResult* refused);
-  TaskResult CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output);
+  TaskResult CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output,
+                          TaskNotice notice = {});
   // Starts the task on a runner worker and returns at once, for front ends whose clients follow
   // the task later (D-Bus: TaskFinished, GetTask) instead of staying connected to it.
   StartOutcome StartTask(const Caller& caller, TaskSpec spec);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <utility>
+
 namespace sloth {
 namespace {
 
@@ -114,15 +117,24 @@ TaskRunner::Started ControlService::BeginRunTask(const Caller& caller, TaskSpec 
 }
 
 v1::RunTaskEvent ControlService::CompleteRunTask(TaskRunner::Started started, const EventSink& send) {
-  const TaskResult result =
-      api_.CompleteTask(std::move(started), [&](OutputStream stream, std::string_view chunk) {
+  const std::string id = started.id();
+  bool announced = false;  // this thread only: the notice and the output come from it
+  auto announce = [&] {
+    if (!std::exchange(announced, true)) send(StartedEvent(id));
+  };
+  TaskNotice notice{std::chrono::steady_clock::now() + kStartedEventDelay, announce};
+  const TaskResult result = api_.CompleteTask(
+      std::move(started),
+      [&](OutputStream stream, std::string_view chunk) {
+        announce();  // the id before any output
         v1::RunTaskEvent event;
         auto* out = event.mutable_output();
         out->set_stream(stream == OutputStream::kStdout ? v1::OutputChunk::STREAM_STDOUT
                                                         : v1::OutputChunk::STREAM_STDERR);
         out->set_data(chunk.data(), chunk.size());
         send(event);
-      });
+      },
+      std::move(notice));
   v1::RunTaskEvent event;
   ToProto(result, false, event.mutable_result());
   return event;

@@ -133,7 +133,8 @@ class RunTaskCall final : public Call {
           StartFinishLocked();
           return;
         }
-        // Admitted here; a worker spawns the task and follows it to its end.
+        // Admitted here; a worker spawns the task, follows it to its end and writes its events
+        // (the started event too: ControlService::kStartedEventDelay).
         auto started = std::make_shared<TaskRunner::Started>(
             shared_.control->BeginRunTask(shared_.control->CallerOf(context_), std::move(spec), &final_));
         if (!*started) {  // refused: its result is the whole stream
@@ -141,18 +142,14 @@ class RunTaskCall final : public Call {
           StartFinishLocked();
           return;
         }
-        // The started event goes first in the stream, but the worker that spawns the task is
-        // woken before the event is written.
-        EnqueueLocked(ControlService::StartedEvent(started->id()));
         auto work = [call = self_, started]() mutable { call->Work(std::move(*started)); };
-        const bool submitted = shared_.workers->Submit(std::move(work));
-        StartWriteLocked();
-        if (!submitted) {
+        if (!shared_.workers->Submit(std::move(work))) {
           // No thread to follow it: the task is cancelled (dropping its handle) and the caller told.
           started.reset();
           final_status_ = {grpc::StatusCode::RESOURCE_EXHAUSTED,
                            "no thread to follow the task: the system is out of threads"};
           finishing_ = true;
+          StartFinishLocked();
         }
         return;
       }
@@ -200,15 +197,11 @@ class RunTaskCall final : public Call {
     drained_.wait(lock, [this] { return client_gone_ || queued_bytes_ <= kMaxQueuedBytes; });
   }
 
+  // Queued behind the others; written now if no write is in flight.
   void QueueLocked(v1::RunTaskEvent event) {
-    EnqueueLocked(std::move(event));
-    if (!writing_) StartWriteLocked();
-  }
-
-  // Queued behind the others, written by the next StartWriteLocked.
-  void EnqueueLocked(v1::RunTaskEvent event) {
     queued_bytes_ += event.ByteSizeLong();
     outbox_.push_back(std::move(event));
+    if (!writing_) StartWriteLocked();
   }
 
   void StartWriteLocked() {

@@ -25,6 +25,7 @@ namespace {
 struct RunOutcome {
   grpc::Status status;
   std::string started_id;
+  std::string events;  // one letter per event, in order: S(tarted), O(utput), R(esult)
   std::string stdout_text, stderr_text;
   uint64_t output_bytes_seen = 0;
   sloth::v1::TaskResult result;
@@ -43,6 +44,7 @@ RunOutcome RunTask(sloth::v1::Agent::Stub& stub, const std::string& command, uin
   RunOutcome out;
   sloth::v1::RunTaskEvent event;
   while (reader->Read(&event)) {
+    out.events += event.has_started() ? 'S' : event.has_output() ? 'O' : event.has_result() ? 'R' : '?';
     if (event.has_started()) out.started_id = event.started().id();
     if (event.has_output()) {
       out.output_bytes_seen += event.output().data().size();
@@ -87,6 +89,31 @@ TEST(ControlPlane, RunTaskStreamsOutputAndResult) {
   EXPECT_EQ(r.result.exit_code(), 0);
   EXPECT_EQ(r.result.name(), "adhoc");
   EXPECT_GT(r.result.duration_seconds(), 0.0);
+}
+
+// The started event names a task its client may want to cancel: one that has output, or runs on
+// (ClientThatHangsUp... below waits for it from a silent task). A task that ends at once streams
+// its result alone, which carries the id.
+TEST(ControlPlane, ShortTaskStreamsItsResultAloneAndATaskWithOutputIsNamedFirst) {
+  Slothd agent;
+  auto stub = ConnectAgent(agent.control_socket());
+  // `true` ends well within the 20 ms; of a few runs, on a loaded machine, at least one does.
+  int alone = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto quick = RunTask(*stub, "true");
+    ASSERT_TRUE(quick.status.ok()) << quick.status.error_message();
+    EXPECT_TRUE(quick.events == "R" || quick.events == "SR") << quick.events;
+    EXPECT_FALSE(quick.result.id().empty());
+    alone += quick.events == "R" ? 1 : 0;
+  }
+  EXPECT_GE(alone, 1);
+  auto talking = RunTask(*stub, "echo one; echo two >&2");
+  ASSERT_TRUE(talking.status.ok()) << talking.status.error_message();
+  ASSERT_GE(talking.events.size(), 3u);
+  EXPECT_EQ(talking.events.front(), 'S') << talking.events;
+  EXPECT_EQ(talking.events.back(), 'R') << talking.events;
+  EXPECT_EQ(talking.events.find('S', 1), std::string::npos) << "one started event: " << talking.events;
+  EXPECT_EQ(talking.started_id, talking.result.id());
 }
 
 TEST(ControlPlane, FailedExitAndTimeoutAreReported) {

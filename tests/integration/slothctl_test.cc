@@ -1,6 +1,10 @@
 // slothctl against a real slothd on a private control socket: what a user types, what they see,
 // and the exit code scripts rely on.
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -60,6 +64,30 @@ TEST(Slothctl, AgentRun_CtrlCCancelsTheTaskAndExits130) {
   ASSERT_TRUE(run.WaitForLine("started")) << run.Output();
   run.Signal(SIGINT);
   EXPECT_EQ(run.WaitExit(), 130) << run.Output();
+  const auto tasks = Slothctl(agent, {"--output", "json", "agent", "tasks", "local"});
+  ASSERT_EQ(tasks.exit_code, 0) << tasks.output;
+  const auto json = nlohmann::json::parse(tasks.output);
+  ASSERT_EQ(json["tasks"].size(), 1u) << tasks.output;
+  EXPECT_EQ(json["tasks"][0]["status"], "cancelled") << tasks.output;
+}
+
+// A silent task's id comes in the started event only after a moment (ControlService::
+// kStartedEventDelay); a Ctrl-C at once waits for it and then cancels the task all the same.
+TEST(Slothctl, AgentRun_CtrlCAtTheStartOfASilentTaskCancelsIt) {
+  Slothd agent;
+  TempDir dir;
+  const std::string fifo = dir.File("up");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int up = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(up, 0);
+  ChildProcess run(SLOTHCTL_PATH, {"--socket", agent.control_socket(), "agent", "run", "local",
+                                   "echo > " + fifo + "; exec sleep 30"});
+  pollfd p{up, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 20000), 1) << "the task did not start: " << run.Output();
+  ::close(up);
+  run.Signal(SIGINT);
+  EXPECT_EQ(run.WaitExit(), 130) << run.Output();
+  EXPECT_NE(run.Output().find(" cancelled"), std::string::npos) << run.Output();
   const auto tasks = Slothctl(agent, {"--output", "json", "agent", "tasks", "local"});
   ASSERT_EQ(tasks.exit_code, 0) << tasks.output;
   const auto json = nlohmann::json::parse(tasks.output);

@@ -3,6 +3,7 @@
 // Plain values; no thread owns them.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,14 @@ enum class TaskStatus { kQueued, kRunning, kSuccess, kFailed, kSkipped };
 std::string_view TaskStatusName(TaskStatus status);
 
 enum class OutputStream { kStdout, kStderr };
+
+// A call made once, by the thread that follows a task, at `at` if the task is still queued or
+// running then; never if it ended sooner. Lets a front end tell its client about a task only
+// once there is something to tell (see ControlService::kStartedEventDelay).
+struct TaskNotice {
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::time_point::max();
+  std::function<void()> call;  // empty: no notice
+};
 
 struct TaskResult {
   std::string id;

@@ -247,7 +247,8 @@ void TaskProcess::Reap(ProcessExit* exit) {
   }
 }
 
-ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkSink& on_chunk) {
+ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkSink& on_chunk,
+                                   const TaskNotice& notice) {
   using Clock = std::chrono::steady_clock;
   enum Slot { kOut, kErr, kPid, kCancel };
   std::array<pollfd, 4> fds{};
@@ -260,6 +261,7 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
   bool shell_exited = false;
   bool term_sent = false;
   bool kill_sent = false;
+  bool notice_pending = static_cast<bool>(notice.call);
   Clock::time_point kill_at{};
   Clock::time_point drain_until{};
   auto buffer = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);  // not zeroed: read() fills it
@@ -279,6 +281,10 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
       timeout_ms = PollTimeoutMs(now, limits.deadline);
     } else if (!kill_sent) {
       timeout_ms = PollTimeoutMs(now, kill_at);
+    }
+    if (notice_pending && !shell_exited) {
+      const int notice_ms = PollTimeoutMs(now, notice.at);
+      if (timeout_ms < 0 || notice_ms < timeout_ms) timeout_ms = notice_ms;
     }
     for (pollfd& p : fds) p.revents = 0;
     if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) break;
@@ -321,6 +327,10 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
     if (!shell_exited && term_sent && !kill_sent && now >= kill_at) {
       SignalGroup(SIGKILL);
       kill_sent = true;
+    }
+    if (notice_pending && !shell_exited && now >= notice.at) {
+      notice_pending = false;
+      notice.call();
     }
     if (shell_exited && now >= drain_until) break;
   }

@@ -67,8 +67,9 @@ class TaskProcess {
   ~TaskProcess();
 
   // Passes output chunks to `on_chunk` as they arrive (on this thread) until the shell has exited
-  // and the pipes are drained; enforces the deadline and cancellation; reaps. Call once.
-  ProcessExit Supervise(const SupervisionLimits& limits, const ChunkSink& on_chunk);
+  // and the pipes are drained; enforces the deadline and cancellation; makes `notice`'s call if
+  // the shell is still running at its time; reaps. Call once.
+  ProcessExit Supervise(const SupervisionLimits& limits, const ChunkSink& on_chunk, const TaskNotice& notice = {});
 
   pid_t pid() const { return pid_; }
 

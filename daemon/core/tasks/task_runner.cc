@@ -246,10 +246,10 @@ TaskRunner::Started TaskRunner::Begin(TaskSpec spec, TaskResult* refused) {
   return Started(this, std::move(task));
 }
 
-TaskResult TaskRunner::Complete(Started started, const OutputSink& on_output) {
+TaskResult TaskRunner::Complete(Started started, const OutputSink& on_output, TaskNotice notice) {
   ActivePtr task = std::move(started.task_);
   LeaveInFlightAtExit leave{this};
-  return Execute(task, on_output);
+  return Execute(task, on_output, std::move(notice));
 }
 
 std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
@@ -309,7 +309,7 @@ std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spaw
   return TaskProcess::Spawn(spec.command, workdir, spec.env, spawn_error);
 }
 
-TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output) {
+TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice) {
   const TaskSpec& spec = task->spec;
   TaskResult result;
   result.id = task->id;
@@ -318,10 +318,17 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   result.command = spec.command;
   {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] {
+    const auto may_go = [&] {
       return task->cancel_requested || task->status == TaskStatus::kRunning ||
              (queue_.front() == task && running_ < options_.max_concurrent);
-    });
+    };
+    // Queued past the notice's time: it is made here, unlocked, and not again while it runs.
+    if (notice.call && !changed_.wait_until(lock, notice.at, may_go)) {
+      lock.unlock();
+      std::exchange(notice.call, nullptr)();
+      lock.lock();
+    }
+    changed_.wait(lock, may_go);
     if (task->status == TaskStatus::kQueued && !task->cancel_requested) {
       queue_.pop_front();
       task->status = TaskStatus::kRunning;
@@ -386,7 +393,7 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   } release{*this, *task};
   ProcessExit exit;
   try {
-    exit = process->Supervise(limits, on_chunk);
+    exit = process->Supervise(limits, on_chunk, notice);
   } catch (...) {
     process.reset();  // kills the group and reaps
     result.status = TaskStatus::kFailed;

@@ -75,7 +75,8 @@ class TaskRunner {
   // its output to `on_output` as it arrives, records and returns the result. Spawning on that
   // thread, not in Begin, keeps the receiving thread free, and the thread that waits for the
   // exec is the one that then waits for the exit: nothing is left to do between the two. A
-  // handle dropped without Complete cancels its task and finishes it.
+  // handle dropped without Complete cancels its task and finishes it. `notice` is called on the
+  // same thread if the task is still queued or running at its time.
   class Started {
    public:
     Started() = default;
@@ -95,7 +96,7 @@ class TaskRunner {
   };
   // An empty handle when refused at admission; the result (with the reason) is in *refused.
   Started Begin(TaskSpec spec, TaskResult* refused);
-  TaskResult Complete(Started started, const OutputSink& on_output);
+  TaskResult Complete(Started started, const OutputSink& on_output, TaskNotice notice = {});
 
   // Runs the task on a worker thread without an output sink. Returns its id, or an empty string
   // and the reason in *refusal when refused at admission (the refusal is in the history too).
@@ -122,7 +123,7 @@ class TaskRunner {
 
   // Admits a task: running (slot free), queued, or refused (returned as a finished result).
   ActivePtr Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused);
-  TaskResult Execute(const ActivePtr& task, const OutputSink& on_output);
+  TaskResult Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice = {});
   // Marks a running task started (times, telemetry, log, observers) and spawns its process
   // (nullptr and *spawn_error on failure). Once per task, by the thread that follows it.
   std::unique_ptr<TaskProcess> Launch(const ActivePtr& task, int* spawn_error);

@@ -730,5 +730,62 @@ TEST_F(TaskRunnerTest, Begin_RefusedWhileShuttingDownReturnsAnEmptyHandleAndTheR
   EXPECT_FALSE(refused.id.empty());
 }
 
+// The notice tells a front end that a task is worth announcing (ControlService's started event).
+// Each task below ends only once its notice came, so the notices are due on real events.
+TEST_F(TaskRunnerTest, Complete_NoticeComesOnceWhileTheTaskRuns) {
+  TaskRunner& runner = MakeRunner();
+  Gate gate(Path("gate"));
+  TaskResult refused;
+  TaskRunner::Started started = runner.Begin(Shell("read x < " + gate.path() + "; echo after"), &refused);
+  ASSERT_TRUE(started);
+  const std::string id = started.id();
+  int notices = 0;
+  TaskStatus status_at_notice = TaskStatus::kQueued;
+  const TaskNotice notice{std::chrono::steady_clock::now(), [&] {
+                            ++notices;
+                            status_at_notice = runner.Get(id)->status;
+                            gate.Release();
+                          }};
+  std::string output;
+  const TaskResult r = runner.Complete(
+      std::move(started), [&](OutputStream, std::string_view chunk) { output.append(chunk); }, notice);
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_EQ(output, "after\n");
+  EXPECT_EQ(notices, 1);
+  EXPECT_EQ(status_at_notice, TaskStatus::kRunning);
+}
+
+TEST_F(TaskRunnerTest, Complete_NoticeComesWhileQueuedAndNotAgainOnceRunning) {
+  Gate gate(Path("gate"));
+  TaskRunner::Started started = BeginBehindGatedTask(gate);
+  ASSERT_TRUE(started);
+  TaskRunner& runner = *runner_;
+  const std::string id = started.id();
+  int notices = 0;
+  TaskStatus status_at_notice = TaskStatus::kRunning;
+  const TaskNotice notice{std::chrono::steady_clock::now(), [&] {
+                            ++notices;
+                            status_at_notice = runner.Get(id)->status;
+                            gate.Release();  // the slot frees: this task runs next
+                          }};
+  const TaskResult r = runner.Complete(std::move(started), {}, notice);
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_TRUE(std::filesystem::exists(Path("ran")));
+  EXPECT_EQ(notices, 1);
+  EXPECT_EQ(status_at_notice, TaskStatus::kQueued);
+}
+
+TEST_F(TaskRunnerTest, Complete_NoNoticeForATaskThatEndsBeforeItsTime) {
+  TaskRunner& runner = MakeRunner();
+  TaskResult refused;
+  TaskRunner::Started started = runner.Begin(Shell("true"), &refused);
+  ASSERT_TRUE(started);
+  int notices = 0;
+  const TaskResult r =
+      runner.Complete(std::move(started), {}, {std::chrono::steady_clock::now() + std::chrono::hours(1), [&] { ++notices; }});
+  EXPECT_EQ(r.status, TaskStatus::kSuccess);
+  EXPECT_EQ(notices, 0);
+}
+
 }  // namespace
 }  // namespace sloth
