@@ -34,8 +34,9 @@ class ControlService {
   // A task's stream starts with a TaskStarted event (its id, so that the client can cancel it)
   // only if the task is still queued or running this long after it began, or has output before
   // then; a task that ends sooner streams its result alone, which carries the id. Most tasks are
-  // short: their stream is one message, not two, and the agent does 3-5 % more of them per
-  // second at saturation. A person's Ctrl-C waits this long at most for an id to cancel.
+  // short: their stream is one message, not two, and the agent runs about 6 % more of them per
+  // second with 4 clients (tests/bench/task_bench.sh). Ctrl-C in slothctl waits this long at
+  // most for an id to cancel.
   static constexpr Duration kStartedEventDelay = std::chrono::milliseconds(20);
 
   // RunTask in three steps: the request checked (INVALID_ARGUMENT with what to fix); the task
