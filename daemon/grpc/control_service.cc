@@ -24,6 +24,12 @@ v1::TaskStatus ToProto(TaskStatus status) {
   return v1::TASK_STATUS_UNSPECIFIED;
 }
 
+v1::RunTaskEvent StartedEvent(const std::string& id) {
+  v1::RunTaskEvent event;
+  event.mutable_started()->set_id(id);
+  return event;
+}
+
 }  // namespace
 
 void ToProto(const TaskResult& r, bool include_output, v1::TaskResult* out) {
@@ -101,12 +107,6 @@ grpc::Status ControlService::CheckRunTask(const v1::RunTaskRequest& request, Tas
   }
   if (request.timeout_ms() > 0) spec->timeout = std::chrono::milliseconds(request.timeout_ms());
   return grpc::Status::OK;
-}
-
-v1::RunTaskEvent ControlService::StartedEvent(const std::string& id) {
-  v1::RunTaskEvent event;
-  event.mutable_started()->set_id(id);
-  return event;
 }
 
 TaskRunner::Started ControlService::BeginRunTask(const Caller& caller, TaskSpec spec, v1::RunTaskEvent* refused) {

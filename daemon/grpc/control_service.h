@@ -47,7 +47,6 @@ class ControlService {
   grpc::Status CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const;
   TaskRunner::Started BeginRunTask(const Caller& caller, TaskSpec spec, v1::RunTaskEvent* refused);
   v1::RunTaskEvent CompleteRunTask(TaskRunner::Started started, const EventSink& send);
-  static v1::RunTaskEvent StartedEvent(const std::string& id);
 
  private:
   ControlApi& api_;
