@@ -168,6 +168,15 @@ class TaskRunnerTest : public ::testing::Test {
     TaskResult refused;
     return runner.Begin(Shell("touch " + Path("ran")), &refused);
   }
+  // A notice due at once: it counts its calls, records the task's status at the call, and
+  // releases `gate`, so that the task can only end after it.
+  TaskNotice NoticeThatReleases(Gate& gate, const std::string& id, int* notices, TaskStatus* status_at_notice) {
+    return {std::chrono::steady_clock::now(), [this, &gate, id, notices, status_at_notice] {
+              ++*notices;
+              *status_at_notice = runner_->Get(id)->status;
+              gate.Release();
+            }};
+  }
 
   std::string dir_;
   Logger log_{std::make_unique<ConsoleLogSink>(stderr)};
@@ -741,14 +750,10 @@ TEST_F(TaskRunnerTest, Complete_NoticeComesOnceWhileTheTaskRuns) {
   const std::string id = started.id();
   int notices = 0;
   TaskStatus status_at_notice = TaskStatus::kQueued;
-  const TaskNotice notice{std::chrono::steady_clock::now(), [&] {
-                            ++notices;
-                            status_at_notice = runner.Get(id)->status;
-                            gate.Release();
-                          }};
   std::string output;
-  const TaskResult r = runner.Complete(
-      std::move(started), [&](OutputStream, std::string_view chunk) { output.append(chunk); }, notice);
+  const TaskResult r =
+      runner.Complete(std::move(started), [&](OutputStream, std::string_view chunk) { output.append(chunk); },
+                      NoticeThatReleases(gate, id, &notices, &status_at_notice));
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(output, "after\n");
   EXPECT_EQ(notices, 1);
@@ -759,16 +764,12 @@ TEST_F(TaskRunnerTest, Complete_NoticeComesWhileQueuedAndNotAgainOnceRunning) {
   Gate gate(Path("gate"));
   TaskRunner::Started started = BeginBehindGatedTask(gate);
   ASSERT_TRUE(started);
-  TaskRunner& runner = *runner_;
   const std::string id = started.id();
   int notices = 0;
   TaskStatus status_at_notice = TaskStatus::kRunning;
-  const TaskNotice notice{std::chrono::steady_clock::now(), [&] {
-                            ++notices;
-                            status_at_notice = runner.Get(id)->status;
-                            gate.Release();  // the slot frees: this task runs next
-                          }};
-  const TaskResult r = runner.Complete(std::move(started), {}, notice);
+  // The notice's release frees the one slot: this task runs next.
+  const TaskResult r =
+      runner_->Complete(std::move(started), {}, NoticeThatReleases(gate, id, &notices, &status_at_notice));
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_TRUE(std::filesystem::exists(Path("ran")));
   EXPECT_EQ(notices, 1);
