@@ -21,8 +21,7 @@ namespace sloth {
 class WorkerPool {
  public:
   // `thread_name` (at most 15 characters) names the threads in ps and /proc.
-  WorkerPool(std::string thread_name, size_t idle_kept)
-      : thread_name_(std::move(thread_name)), idle_kept_(idle_kept) {}
+  WorkerPool(std::string thread_name, size_t idle_kept) : thread_name_(std::move(thread_name)), idle_kept_(idle_kept) {}
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
   ~WorkerPool() { Drain(); }

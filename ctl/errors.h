@@ -7,19 +7,18 @@ namespace sloth::ctl {
 
 // Exit codes, shared by every command so scripts can rely on them.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;      // the agent answered "no" (unhealthy, not cancelled, ...)
-inline constexpr int kExitUsage = 2;        // bad flags or arguments
-inline constexpr int kExitUnavailable = 69; // agent not found or unreachable (sysexits EX_UNAVAILABLE)
-inline constexpr int kExitTimeout = 124;    // the task hit its timeout (as timeout(1))
-inline constexpr int kExitSignalBase = 128; // task killed by signal N: 128+N (as a shell)
+inline constexpr int kExitFailure = 1;        // the agent answered "no" (unhealthy, not cancelled, ...)
+inline constexpr int kExitUsage = 2;          // bad flags or arguments
+inline constexpr int kExitUnavailable = 69;   // agent not found or unreachable (sysexits EX_UNAVAILABLE)
+inline constexpr int kExitTimeout = 124;      // the task hit its timeout (as timeout(1))
+inline constexpr int kExitSignalBase = 128;   // task killed by signal N: 128+N (as a shell)
 inline constexpr int kExitInterrupted = 130;  // Ctrl-C: 128+SIGINT
 
 // A failure the command cannot recover from: main() prints "slothctl: <what()>" on stderr as
 // one line and exits with exit_code().
 class CtlError : public std::runtime_error {
  public:
-  CtlError(int exit_code, const std::string& message)
-      : std::runtime_error(message), exit_code_(exit_code) {}
+  CtlError(int exit_code, const std::string& message) : std::runtime_error(message), exit_code_(exit_code) {}
   int exit_code() const { return exit_code_; }
 
  private:

@@ -26,8 +26,7 @@ bool NamesUtf8(std::string value) {
 }  // namespace
 
 Environment Environment::FromProcess() {
-  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"), Get("LC_ALL"), Get("LC_CTYPE"),
-                     Get("LANG")};
+  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"), Get("LC_ALL"), Get("LC_CTYPE"), Get("LANG")};
 }
 
 std::string ChooseSocketPath(const std::string& flag, const Environment& env) {

@@ -13,8 +13,7 @@
 
 namespace sloth::ctl {
 
-InterruptWatcher::InterruptWatcher(std::function<void(int signal)> on_signal)
-    : on_signal_(std::move(on_signal)) {
+InterruptWatcher::InterruptWatcher(std::function<void(int signal)> on_signal) : on_signal_(std::move(on_signal)) {
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGINT);

@@ -3,8 +3,8 @@
 #include <iostream>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "build_info.h"
 #include "ctl/commands/agent.h"
@@ -20,15 +20,13 @@ using sloth::ctl::Context;
 // The command chosen on the command line, run after parsing succeeded.
 using Action = std::function<int(const Context&)>;
 
-void AddGrafanaCommand(CLI::App* metrics, sloth::ctl::MetricsGrafanaArgs& args, const bool& no_color,
-                       Action& action) {
-  auto* grafana = metrics->add_subcommand(
-      "grafana",
-      "Show the agent's dashboard: system, tasks, task performance (P50/P99), gRPC, errors.\n"
-      "One frame by default (fine in a pipe); --watch redraws in the alternate screen every\n"
-      "--interval seconds until q or Ctrl-C. --output json prints the computed model.");
-  grafana->add_option("agent", args.agent, "Agent name ('local' or '.': the local agent)")
-      ->required();
+void AddGrafanaCommand(CLI::App* metrics, sloth::ctl::MetricsGrafanaArgs& args, const bool& no_color, Action& action) {
+  auto* grafana =
+      metrics->add_subcommand("grafana",
+                              "Show the agent's dashboard: system, tasks, task performance (P50/P99), gRPC, errors.\n"
+                              "One frame by default (fine in a pipe); --watch redraws in the alternate screen every\n"
+                              "--interval seconds until q or Ctrl-C. --output json prints the computed model.");
+  grafana->add_option("agent", args.agent, "Agent name ('local' or '.': the local agent)")->required();
   grafana->add_flag("--watch,-w", args.watch, "Keep redrawing, with rates and sparklines");
   grafana->add_option("--interval,-n", args.interval_s, "Seconds between scrapes (fractions allowed)")
       ->type_name("SECONDS")
@@ -37,8 +35,9 @@ void AddGrafanaCommand(CLI::App* metrics, sloth::ctl::MetricsGrafanaArgs& args, 
       ->type_name("auto|always|never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  grafana->add_option("--graph", args.graph,
-                      "Glyphs for bars and sparklines (default: braille, ascii without a UTF-8 locale)")
+  grafana
+      ->add_option("--graph", args.graph,
+                   "Glyphs for bars and sparklines (default: braille, ascii without a UTF-8 locale)")
       ->type_name("braille|block|ascii")
       ->check(CLI::IsMember({"braille", "block", "ascii"}));
   grafana->callback([&] {
@@ -49,22 +48,18 @@ void AddGrafanaCommand(CLI::App* metrics, sloth::ctl::MetricsGrafanaArgs& args, 
   });
 }
 
-void AddPromCommand(CLI::App* parent, sloth::ctl::MetricsPromArgs& args,
-                    sloth::ctl::MetricsGrafanaArgs& grafana_args, const bool& no_color,
-                    Action& action) {
+void AddPromCommand(CLI::App* parent, sloth::ctl::MetricsPromArgs& args, sloth::ctl::MetricsGrafanaArgs& grafana_args,
+                    const bool& no_color, Action& action) {
   auto* metrics = parent->add_subcommand("metrics", "Read an agent's Prometheus metrics");
   metrics->require_subcommand(1);
   AddGrafanaCommand(metrics, grafana_args, no_color, action);
-  auto* prom = metrics->add_subcommand(
-      "prom",
-      "Show the agent's Prometheus endpoint and how to scrape it, or with --snapshot print its "
-      "current metrics (over the control socket, or from --endpoint)");
-  prom->add_option("agent", args.agent, "Agent name ('local' or '.': the local agent)")
-      ->required();
+  auto* prom =
+      metrics->add_subcommand("prom",
+                              "Show the agent's Prometheus endpoint and how to scrape it, or with --snapshot print its "
+                              "current metrics (over the control socket, or from --endpoint)");
+  prom->add_option("agent", args.agent, "Agent name ('local' or '.': the local agent)")->required();
   prom->add_flag("--snapshot", args.snapshot, "Print the exposition text instead of the endpoint");
-  prom->callback([&] {
-    action = [&](const Context& context) { return MetricsPromCommand(context, args); };
-  });
+  prom->callback([&] { action = [&](const Context& context) { return MetricsPromCommand(context, args); }; });
 }
 
 // "slothctl agent run": the deepest command the user reached, for the --help hint.
@@ -90,9 +85,8 @@ int main(int argc, char** argv) {
       "slothctl"};
   app.fallthrough();  // global flags are accepted after the command too
   app.require_subcommand(1);
-  app.set_version_flag("--version", fmt::format("slothctl {} (commit {}, {})",
-                                                sloth::build::kVersion, sloth::build::kCommit,
-                                                sloth::build::kCompiler));
+  app.set_version_flag("--version", fmt::format("slothctl {} (commit {}, {})", sloth::build::kVersion,
+                                                sloth::build::kCommit, sloth::build::kCompiler));
   app.footer(
       "Global options work before or after the command (see 'slothctl --help').\n"
       "Exit codes: 0 ok, 1 failed/unhealthy, 2 usage, 69 agent not found or unreachable;\n"
@@ -131,52 +125,39 @@ int main(int argc, char** argv) {
 
   auto* info = agent->add_subcommand("info", "Show the agent's name, version, uptime and endpoints");
   info->add_option("agent", agent_name, agent_help)->required();
-  info->callback([&] {
-    action = [&](const Context& c) { return ctl::AgentInfoCommand(c, agent_name); };
-  });
+  info->callback([&] { action = [&](const Context& c) { return ctl::AgentInfoCommand(c, agent_name); }; });
 
   auto* health = agent->add_subcommand("health", "Check the agent's health (exit 0 healthy, 1 not)");
   health->add_option("agent", agent_name, agent_help)->required();
-  health->callback([&] {
-    action = [&](const Context& c) { return ctl::AgentHealthCommand(c, agent_name); };
-  });
+  health->callback([&] { action = [&](const Context& c) { return ctl::AgentHealthCommand(c, agent_name); }; });
 
   auto* tasks = agent->add_subcommand("tasks", "List running, queued and recent tasks");
   tasks->add_option("agent", agent_name, agent_help)->required();
-  tasks->callback([&] {
-    action = [&](const Context& c) { return ctl::AgentTasksCommand(c, agent_name); };
-  });
+  tasks->callback([&] { action = [&](const Context& c) { return ctl::AgentTasksCommand(c, agent_name); }; });
 
   std::string task_id;
   auto* cancel = agent->add_subcommand("cancel", "Cancel a running or queued task");
   cancel->add_option("agent", agent_name, agent_help)->required();
   cancel->add_option("task-id", task_id, "The task's ID (see 'agent tasks')")->required();
-  cancel->callback([&] {
-    action = [&](const Context& c) { return ctl::AgentCancelCommand(c, agent_name, task_id); };
-  });
+  cancel->callback([&] { action = [&](const Context& c) { return ctl::AgentCancelCommand(c, agent_name, task_id); }; });
 
   ctl::AgentRunArgs run_args;
-  auto* run = agent->add_subcommand(
-      "run",
-      "Run a shell command on the agent, streaming its output; exits with its exit code.\n"
-      "Put the command in quotes, or after --. With --output json the result, including the\n"
-      "task's stdout and stderr, is printed once it finishes instead of streaming.");
+  auto* run =
+      agent->add_subcommand("run",
+                            "Run a shell command on the agent, streaming its output; exits with its exit code.\n"
+                            "Put the command in quotes, or after --. With --output json the result, including the\n"
+                            "task's stdout and stderr, is printed once it finishes instead of streaming.");
   run->add_option("agent", run_args.agent, agent_help)->required();
-  run->add_option("command", run_args.command, "The command, run as /bin/sh -c COMMAND")
-      ->required();
+  run->add_option("command", run_args.command, "The command, run as /bin/sh -c COMMAND")->required();
   run->add_option("--name", run_args.name, "Task name (default: adhoc)")->type_name("N");
   run->add_option("--group", run_args.group, "Task group (default: adhoc)")->type_name("G");
-  run->add_option("--timeout", run_args.timeout,
-                  "Kill the task after this long (default: the agent's); exit 124")
+  run->add_option("--timeout", run_args.timeout, "Kill the task after this long (default: the agent's); exit 124")
       ->type_name("D");
-  run->add_option("--workdir", run_args.workdir, "Working directory on the agent")
-      ->type_name("DIR");
+  run->add_option("--workdir", run_args.workdir, "Working directory on the agent")->type_name("DIR");
   run->add_option("--env", run_args.env, "Add KEY=VALUE to the task's environment (repeatable)")
       ->type_name("K=V")
       ->allow_extra_args(false);
-  run->callback([&] {
-    action = [&](const Context& c) { return ctl::AgentRunCommand(c, run_args); };
-  });
+  run->callback([&] { action = [&](const Context& c) { return ctl::AgentRunCommand(c, run_args); }; });
 
   ctl::MetricsPromArgs prom_args;
   ctl::MetricsGrafanaArgs grafana_args;
@@ -188,8 +169,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
-    std::cerr << "slothctl: " << e.what() << " (see '" << CommandPath(app) << " --help')"
-              << std::endl;
+    std::cerr << "slothctl: " << e.what() << " (see '" << CommandPath(app) << " --help')" << std::endl;
     return ctl::kExitUsage;
   }
 

@@ -85,8 +85,7 @@ std::string FormatLocalTime(int64_t unix_ms) {
   return buffer;
 }
 
-std::string RenderTable(const std::vector<std::string>& header,
-                        const std::vector<std::vector<std::string>>& rows) {
+std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths(header.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
     for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
@@ -113,11 +112,9 @@ std::string RenderTasksText(const v1::ListTasksResponse& tasks) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& task : tasks.tasks()) {
     rows.push_back({task.id(), task.name(), task.group(), TaskStateName(task), ExitColumn(task),
-                    FormatSeconds(task.duration_seconds()),
-                    FormatLocalTime(task.start_time_unix_ms())});
+                    FormatSeconds(task.duration_seconds()), FormatLocalTime(task.start_time_unix_ms())});
   }
-  std::string out =
-      RenderTable({"ID", "NAME", "GROUP", "STATUS", "EXIT", "DURATION", "STARTED"}, rows);
+  std::string out = RenderTable({"ID", "NAME", "GROUP", "STATUS", "EXIT", "DURATION", "STARTED"}, rows);
   out += fmt::format("\n{} task{} listed.\n", rows.size(), rows.size() == 1 ? "" : "s");
   return out;
 }
@@ -129,8 +126,8 @@ nlohmann::json TaskJson(const v1::TaskResult& task) {
       {"group", task.group()},
       {"command", task.command()},
       {"status", TaskStateName(task)},
-      {"exit_code", Finished(task) && task.exit_code() >= 0 ? nlohmann::json(task.exit_code())
-                                                           : nlohmann::json(nullptr)},
+      {"exit_code",
+       Finished(task) && task.exit_code() >= 0 ? nlohmann::json(task.exit_code()) : nlohmann::json(nullptr)},
       {"signal", task.signal() > 0 ? nlohmann::json(task.signal()) : nlohmann::json(nullptr)},
       {"timed_out", task.timed_out()},
       {"cancelled", task.cancelled()},
@@ -194,8 +191,7 @@ nlohmann::json InfoJson(const v1::AgentInfo& info) {
 
 std::string RenderHealthText(const v1::Health& health) {
   if (health.healthy()) return "healthy\n";
-  return "unhealthy: " + (health.reason().empty() ? std::string("no reason given") : health.reason()) +
-         "\n";
+  return "unhealthy: " + (health.reason().empty() ? std::string("no reason given") : health.reason()) + "\n";
 }
 
 nlohmann::json HealthJson(const v1::Health& health) {

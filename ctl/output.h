@@ -32,8 +32,7 @@ std::string FormatSeconds(double seconds);
 std::string FormatLocalTime(int64_t unix_ms);
 
 // Aligned columns, two spaces apart, header first; the last column is not padded.
-std::string RenderTable(const std::vector<std::string>& header,
-                        const std::vector<std::vector<std::string>>& rows);
+std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
 // ID NAME GROUP STATUS EXIT DURATION STARTED, one row per task, in the agent's order.
 std::string RenderTasksText(const v1::ListTasksResponse& tasks);

@@ -21,13 +21,12 @@ std::string ReachHint(bool metrics_command) {
 
 bool IsLocalAlias(std::string_view agent) { return agent == "local" || agent == "."; }
 
-LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool metrics_command,
-                          bool endpoint_given) {
+LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool metrics_command, bool endpoint_given) {
   LocalDecision decision;
   if (!probe.error.empty()) {
     decision.exit_code = kExitUnavailable;
-    decision.message = fmt::format("cannot reach agent '{}' at {}: {} — {}", agent, probe.target,
-                                   probe.error, ReachHint(metrics_command));
+    decision.message = fmt::format("cannot reach agent '{}' at {}: {} — {}", agent, probe.target, probe.error,
+                                   ReachHint(metrics_command));
     return decision;
   }
   if (IsLocalAlias(agent) || agent == probe.name) {
@@ -53,8 +52,7 @@ void ThrowCallError(const AgentConnection& client, const std::string& agent, con
   const bool unreachable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
   throw CtlError(unreachable ? kExitUnavailable : kExitFailure,
-                 fmt::format("agent '{}' at {}: {} failed: {}", agent, client.target(), what,
-                             DescribeStatus(status)));
+                 fmt::format("agent '{}' at {}: {} failed: {}", agent, client.target(), what, DescribeStatus(status)));
 }
 
 std::unique_ptr<AgentConnection> MakeLocalConnection(const Context& context, std::chrono::milliseconds timeout) {
@@ -74,8 +72,7 @@ LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool
     if (!status.ok()) probe.error = "GetInfo failed: " + DescribeStatus(status);
     probe.name = local.info.name();
   }
-  const LocalDecision decision =
-      DecideLocal(agent, probe, metrics_command, context.endpoint.has_value());
+  const LocalDecision decision = DecideLocal(agent, probe, metrics_command, context.endpoint.has_value());
   if (!decision.use_local) throw CtlError(decision.exit_code, decision.message);
   return local;
 }

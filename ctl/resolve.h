@@ -31,8 +31,7 @@ struct LocalDecision {
 
 // `metrics_command`: --endpoint applies (and is suggested) only to metrics commands;
 // `endpoint_given`: an --endpoint was passed (so the message can say it was not usable).
-LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool metrics_command,
-                          bool endpoint_given);
+LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool metrics_command, bool endpoint_given);
 
 // An unconnected client for the local agent, by --via: its socket (gRPC) or the system bus.
 std::unique_ptr<AgentConnection> MakeLocalConnection(const Context& context, std::chrono::milliseconds timeout);
@@ -49,7 +48,7 @@ LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool
 
 // Turns a failed call into the CtlError to exit with: 69 when the agent is unreachable or
 // silent, 1 otherwise. `what` names the call ("GetInfo").
-[[noreturn]] void ThrowCallError(const AgentConnection& client, const std::string& agent,
-                                 const std::string& what, const grpc::Status& status);
+[[noreturn]] void ThrowCallError(const AgentConnection& client, const std::string& agent, const std::string& what,
+                                 const grpc::Status& status);
 
 }  // namespace sloth::ctl

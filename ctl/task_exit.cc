@@ -22,9 +22,8 @@ std::string TaskOutcomeMessage(const v1::TaskResult& result, Duration requested_
   const std::string task = result.id().empty() ? std::string("task") : "task " + result.id();
   const std::string why = result.reason().empty() ? "" : " (" + result.reason() + ")";
   if (result.timed_out()) {
-    const std::string limit = requested_timeout > Duration::zero()
-                                  ? FormatDuration(requested_timeout)
-                                  : FormatSeconds(result.duration_seconds());
+    const std::string limit = requested_timeout > Duration::zero() ? FormatDuration(requested_timeout)
+                                                                   : FormatSeconds(result.duration_seconds());
     return fmt::format("{} timed out after {}", task, limit);
   }
   if (result.cancelled()) return fmt::format("{} was cancelled{}", task, why);
@@ -34,8 +33,7 @@ std::string TaskOutcomeMessage(const v1::TaskResult& result, Duration requested_
                        abbrev ? fmt::format(" (SIG{})", abbrev) : std::string());
   }
   if (result.exit_code() < 0 && result.status() != v1::TASK_STATUS_SUCCESS) {
-    return fmt::format("{} did not run{}", task,
-                       result.reason().empty() ? "" : ": " + result.reason());
+    return fmt::format("{} did not run{}", task, result.reason().empty() ? "" : ": " + result.reason());
   }
   return "";
 }

@@ -76,14 +76,15 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
             return o;
           }(),
           telemetry_, log),
-      control_api_(runner_, telemetry_, log, ControlApi::Sources{[this] { return Info(); },
-                                                                 [this] { return UnhealthyReason(); }}) {
+      control_api_(runner_, telemetry_, log,
+                   ControlApi::Sources{[this] { return Info(); }, [this] { return UnhealthyReason(); }}) {
   std::error_code ec;
   std::filesystem::create_directories(config.agent.state_dir, ec);
   if (ec) {
-    log_.Warning(fmt::format("cannot create state directory {}: {}; /health reports 503 until it is writable "
-                             "(set --state-dir or agent.state_dir)",
-                             config.agent.state_dir, ec.message()));
+    log_.Warning(
+        fmt::format("cannot create state directory {}: {}; /health reports 503 until it is writable "
+                    "(set --state-dir or agent.state_dir)",
+                    config.agent.state_dir, ec.message()));
   }
 
   // Before any listener, so no task can change before dbus_ is set. Without D-Bus the agent
@@ -93,7 +94,9 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
     auto create = reinterpret_cast<CreateDbusFrontEndFn>(
         LoadModuleSymbol(kDbusModuleFileName, kCreateDbusFrontEndSymbol, &error));
     // Reload over D-Bus takes the same path as SIGHUP and systemctl reload (the main loop).
-    if (create) dbus_.reset(create(&control_api_, &log_, [] { ::kill(::getpid(), SIGHUP); }, &error));
+    if (create)
+      dbus_.reset(create(
+          &control_api_, &log_, [] { ::kill(::getpid(), SIGHUP); }, &error));
     if (!dbus_) log_.Notice(fmt::format("running without D-Bus: {}", error));
   }
   // If a listener below fails, stop the bus thread before the members its calls use are destroyed.
@@ -184,8 +187,9 @@ AgentInfo Agent::Info() const {
     config = config_;
     metrics_url = metrics_url_;
   }
-  return AgentInfo{telemetry_.identity(),      static_cast<int>(::getpid()), telemetry_.start_time(),
-                   telemetry_.UptimeSeconds(), config->agent.master,         metrics_url,
+  return AgentInfo{telemetry_.identity(),        static_cast<int>(::getpid()),
+                   telemetry_.start_time(),      telemetry_.UptimeSeconds(),
+                   config->agent.master,         metrics_url,
                    config->agent.control_socket, static_cast<uint32_t>(runner_.running())};
 }
 
@@ -266,8 +270,7 @@ std::string Agent::Reload(const Config& next, const std::string& loaded_from, st
   };
   needs_restart(next.agent.name != current->agent.name, "agent.name");
   needs_restart(next.agent.state_dir != current->agent.state_dir, "agent.state_dir");
-  needs_restart(next.telemetry.max_label_values != current->telemetry.max_label_values,
-                "telemetry.max_label_values");
+  needs_restart(next.telemetry.max_label_values != current->telemetry.max_label_values, "telemetry.max_label_values");
   needs_restart(!(next.tasks == current->tasks), "[tasks]");
   Config applied = next;
   // What could not change now stays as it runs, so /info and the next reload see the truth.
@@ -280,8 +283,7 @@ std::string Agent::Reload(const Config& next, const std::string& loaded_from, st
     std::lock_guard lock(config_mutex_);
     config_ = std::make_shared<const Config>(std::move(applied));
   }
-  log_.Log(LogLevel::kNotice, fmt::format("configuration reloaded from {}", loaded_from), {},
-           message_id::kReloaded);
+  log_.Log(LogLevel::kNotice, fmt::format("configuration reloaded from {}", loaded_from), {}, message_id::kReloaded);
   return {};
 }
 
@@ -289,7 +291,8 @@ void Agent::Stop() {
   if (stopping_.exchange(true)) return;
   auto config = current_config();
   control_->StopAccepting();
-  const Duration drain = config->tasks.on_stop == TaskStopPolicy::kDrain ? config->tasks.drain_timeout : Duration::zero();
+  const Duration drain =
+      config->tasks.on_stop == TaskStopPolicy::kDrain ? config->tasks.drain_timeout : Duration::zero();
   if (!runner_.Shutdown(drain)) log_.Warning("some tasks had not finished when the stop grace ran out");
   // After the tasks, so their TaskFinished signals still go out.
   if (dbus_) dbus_->Shutdown();

@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "build_info.h"
 
@@ -13,8 +13,8 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
   CommandLine cli;
   CLI::App app{"slothd - the Sloth Runner agent: runs shell tasks and workflows and reports them as Prometheus metrics",
                "slothd"};
-  app.set_version_flag("--version", fmt::format("slothd {} (commit {}, {})", build::kVersion, build::kCommit,
-                                                build::kCompiler));
+  app.set_version_flag("--version",
+                       fmt::format("slothd {} (commit {}, {})", build::kVersion, build::kCommit, build::kCompiler));
   app.footer(fmt::format("Configuration: {} (see slothd.toml(5)); flags override the file.", kDefaultConfigPath));
   std::string name, master, control_socket, state_dir, address, log_level;
   uint16_t port = 0;
@@ -23,8 +23,8 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
   app.add_flag("--check-config", cli.check_config, "Check the configuration, print it, and exit (0 if valid)");
   auto* o_name = app.add_option("--name", name, "Agent name (default: the host name)");
   auto* o_master = app.add_option("--master", master, "Master address host:port (stored for registration)");
-  auto* o_telemetry = app.add_flag("--telemetry{true}", telemetry,
-                                   "Serve metrics over HTTP (--telemetry=false: no listener at all)");
+  auto* o_telemetry =
+      app.add_flag("--telemetry{true}", telemetry, "Serve metrics over HTTP (--telemetry=false: no listener at all)");
   auto* o_port = app.add_option("--metrics-port", port, "Metrics HTTP port (0: pick a free one)");
   auto* o_address = app.add_option("--metrics-address", address, "Metrics HTTP listen address");
   auto* o_socket = app.add_option("--control-socket", control_socket, "Control socket path")->option_text("PATH");
@@ -53,7 +53,9 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
 }
 
 std::optional<ConfigError> ApplyOverrides(const CommandLine& cli, Config* config) {
-  auto refuse = [](std::string flag, std::string why) { return ConfigError{std::move(flag), 0, 0, "", std::move(why)}; };
+  auto refuse = [](std::string flag, std::string why) {
+    return ConfigError{std::move(flag), 0, 0, "", std::move(why)};
+  };
   if (cli.name) {
     if (auto why = CheckAgentName(*cli.name)) return refuse("--name", *why);
     config->agent.name = *cli.name;
@@ -77,8 +79,8 @@ std::optional<ConfigError> ApplyOverrides(const CommandLine& cli, Config* config
   if (cli.metrics_port) config->telemetry.port = *cli.metrics_port;
   if (cli.telemetry) config->telemetry.enabled = *cli.telemetry;
   if (cli.log_level && !ParseLogLevel(*cli.log_level, &config->log.level)) {
-    return refuse("--log-level", fmt::format("expected error, warning, notice, info or debug, got \"{}\"",
-                                             *cli.log_level));
+    return refuse("--log-level",
+                  fmt::format("expected error, warning, notice, info or debug, got \"{}\"", *cli.log_level));
   }
   return std::nullopt;
 }

@@ -16,11 +16,11 @@
 
 #include "common/log.h"
 #include "common/message_ids.h"
+#include "daemon/agent.h"
 #include "daemon/command_line.h"
 #include "daemon/core/agent_info.h"
 #include "daemon/core/config.h"
 #include "daemon/core/telemetry/telemetry.h"
-#include "daemon/agent.h"
 #include "daemon/systemd/journal_log_sink.h"
 #include "daemon/systemd/listen_fds.h"
 #include "daemon/systemd/notifier.h"
@@ -38,8 +38,8 @@ std::string DefaultAgentName() {
   std::string name;
   for (const char* p = host; *p && name.size() < 64; ++p) {
     const char c = *p;
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     name.push_back(ok ? c : '-');
   }
   return name;
@@ -133,7 +133,8 @@ int Run(const Config& config, const CommandLine& cli, const std::string& loaded_
     int sig;
     if (ping_interval) {
       const auto wait = std::max(std::chrono::nanoseconds(0), next_ping - std::chrono::steady_clock::now());
-      const timespec timeout{static_cast<time_t>(wait.count() / 1000000000), static_cast<long>(wait.count() % 1000000000)};
+      const timespec timeout{static_cast<time_t>(wait.count() / 1000000000),
+                             static_cast<long>(wait.count() % 1000000000)};
       sig = ::sigtimedwait(&signals, &info, &timeout);
     } else {
       sig = ::sigwaitinfo(&signals, &info);

@@ -34,9 +34,7 @@ std::string ProbeUnixSocket(const std::string& path) {
 }  // namespace
 
 AgentClient::AgentClient(std::string socket_path, std::chrono::milliseconds call_timeout)
-    : socket_path_(std::move(socket_path)),
-      target_("unix:" + socket_path_),
-      call_timeout_(call_timeout) {}
+    : socket_path_(std::move(socket_path)), target_("unix:" + socket_path_), call_timeout_(call_timeout) {}
 
 std::string AgentClient::Connect(std::chrono::milliseconds timeout) {
   if (std::string error = ProbeUnixSocket(socket_path_); !error.empty()) return error;
@@ -103,8 +101,7 @@ grpc::Status AgentClient::RunTask(const v1::RunTaskRequest& request, grpc::Clien
 std::string DescribeStatus(const grpc::Status& status) {
   switch (status.error_code()) {
     case grpc::StatusCode::DEADLINE_EXCEEDED: return "no answer before the deadline (--timeout)";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "the agent does not implement this call (older slothd?)";
+    case grpc::StatusCode::UNIMPLEMENTED: return "the agent does not implement this call (older slothd?)";
     default: break;
   }
   return status.error_message().empty() ? fmt::format("gRPC status {}", static_cast<int>(status.error_code()))

@@ -93,12 +93,12 @@ std::string DbusAgentClient::Connect(std::chrono::milliseconds timeout) {
     proxy_ = sdbus::createProxy(std::move(connection), kBusName, kObjectPath);
     proxy_->uponSignal("TaskFinished")
         .onInterface(kInterface)
-        .call([this](const std::string& id, const std::string&, const std::string&, const std::string& status,
-                     int32_t) {
-          std::lock_guard lock(mutex_);
-          finished_[id] = status;
-          changed_.notify_all();
-        });
+        .call(
+            [this](const std::string& id, const std::string&, const std::string&, const std::string& status, int32_t) {
+              std::lock_guard lock(mutex_);
+              finished_[id] = status;
+              changed_.notify_all();
+            });
     proxy_->finishRegistration();
   } catch (const sdbus::Error& e) {
     return fmt::format("{} ({})", e.getMessage(), e.getName());
@@ -140,8 +140,8 @@ grpc::Status DbusAgentClient::GetHealth(v1::Health* health) {
 
 grpc::Status DbusAgentClient::ListTasks(bool /*include_output*/, v1::ListTasksResponse* tasks) {
   try {
-    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double,
-                              int64_t>>
+    std::vector<
+        sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>>
         rows;
     proxy_->callMethod("ListTasks").onInterface(kInterface).withTimeout(call_timeout_).storeResultsTo(rows);
     for (const auto& row : rows) {
@@ -218,7 +218,11 @@ grpc::Status DbusAgentClient::RunTask(const v1::RunTaskRequest& request, grpc::C
   }
   try {
     Dict d;
-    proxy_->callMethod("GetTask").onInterface(kInterface).withTimeout(call_timeout_).withArguments(id).storeResultsTo(d);
+    proxy_->callMethod("GetTask")
+        .onInterface(kInterface)
+        .withTimeout(call_timeout_)
+        .withArguments(id)
+        .storeResultsTo(d);
     const auto output = Get<std::vector<uint8_t>>(d, "output");
     if (!output.empty()) {
       v1::RunTaskEvent chunk;

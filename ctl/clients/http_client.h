@@ -6,10 +6,10 @@
 namespace sloth::ctl {
 
 struct HttpResult {
-  long status = 0;           // 0: the transfer failed, see error
+  long status = 0;  // 0: the transfer failed, see error
   std::string content_type;
-  std::string body;          // decoded
-  std::string error;         // curl's words when status is 0
+  std::string body;   // decoded
+  std::string error;  // curl's words when status is 0
 };
 
 // Fetches `url`, giving up after `timeout` overall (connecting within min(timeout, 5s)).

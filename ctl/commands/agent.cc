@@ -139,8 +139,7 @@ int AgentCancelCommand(const Context& context, const std::string& agent, const s
   }
   if (!response.cancelled()) {
     throw CtlError(kExitFailure, fmt::format("task {} was not cancelled: {}", id,
-                                             response.reason().empty() ? "no reason given"
-                                                                       : response.reason()));
+                                             response.reason().empty() ? "no reason given" : response.reason()));
   }
   return kExitOk;
 }
@@ -218,8 +217,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
         const bool to_stderr = event.output().stream() == v1::OutputChunk::STREAM_STDERR;
         if (json) {
           (to_stderr ? err_text : out_text) += event.output().data();
-        } else if (!output_closed &&
-                   !WriteAll(to_stderr ? STDERR_FILENO : STDOUT_FILENO, event.output().data())) {
+        } else if (!output_closed && !WriteAll(to_stderr ? STDERR_FILENO : STDOUT_FILENO, event.output().data())) {
           output_closed = true;
           std::string id;
           {
@@ -265,8 +263,10 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   }
   if (interrupted_by != 0) {
     const std::string what =
-        task_id.empty() ? "before the agent named the task (if it runs, 'slothctl agent tasks " + args.agent + "' lists it)"
-        : !result       ? "task " + task_id + " may still be running (cancel it with 'slothctl agent cancel " + args.agent + " " + task_id + "')"
+        task_id.empty()
+            ? "before the agent named the task (if it runs, 'slothctl agent tasks " + args.agent + "' lists it)"
+        : !result ? "task " + task_id + " may still be running (cancel it with 'slothctl agent cancel " + args.agent +
+                        " " + task_id + "')"
         : result->cancelled() ? "task " + task_id + " cancelled"
                               : "task " + task_id + " had ended";
     throw CtlError(kExitSignalBase + interrupted_by, fmt::format("interrupted: {}", what));
@@ -274,8 +274,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   if (output_closed) return kExitSignalBase + SIGPIPE;  // as if the pipe had killed us
   if (!result) {
     if (!status.ok()) ThrowCallError(*local.client, args.agent, "RunTask", status);
-    throw CtlError(kExitFailure, fmt::format("agent '{}' ended the task stream without a result",
-                                             args.agent));
+    throw CtlError(kExitFailure, fmt::format("agent '{}' ended the task stream without a result", args.agent));
   }
   if (const std::string message = TaskOutcomeMessage(*result, requested_timeout); !message.empty()) {
     std::cerr << "slothctl: " << message << std::endl;

@@ -4,13 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
-#include <cerrno>
-#include <cstring>
 #include <thread>
 
 #include <fmt/format.h>
@@ -91,8 +91,11 @@ class HttpSource : public MetricsSource {
 class LocalSource : public MetricsSource {
  public:
   LocalSource(const Context& context, LocalAgent agent)
-      : context_(context), call_timeout_(std::chrono::duration_cast<milliseconds>(context.call_timeout)),
-        client_(std::move(agent.client)), where_(client_->target()), name_(agent.info.name()) {}
+      : context_(context),
+        call_timeout_(std::chrono::duration_cast<milliseconds>(context.call_timeout)),
+        client_(std::move(agent.client)),
+        where_(client_->target()),
+        name_(agent.info.name()) {}
   Fetched Fetch(milliseconds timeout) override {
     Fetched out;
     if (!client_) {  // lost before: dial again, the daemon may be a new process
@@ -134,9 +137,7 @@ std::unique_ptr<MetricsSource> OpenSource(const Context& context, const std::str
   return std::make_unique<LocalSource>(context, OpenLocalAgent(context, agent, true));
 }
 
-double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double UnixNow() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 double MonotonicNow() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
@@ -227,8 +228,7 @@ milliseconds FetchTimeout(const Context& context, double interval_s) {
   return std::clamp(interval, milliseconds(1000), std::max(call, milliseconds(1000)));
 }
 
-int SingleView(const Context& context, const MetricsGrafanaArgs& args, MetricsSource& source,
-               const Presentation& p) {
+int SingleView(const Context& context, const MetricsGrafanaArgs& args, MetricsSource& source, const Presentation& p) {
   DashboardState state;
   std::string error;
   if (!state.Scrape(source, std::chrono::duration_cast<milliseconds>(context.call_timeout), &error)) {
@@ -283,8 +283,7 @@ int WatchPlain(const Context& context, const MetricsGrafanaArgs& args, MetricsSo
     if (ok) {
       const auto model = state.Model(source.agent_name());
       if (p.json) {
-        std::cout << dashboard::DashboardModelJson(model).dump(-1, ' ', false,
-                                                               nlohmann::json::error_handler_t::replace)
+        std::cout << dashboard::DashboardModelJson(model).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                   << std::endl;
       } else {
         dashboard::FrameOptions options;

@@ -18,8 +18,7 @@ constexpr const char* kJobName = "sloth-runner-agents";
 void PrintSnapshot(const Context& context, std::string_view agent, const std::string& source,
                    const std::string& content_type, const std::string& text) {
   if (context.output == OutputFormat::kJson) {
-    std::cout << DumpJson({{"agent", agent}, {"source", source}, {"content_type", content_type},
-                           {"text", text}});
+    std::cout << DumpJson({{"agent", agent}, {"source", source}, {"content_type", content_type}, {"text", text}});
   } else {
     std::cout << text;
     if (!text.empty() && text.back() != '\n') std::cout << '\n';
@@ -69,9 +68,8 @@ std::optional<ScrapeTarget> ParseScrapeTarget(std::string_view url) {
 std::string MetricsUrlFromEndpoint(std::string_view endpoint) {
   auto target = ParseScrapeTarget(endpoint);
   if (!target) {
-    throw UsageError(fmt::format(
-        "--endpoint: expected an http:// or https:// URL such as http://HOST:9464, got '{}'",
-        endpoint));
+    throw UsageError(
+        fmt::format("--endpoint: expected an http:// or https:// URL such as http://HOST:9464, got '{}'", endpoint));
   }
   std::string url(endpoint);
   if (target->path == "/") {
@@ -99,14 +97,9 @@ std::string RenderPromUsage(std::string_view url, const ScrapeTarget& target, bo
   return out;
 }
 
-nlohmann::json PromUsageJson(std::string_view agent, std::string_view url,
-                             const ScrapeTarget& target) {
-  return {{"agent", agent},
-          {"metrics_url", url},
-          {"scheme", target.scheme},
-          {"target", target.target},
-          {"metrics_path", target.path},
-          {"job_name", kJobName}};
+nlohmann::json PromUsageJson(std::string_view agent, std::string_view url, const ScrapeTarget& target) {
+  return {{"agent", agent},          {"metrics_url", url},          {"scheme", target.scheme},
+          {"target", target.target}, {"metrics_path", target.path}, {"job_name", kJobName}};
 }
 
 int MetricsPromCommand(const Context& context, const MetricsPromArgs& args) {
@@ -117,16 +110,14 @@ int MetricsPromCommand(const Context& context, const MetricsPromArgs& args) {
     if (args.snapshot) {
       const HttpResult response = HttpGet(url, timeout);
       if (response.status == 0) {
-        throw CtlError(kExitUnavailable,
-                       fmt::format("cannot fetch metrics of agent '{}' from {}: {} — is its "
-                                   "telemetry listening there? check --endpoint",
-                                   args.agent, url, response.error));
+        throw CtlError(kExitUnavailable, fmt::format("cannot fetch metrics of agent '{}' from {}: {} — is its "
+                                                     "telemetry listening there? check --endpoint",
+                                                     args.agent, url, response.error));
       }
       if (response.status != 200) {
-        throw CtlError(kExitUnavailable,
-                       fmt::format("cannot fetch metrics of agent '{}' from {}: HTTP {} — check "
-                                   "--endpoint (the metrics path is usually /metrics)",
-                                   args.agent, url, response.status));
+        throw CtlError(kExitUnavailable, fmt::format("cannot fetch metrics of agent '{}' from {}: HTTP {} — check "
+                                                     "--endpoint (the metrics path is usually /metrics)",
+                                                     args.agent, url, response.status));
       }
       PrintSnapshot(context, args.agent, url, response.content_type, response.body);
       return kExitOk;
@@ -138,24 +129,21 @@ int MetricsPromCommand(const Context& context, const MetricsPromArgs& args) {
       if (auto status = local.client->GetMetrics(&metrics); !status.ok()) {
         ThrowCallError(*local.client, args.agent, "GetMetrics", status);
       }
-      PrintSnapshot(context, args.agent, local.client->target(), metrics.content_type(),
-                    metrics.text());
+      PrintSnapshot(context, args.agent, local.client->target(), metrics.content_type(), metrics.text());
       return kExitOk;
     }
     url = local.info.metrics_url();
     if (url.empty()) {
-      throw CtlError(kExitFailure,
-                     fmt::format("agent '{}' has telemetry off (no metrics endpoint); "
-                                 "'slothctl metrics prom {} --snapshot' reads its metrics over "
-                                 "the control socket",
-                                 args.agent, args.agent));
+      throw CtlError(kExitFailure, fmt::format("agent '{}' has telemetry off (no metrics endpoint); "
+                                               "'slothctl metrics prom {} --snapshot' reads its metrics over "
+                                               "the control socket",
+                                               args.agent, args.agent));
     }
   }
   auto target = ParseScrapeTarget(url);
   if (!target) {
     throw CtlError(kExitFailure,
-                   fmt::format("agent '{}' reports a metrics URL slothctl cannot read: '{}'",
-                               args.agent, url));
+                   fmt::format("agent '{}' reports a metrics URL slothctl cannot read: '{}'", args.agent, url));
   }
   if (context.output == OutputFormat::kJson) {
     std::cout << DumpJson(PromUsageJson(args.agent, url, *target));

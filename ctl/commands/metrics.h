@@ -34,7 +34,6 @@ std::optional<ScrapeTarget> ParseScrapeTarget(std::string_view url);
 // when `emoji` is false. Adds metrics_path/scheme lines only when they differ from
 // Prometheus's defaults.
 std::string RenderPromUsage(std::string_view url, const ScrapeTarget& target, bool emoji);
-nlohmann::json PromUsageJson(std::string_view agent, std::string_view url,
-                             const ScrapeTarget& target);
+nlohmann::json PromUsageJson(std::string_view agent, std::string_view url, const ScrapeTarget& target);
 
 }  // namespace sloth::ctl

@@ -45,9 +45,7 @@ class FrameWriter {
   }
 
   // The emoji followed by a space, or "" without emoji.
-  std::string Icon(std::string_view emoji) const {
-    return style_.emoji ? std::string(emoji) + " " : std::string();
-  }
+  std::string Icon(std::string_view emoji) const { return style_.emoji ? std::string(emoji) + " " : std::string(); }
   const char* Dot() const { return style_.unicode ? " · " : " | "; }
 
   void Line(std::string_view text) {
@@ -88,10 +86,10 @@ class FrameWriter {
       const size_t hidden = lines.size() - keep - (footer ? 1 : 0);
       std::vector<std::string> cut(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(keep));
       if (options_.rows > 1 || !footer) {
-        cut.push_back(Paint(FitToWidth(fmt::format("{} {} more lines: enlarge the window",
-                                                   style_.unicode ? "…" : "...", hidden),
-                                       cols_, style_.unicode),
-                            Tone::kDim));
+        cut.push_back(
+            Paint(FitToWidth(fmt::format("{} {} more lines: enlarge the window", style_.unicode ? "…" : "...", hidden),
+                             cols_, style_.unicode),
+                  Tone::kDim));
       }
       if (footer) cut.push_back(lines.back());
       if (static_cast<int>(cut.size()) > options_.rows) cut.resize(static_cast<size_t>(options_.rows));
@@ -132,18 +130,28 @@ std::string SpeedLabel(const FrameWriter& w, Speed speed) {
   std::string word;
   const char* emoji = "";
   switch (speed) {
-    case Speed::kFast: word = "Fast"; emoji = "🟢"; break;
-    case Speed::kNormal: word = "Normal"; emoji = "🟡"; break;
-    case Speed::kSlow: word = "Slow"; emoji = "🔴"; break;
-    case Speed::kUnknown: word = "no data"; emoji = "⚪"; break;
+    case Speed::kFast:
+      word = "Fast";
+      emoji = "🟢";
+      break;
+    case Speed::kNormal:
+      word = "Normal";
+      emoji = "🟡";
+      break;
+    case Speed::kSlow:
+      word = "Slow";
+      emoji = "🔴";
+      break;
+    case Speed::kUnknown:
+      word = "no data";
+      emoji = "⚪";
+      break;
   }
   std::string text = w.style().emoji ? std::string(emoji) + " " + word : word;
   return w.Paint(text, ToneOfSpeed(speed));
 }
 
-std::string Duration(const FrameWriter& w, double seconds) {
-  return FormatDuration(seconds, w.style().unicode);
-}
+std::string Duration(const FrameWriter& w, double seconds) { return FormatDuration(seconds, w.style().unicode); }
 
 std::string ClockTime(double unix_s) {
   if (unix_s <= 0) return "-";
@@ -156,22 +164,21 @@ std::string ClockTime(double unix_s) {
 }
 
 // A gauge row: label, value, bar, note; the bar narrows with the width and goes below 64 cols.
-void GaugeRow(FrameWriter& w, std::string_view label, const std::string& value, double ratio,
-              Tone tone, const std::string& note) {
+void GaugeRow(FrameWriter& w, std::string_view label, const std::string& value, double ratio, Tone tone,
+              const std::string& note) {
   const int bar_width = std::clamp(w.cols() - 31 - 24, 8, 30);  // 25 at 80 columns, 8 at 60
   std::string line = " " + PadRight(label, 14) + PadLeft(value, 12) + "  ";
   if (bar_width >= 8) {
     const bool edges = w.style().unicode;
-    line += (edges ? "▕" : "[") + w.Paint(Bar(ratio, bar_width, w.style().graph), tone) +
-            (edges ? "▏" : "]") + " ";
+    line += (edges ? "▕" : "[") + w.Paint(Bar(ratio, bar_width, w.style().graph), tone) + (edges ? "▏" : "]") + " ";
   }
   line += note;
   w.Line(line);
 }
 
 // "label ⣀⣤⣶⣿ now" when the trend has at least two points.
-void TrendRow(FrameWriter& w, std::string_view label, const std::vector<double>& values,
-              const std::string& now, bool from_minimum = false) {
+void TrendRow(FrameWriter& w, std::string_view label, const std::vector<double>& values, const std::string& now,
+              bool from_minimum = false) {
   if (values.size() < 2) return;
   const int width = std::clamp(w.cols() - 16 - 16, 8, 60);
   w.Line(" " + PadRight(label, 14) + w.Paint(Sparkline(values, width, w.style().graph, from_minimum), Tone::kHeading) +
@@ -191,8 +198,8 @@ void HeaderSection(FrameWriter& w, const DashboardModel& m, const FrameOptions& 
   } else if (*h.healthy) {
     parts.push_back(w.Paint(w.Icon("🟢") + "healthy", Tone::kGood));
   } else {
-    parts.push_back(w.Paint(w.Icon("🔴") + "unhealthy" + (h.health_reason.empty() ? "" : ": " + h.health_reason),
-                            Tone::kBad));
+    parts.push_back(
+        w.Paint(w.Icon("🔴") + "unhealthy" + (h.health_reason.empty() ? "" : ": " + h.health_reason), Tone::kBad));
   }
   std::string line;
   for (size_t i = 0; i < parts.size(); ++i) line += (i ? w.Dot() : "") + parts[i];
@@ -219,9 +226,8 @@ void SystemSection(FrameWriter& w, const DashboardModel& m) {
   }
   if (s.open_fds) {
     const double ratio = s.max_fds && *s.max_fds > 0 ? *s.open_fds / *s.max_fds : std::nan("");
-    GaugeRow(w, "Open fds",
-             FormatCount(*s.open_fds) + (s.max_fds ? "/" + FormatCount(*s.max_fds) : std::string()), ratio,
-             ToneOfLoad(ratio, 0.7, 0.9), s.max_fds ? FormatPercent(ratio) + " of limit" : "");
+    GaugeRow(w, "Open fds", FormatCount(*s.open_fds) + (s.max_fds ? "/" + FormatCount(*s.max_fds) : std::string()),
+             ratio, ToneOfLoad(ratio, 0.7, 0.9), s.max_fds ? FormatPercent(ratio) + " of limit" : "");
   }
   if (s.threads) w.Line(" " + PadRight("Threads", 14) + PadLeft(FormatCount(*s.threads), 12));
   if (!m.trends.resident_bytes.empty()) {
@@ -257,7 +263,8 @@ void TasksSection(FrameWriter& w, const DashboardModel& m) {
   const Tone tone = std::isnan(rate) ? Tone::kDim : rate >= 0.95 ? Tone::kGood : rate >= 0.8 ? Tone::kWarn : Tone::kBad;
   GaugeRow(w, "Success rate", t.success_rate ? FormatPercent(rate) : "-", rate, tone,
            t.rate_per_s ? "finishing " + FormatRate(*t.rate_per_s) : "");
-  TrendRow(w, "Task rate", m.trends.task_rate_per_s, FormatRate(m.trends.task_rate_per_s.empty() ? 0 : m.trends.task_rate_per_s.back()));
+  TrendRow(w, "Task rate", m.trends.task_rate_per_s,
+           FormatRate(m.trends.task_rate_per_s.empty() ? 0 : m.trends.task_rate_per_s.back()));
 }
 
 void PerformanceSection(FrameWriter& w, const DashboardModel& m) {
@@ -272,8 +279,8 @@ void PerformanceSection(FrameWriter& w, const DashboardModel& m) {
   const int status_width = w.style().emoji ? 10 : 8;
   const int fixed = 1 + 8 + kNum + (p50 ? kNum : 0) + (recent ? 12 : 0) + 2 + status_width;
   const int name_width = std::max(w.cols() - fixed, 10);
-  auto row = [&](const std::string& name, const std::string& count, const std::string& c50,
-                 const std::string& c99, const std::string& last, const std::string& status) {
+  auto row = [&](const std::string& name, const std::string& count, const std::string& c50, const std::string& c99,
+                 const std::string& last, const std::string& status) {
     std::string line = " " + PadRight(name, name_width, w.style().unicode) + PadLeft(count, 8);
     if (p50) line += PadLeft(c50, kNum);
     line += PadLeft(c99, kNum);
@@ -300,8 +307,8 @@ void GrpcSection(FrameWriter& w, const DashboardModel& m) {
   const int name_width = std::max(w.cols() - fixed, 10);
   auto row = [&](const std::string& method, const std::string& requests, const std::string& errors,
                  const std::string& c50, const std::string& c99) {
-    std::string line = " " + PadRight(method, name_width, w.style().unicode) + PadLeft(requests, 10) +
-                       PadLeft(errors, 9);
+    std::string line =
+        " " + PadRight(method, name_width, w.style().unicode) + PadLeft(requests, 10) + PadLeft(errors, 9);
     if (p50) line += PadLeft(c50, kNum);
     line += PadLeft(c99, kNum);
     w.Line(line);
@@ -342,7 +349,8 @@ void SummaryLine(FrameWriter& w, const DashboardModel& m) {
   size_t slow = 0;
   for (const auto& r : m.performance) slow += r.speed == Speed::kSlow ? 1 : 0;
   if (slow) parts.push_back(w.Paint(fmt::format("{} slow", slow), Tone::kBad));
-  parts.push_back(w.Paint(counted(m.errors_total, " error", " errors"), m.errors_total > 0 ? Tone::kBad : Tone::kPlain));
+  parts.push_back(
+      w.Paint(counted(m.errors_total, " error", " errors"), m.errors_total > 0 ? Tone::kBad : Tone::kPlain));
   auto join = [&](const std::vector<std::string>& items) {
     std::string line = " " + w.Icon("📊") + "Summary: ";
     for (size_t i = 0; i < items.size(); ++i) line += (i ? w.Dot() : "") + items[i];

@@ -11,10 +11,10 @@
 namespace sloth::dashboard {
 
 struct FrameStyle {
-  bool colour = false;                   // ANSI SGR sequences
+  bool colour = false;                    // ANSI SGR sequences
   GraphStyle graph = GraphStyle::kBlock;  // bars and sparklines
-  bool unicode = true;                   // box rules, "…", "·"; ASCII only when false
-  bool emoji = true;                     // 🟢/🟡/🔴 and section icons (needs unicode)
+  bool unicode = true;                    // box rules, "…", "·"; ASCII only when false
+  bool emoji = true;                      // 🟢/🟡/🔴 and section icons (needs unicode)
 };
 
 struct FrameOptions {

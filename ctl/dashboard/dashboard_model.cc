@@ -27,8 +27,7 @@ std::string Label(const prom::Labels& labels, std::string_view name) {
 }
 
 // The sum of every sample named `name` (no other samples of its family).
-std::optional<double> SumOf(const MetricSet& scrape, std::string_view family_name,
-                            std::string_view sample_name) {
+std::optional<double> SumOf(const MetricSet& scrape, std::string_view family_name, std::string_view sample_name) {
   const Family* family = scrape.Find(family_name);
   if (!family) return std::nullopt;
   double sum = 0;
@@ -61,9 +60,8 @@ std::vector<double> IntervalRates(const std::vector<Point>& points) {
   for (size_t i = 1; i < points.size(); ++i) {
     const double dt = points[i].time_s - points[i - 1].time_s;
     if (dt <= 0) continue;
-    const double increase = points[i].value >= points[i - 1].value
-                                ? points[i].value - points[i - 1].value
-                                : points[i].value;
+    const double increase =
+        points[i].value >= points[i - 1].value ? points[i].value - points[i - 1].value : points[i].value;
     rates.push_back(increase / dt);
   }
   return rates;
@@ -124,8 +122,7 @@ void BuildSystem(const ModelInput& input, const Header& header, SystemStats& sys
   const auto cpu_points = PointsOf(input.history, kCpuKey);
   if (auto rate = prom::CounterRate(cpu_points)) {
     system.cpu_ratio = *rate;
-  } else if (auto cpu = Scalar(scrape, "process_cpu_seconds_total"); cpu && header.uptime_s &&
-                                                                     *header.uptime_s > 0) {
+  } else if (auto cpu = Scalar(scrape, "process_cpu_seconds_total"); cpu && header.uptime_s && *header.uptime_s > 0) {
     system.cpu_ratio = *cpu / *header.uptime_s;
     system.cpu_is_average = true;
   }
@@ -137,10 +134,14 @@ void BuildTasks(const ModelInput& input, TaskTotals& tasks) {
     for (const auto& sample : family->samples) {
       if (std::isnan(sample.value)) continue;
       const std::string status = Label(sample.labels, "status");
-      if (status == "success") tasks.success += sample.value;
-      else if (status == "failed") tasks.failed += sample.value;
-      else if (status == "skipped") tasks.skipped += sample.value;
-      else tasks.other += sample.value;
+      if (status == "success")
+        tasks.success += sample.value;
+      else if (status == "failed")
+        tasks.failed += sample.value;
+      else if (status == "skipped")
+        tasks.skipped += sample.value;
+      else
+        tasks.other += sample.value;
       tasks.total += sample.value;
     }
   }
@@ -205,9 +206,8 @@ void BuildGrpc(const ModelInput& input, std::vector<GrpcMethodStats>& methods) {
     if (stats.requests > 0) stats.error_ratio = stats.errors / stats.requests;
     methods.push_back(stats);
   }
-  std::stable_sort(methods.begin(), methods.end(), [](const auto& a, const auto& b) {
-    return a.requests > b.requests;
-  });
+  std::stable_sort(methods.begin(), methods.end(),
+                   [](const auto& a, const auto& b) { return a.requests > b.requests; });
 }
 
 void BuildErrors(const ModelInput& input, DashboardModel& model) {
@@ -225,9 +225,7 @@ void BuildErrors(const ModelInput& input, DashboardModel& model) {
 }
 
 json NumberOrNull(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
-json NumberOrNull(const std::optional<double>& value) {
-  return value ? NumberOrNull(*value) : json(nullptr);
-}
+json NumberOrNull(const std::optional<double>& value) { return value ? NumberOrNull(*value) : json(nullptr); }
 
 }  // namespace
 
@@ -292,9 +290,12 @@ nlohmann::json DashboardModelJson(const DashboardModel& model) {
                  {"cpu_ratio", NumberOrNull(s.cpu_ratio)},
                  {"cpu_is_average_since_start", s.cpu_is_average}};
   const auto& t = model.tasks;
-  json tasks = {{"success", t.success},   {"failed", t.failed},
-                {"skipped", t.skipped},   {"other", t.other},
-                {"total", t.total},       {"running", t.running},
+  json tasks = {{"success", t.success},
+                {"failed", t.failed},
+                {"skipped", t.skipped},
+                {"other", t.other},
+                {"total", t.total},
+                {"running", t.running},
                 {"success_rate", NumberOrNull(t.success_rate)},
                 {"rate_per_second", NumberOrNull(t.rate_per_s)}};
   json performance = json::array();

@@ -77,9 +77,9 @@ struct TaskPerformance {
 struct GrpcMethodStats {
   std::string method;  // "sloth.v1.Agent/RunTask"
   double requests = 0;
-  double errors = 0;                     // status other than OK
-  std::optional<double> error_ratio;     // errors / requests; nullopt with no requests
-  double p50_s = 0;                      // NaN when no observations
+  double errors = 0;                  // status other than OK
+  std::optional<double> error_ratio;  // errors / requests; nullopt with no requests
+  double p50_s = 0;                   // NaN when no observations
   double p99_s = 0;
 };
 
@@ -110,9 +110,9 @@ struct DashboardModel {
 
 struct ModelInput {
   std::string agent;
-  const prom::MetricSet* scrape = nullptr;     // required
-  const prom::MetricSet* previous = nullptr;   // the scrape before, for recent quantiles
-  const prom::History* history = nullptr;      // RecordDashboardHistory'd scrapes, incl. this one
+  const prom::MetricSet* scrape = nullptr;    // required
+  const prom::MetricSet* previous = nullptr;  // the scrape before, for recent quantiles
+  const prom::History* history = nullptr;     // RecordDashboardHistory'd scrapes, incl. this one
   double updated_unix_s = 0;
   std::optional<bool> healthy;
   std::string health_reason;

@@ -60,9 +60,12 @@ std::string Bar(double ratio, int width, GraphStyle style) {
       const int halves = static_cast<int>(std::lround(ratio * width * 2));
       for (int i = 0; i < width; ++i) {
         const int filled = std::clamp(halves - 2 * i, 0, 2);
-        if (filled == 2) out += "⣿";
-        else if (filled == 1) out += "⡇";
-        else out += "⣀";
+        if (filled == 2)
+          out += "⣿";
+        else if (filled == 1)
+          out += "⡇";
+        else
+          out += "⣀";
       }
       break;
     }
@@ -109,8 +112,7 @@ std::string Sparkline(const std::vector<double>& values, int width, GraphStyle s
         i = 1;
       }
       for (; i < shown; i += 2) {
-        AppendBraille(out, BrailleColumn(level(first[i], 4), false) |
-                               BrailleColumn(level(first[i + 1], 4), true));
+        AppendBraille(out, BrailleColumn(level(first[i], 4), false) | BrailleColumn(level(first[i + 1], 4), true));
       }
       break;
     }

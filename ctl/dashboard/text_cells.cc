@@ -42,12 +42,11 @@ size_t Decode(std::string_view s, size_t i, char32_t* cp) {
 int CharWidth(char32_t cp) {
   if (cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0x0300 && cp <= 0x036F)) return 0;
   if (cp < 0x20 || cp == 0x7F) return 0;
-  if ((cp >= 0x1F300 && cp <= 0x1FAFF) || (cp >= 0x1100 && cp <= 0x115F) ||
-      (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-      (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-      cp == 0x231A || cp == 0x231B || cp == 0x23F3 || (cp >= 0x23E9 && cp <= 0x23EC) ||
-      cp == 0x2705 || cp == 0x274C || cp == 0x26A1 || cp == 0x2B50 || cp == 0x26D4 ||
-      cp == 0x2753 || cp == 0x2757 || cp == 0x26AA || cp == 0x26AB || cp == 0x23F8 || cp == 0x23F9 || cp == 0x23FA) {
+  if ((cp >= 0x1F300 && cp <= 0x1FAFF) || (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+      cp == 0x231A || cp == 0x231B || cp == 0x23F3 || (cp >= 0x23E9 && cp <= 0x23EC) || cp == 0x2705 || cp == 0x274C ||
+      cp == 0x26A1 || cp == 0x2B50 || cp == 0x26D4 || cp == 0x2753 || cp == 0x2757 || cp == 0x26AA || cp == 0x26AB ||
+      cp == 0x23F8 || cp == 0x23F9 || cp == 0x23FA) {
     return 2;
   }
   return 1;

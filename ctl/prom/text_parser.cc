@@ -201,7 +201,7 @@ class Parser {
   }
 
   std::optional<ParseError> ParseComment() {
-    ++pos_;  // '#'
+    ++pos_;                                                                 // '#'
     if (pos_ < line_.size() && !IsBlank(line_[pos_])) return std::nullopt;  // "#foo": a comment
     SkipBlanks();
     const std::string_view keyword = Word();
@@ -211,8 +211,8 @@ class Parser {
     const std::string_view name = MetricName();
     if (name.empty()) return Fail(pos_, fmt::format("expected a metric name after {}", keyword));
     if (pos_ < line_.size() && !IsBlank(line_[pos_])) {
-      return Fail(pos_, fmt::format("unexpected character {} in metric name {}", Quote(line_.substr(pos_, 1)),
-                                    Quote(name)));
+      return Fail(pos_,
+                  fmt::format("unexpected character {} in metric name {}", Quote(line_.substr(pos_, 1)), Quote(name)));
     }
     SkipBlanks();
     if (keyword == "HELP") {
@@ -326,8 +326,8 @@ class Parser {
     if (pos_ < line_.size() && line_[pos_] == '{') {
       if (auto error = LabelsAt(&raw)) return error;
     } else if (pos_ < line_.size() && !IsBlank(line_[pos_])) {
-      return Fail(pos_, fmt::format("unexpected character {} after metric name {}", Quote(line_.substr(pos_, 1)),
-                                    Quote(name)));
+      return Fail(
+          pos_, fmt::format("unexpected character {} after metric name {}", Quote(line_.substr(pos_, 1)), Quote(name)));
     }
     SkipBlanks();
     if (pos_ == line_.size()) return Fail(pos_, fmt::format("expected a value for metric {}", Quote(name)));
@@ -365,10 +365,10 @@ class Parser {
   }
 
   MetricSet set_;
-  std::vector<FamilyState> state_;                  // parallel to set_.families
+  std::vector<FamilyState> state_;                                            // parallel to set_.families
   std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> index_;  // family name → position
-  std::string last_sample_name_;                                                // cache: consecutive samples
-  std::optional<size_t> last_family_;                                           // usually share a family
+  std::string last_sample_name_;                                              // cache: consecutive samples
+  std::optional<size_t> last_family_;                                         // usually share a family
   int64_t line_no_ = 0;
   std::string_view line_;
   size_t pos_ = 0;

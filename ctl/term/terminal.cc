@@ -81,7 +81,7 @@ void OnStop(int) {
   sigaddset(&set, SIGTSTP);
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
   raise(SIGTSTP);  // stops here until SIGCONT
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = OnStop;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
@@ -106,7 +106,7 @@ void OnResize(int) {
 void RestoreAtExit() { RestoreNow(); }
 
 void Install(int sig, void (*handler)(int), struct sigaction* previous) {
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = handler;
   sigemptyset(&action.sa_mask);
   for (int other : kAllSignals) sigaddset(&action.sa_mask, other);

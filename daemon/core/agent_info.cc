@@ -26,8 +26,7 @@ std::string AgentInfoJson(const AgentInfo& info) {
   j["arch"] = info.identity.arch;
   j["pid"] = info.pid;
   j["start_time"] = FormatRfc3339(info.start_time);
-  j["start_time_seconds"] =
-      std::chrono::duration<double>(info.start_time.time_since_epoch()).count();
+  j["start_time_seconds"] = std::chrono::duration<double>(info.start_time.time_since_epoch()).count();
   j["uptime_seconds"] = info.uptime_seconds;
   j["master"] = info.master.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.master);
   j["metrics_url"] = info.metrics_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.metrics_url);

@@ -12,8 +12,8 @@ struct AgentInfo {
   int pid = 0;
   std::chrono::system_clock::time_point start_time;
   double uptime_seconds = 0;
-  std::string master;          // empty: standalone
-  std::string metrics_url;     // empty: telemetry off
+  std::string master;       // empty: standalone
+  std::string metrics_url;  // empty: telemetry off
   std::string control_socket;
   uint32_t tasks_running = 0;
 };

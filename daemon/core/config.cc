@@ -120,14 +120,11 @@ const std::vector<FieldSpec>& Fields() {
       {"agent", "name", String([](Config& c) { return &c.agent.name; }, CheckAgentNameOrEmpty)},
       {"agent", "master", String([](Config& c) { return &c.agent.master; }, CheckMasterAddress)},
       {"agent", "state_dir", String([](Config& c) { return &c.agent.state_dir; }, CheckAbsolutePath)},
-      {"agent", "control_socket",
-       String([](Config& c) { return &c.agent.control_socket; }, CheckAbsolutePath)},
+      {"agent", "control_socket", String([](Config& c) { return &c.agent.control_socket; }, CheckAbsolutePath)},
       {"telemetry", "enabled", Boolean([](Config& c) { return &c.telemetry.enabled; })},
-      {"telemetry", "address",
-       String([](Config& c) { return &c.telemetry.address; }, CheckListenAddress)},
+      {"telemetry", "address", String([](Config& c) { return &c.telemetry.address; }, CheckListenAddress)},
       {"telemetry", "port", Integer<uint16_t>([](Config& c) { return &c.telemetry.port; }, 0, 65535)},
-      {"telemetry", "advertise_address",
-       String([](Config& c) { return &c.telemetry.advertise_address; })},
+      {"telemetry", "advertise_address", String([](Config& c) { return &c.telemetry.advertise_address; })},
       {"telemetry", "max_connections",
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_connections; }, 1, 65536)},
       {"telemetry", "max_connections_per_ip",
@@ -153,9 +150,9 @@ const std::vector<FieldSpec>& Fields() {
                               {{"cancel", TaskStopPolicy::kCancel}, {"drain", TaskStopPolicy::kDrain}})},
       {"tasks", "drain_timeout", DurationField([](Config& c) { return &c.tasks.drain_timeout; }, Duration::zero())},
       {"log", "target",
-       Choice<LogTarget>([](Config& c) { return &c.log.target; },
-                         {{"auto", LogTarget::kAuto}, {"console", LogTarget::kConsole},
-                          {"journal", LogTarget::kJournal}})},
+       Choice<LogTarget>(
+           [](Config& c) { return &c.log.target; },
+           {{"auto", LogTarget::kAuto}, {"console", LogTarget::kConsole}, {"journal", LogTarget::kJournal}})},
       {"log", "level",
        [](const toml::node& node, Config& config) -> std::optional<std::string> {
          const std::string_view allowed = "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
@@ -214,7 +211,8 @@ ConfigResult ParseConfig(std::string_view text, std::string_view source, const C
   Config config = base;
   for (auto&& [section_key, section_node] : root) {
     const std::string section(section_key.str());
-    bool known = std::any_of(Fields().begin(), Fields().end(), [&](const FieldSpec& f) { return f.section == section; });
+    bool known =
+        std::any_of(Fields().begin(), Fields().end(), [&](const FieldSpec& f) { return f.section == section; });
     if (!known) {
       return ErrorAt(source, section_key.source(), section,
                      fmt::format("unknown section (allowed: {})", AllowedSections()));
@@ -311,8 +309,8 @@ std::string FormatConfig(const Config& c) {
   out += "\n[log]\n";
   out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));
   out += fmt::format("target = \"{}\"\n", c.log.target == LogTarget::kJournal   ? "journal"
-                                             : c.log.target == LogTarget::kConsole ? "console"
-                                                                                   : "auto");
+                                          : c.log.target == LogTarget::kConsole ? "console"
+                                                                                : "auto");
   return out;
 }
 

@@ -24,14 +24,14 @@ struct AgentConfig {
 struct TelemetryConfig {
   bool enabled = true;
   std::string address = "0.0.0.0";
-  uint16_t port = 9090;               // 0: pick a free port and report it
-  std::string advertise_address;      // host in the reported metrics URL; empty: derived
-  uint32_t max_connections = 256;     // whole server
+  uint16_t port = 9090;            // 0: pick a free port and report it
+  std::string advertise_address;   // host in the reported metrics URL; empty: derived
+  uint32_t max_connections = 256;  // whole server
   uint32_t max_connections_per_ip = 64;
   Duration connection_timeout = std::chrono::seconds(10);  // idle or slow clients are cut after it
-  uint32_t max_header_bytes = 16384;  // request line + headers; beyond it: 431, nothing buffered
+  uint32_t max_header_bytes = 16384;                       // request line + headers; beyond it: 431, nothing buffered
   uint32_t threads = 2;
-  uint32_t max_label_values = 500;    // distinct task/group label values; beyond: "_other"
+  uint32_t max_label_values = 500;  // distinct task/group label values; beyond: "_other"
 };
 
 // What SIGTERM does to running tasks: cancel them now, or let them finish for up to
@@ -39,13 +39,13 @@ struct TelemetryConfig {
 enum class TaskStopPolicy { kCancel, kDrain };
 
 struct TaskConfig {
-  uint32_t max_concurrent = 16;          // tasks running at once; more wait in the queue
-  uint32_t max_queued = 256;             // waiting tasks; beyond it a request is refused
+  uint32_t max_concurrent = 16;  // tasks running at once; more wait in the queue
+  uint32_t max_queued = 256;     // waiting tasks; beyond it a request is refused
   Duration default_timeout = std::chrono::hours(1);
   Duration kill_grace = std::chrono::seconds(5);  // SIGTERM, then SIGKILL to the group
-  uint64_t max_output_bytes = 1 << 20;   // kept output per task; the rest is counted, not kept
+  uint64_t max_output_bytes = 1 << 20;            // kept output per task; the rest is counted, not kept
   std::string workdir = "/";
-  uint32_t history = 100;                // finished tasks remembered for ListTasks
+  uint32_t history = 100;  // finished tasks remembered for ListTasks
   TaskStopPolicy on_stop = TaskStopPolicy::kCancel;
   Duration drain_timeout = std::chrono::seconds(30);
   bool operator==(const TaskConfig&) const = default;
@@ -72,7 +72,7 @@ struct ConfigError {
   std::string source;  // file path or "--flag"
   uint32_t line = 0;
   uint32_t column = 0;
-  std::string key;     // "telemetry.port"; empty for syntax errors
+  std::string key;  // "telemetry.port"; empty for syntax errors
   std::string message;
 
   // "slothd.toml:12:8: telemetry.port: expected an integer from 0 to 65535, got 70000"

@@ -26,7 +26,7 @@ struct Caller {
 
 struct CancelOutcome {
   bool cancelled = false;
-  std::string reason;  // why not
+  std::string reason;    // why not
   bool unknown = false;  // no task with that id (rather than one already finished)
 };
 
@@ -50,8 +50,7 @@ class ControlApi {
   // waiting; CompleteTask, on whatever thread can wait, spawns the task and follows it to its
   // end, making `notice`'s call if the task is still queued or running at its time.
   TaskRunner::Started BeginTask(const Caller& caller, TaskSpec spec, TaskResult* refused);
-  TaskResult CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output,
-                          TaskNotice notice = {});
+  TaskResult CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output, TaskNotice notice = {});
   // Starts the task on a runner worker and returns at once, for front ends whose clients follow
   // the task later (D-Bus: TaskFinished, GetTask) instead of staying connected to it.
   StartOutcome StartTask(const Caller& caller, TaskSpec spec);

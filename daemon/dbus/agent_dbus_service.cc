@@ -101,15 +101,19 @@ std::map<std::string, sdbus::Variant> ToDbus(const TaskResult& r) {
   return out;
 }
 
-using TaskRow = sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>;
+using TaskRow =
+    sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>;
 
 TaskRow ToRow(const TaskResult& r) {
-  return TaskRow{ValidUtf8(r.id),     ValidUtf8(r.name),          ValidUtf8(r.group),
-                 std::string(TaskStatusName(r.status)), ValidUtf8(r.reason), static_cast<int32_t>(r.exit_code),
+  return TaskRow{ValidUtf8(r.id),     ValidUtf8(r.name),
+                 ValidUtf8(r.group),  std::string(TaskStatusName(r.status)),
+                 ValidUtf8(r.reason), static_cast<int32_t>(r.exit_code),
                  Seconds(r.duration), UnixMillis(r.start_time)};
 }
 
-bool IsFinished(TaskStatus s) { return s == TaskStatus::kSuccess || s == TaskStatus::kFailed || s == TaskStatus::kSkipped; }
+bool IsFinished(TaskStatus s) {
+  return s == TaskStatus::kSuccess || s == TaskStatus::kFailed || s == TaskStatus::kSkipped;
+}
 
 }  // namespace
 
@@ -274,8 +278,8 @@ AgentDbusService::AgentDbusService(ControlApi& api, Logger& log, std::function<v
   try {
     if (!bus_) bus_ = sdbus::createSystemBusConnection();
   } catch (const sdbus::Error& e) {
-    throw DbusUnavailable(fmt::format("cannot connect to the {}: {} ({}); is dbus-daemon running?", where,
-                                      e.getMessage(), e.getName()));
+    throw DbusUnavailable(
+        fmt::format("cannot connect to the {}: {} ({}); is dbus-daemon running?", where, e.getMessage(), e.getName()));
   }
   try {
     object_ = std::make_unique<Object>(*bus_, api, log, std::move(reload));

@@ -37,8 +37,7 @@ class AgentDbusService {
   // and must return quickly. Throws DbusUnavailable.
   AgentDbusService(ControlApi& api, Logger& log, std::function<void()> reload);
   // The same on a connection the caller made (another bus, a test's).
-  AgentDbusService(ControlApi& api, Logger& log, std::function<void()> reload,
-                   std::unique_ptr<sdbus::IConnection> bus);
+  AgentDbusService(ControlApi& api, Logger& log, std::function<void()> reload, std::unique_ptr<sdbus::IConnection> bus);
   AgentDbusService(const AgentDbusService&) = delete;
   AgentDbusService& operator=(const AgentDbusService&) = delete;
   ~AgentDbusService();  // Shutdown()

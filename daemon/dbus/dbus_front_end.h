@@ -23,7 +23,7 @@ class DbusFrontEnd {
 // The module's entry point (extern "C"). On failure returns nullptr and says why in `error`
 // (no bus, name taken, ...): the agent then runs without D-Bus.
 using CreateDbusFrontEndFn = DbusFrontEnd* (*)(ControlApi* api, Logger* log, std::function<void()> reload,
-                                                std::string* error);
+                                               std::string* error);
 inline constexpr const char* kCreateDbusFrontEndSymbol = "sloth_create_dbus_front_end";
 inline constexpr const char* kDbusModuleFileName = "slothd-dbus.so";
 

@@ -28,9 +28,10 @@ UniqueFd ListenControlSocket(const std::string& path, UniqueFd* lock, std::strin
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) {
-    *error = fmt::format("cannot create {} for the control socket: {}; run slothd as root or as its service, "
-                         "or pass --control-socket PATH (e.g. $XDG_RUNTIME_DIR/slothd.sock)",
-                         parent.string(), ec.message());
+    *error = fmt::format(
+        "cannot create {} for the control socket: {}; run slothd as root or as its service, "
+        "or pass --control-socket PATH (e.g. $XDG_RUNTIME_DIR/slothd.sock)",
+        parent.string(), ec.message());
     return {};
   }
   // The lock file says "a live slothd owns this socket": whoever holds it serves PATH; a socket
@@ -42,9 +43,10 @@ UniqueFd ListenControlSocket(const std::string& path, UniqueFd* lock, std::strin
     return {};
   }
   if (::flock(lock_fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    *error = fmt::format("control socket {} is in use by another running slothd (it holds {}); stop it or "
-                         "choose another path with --control-socket",
-                         path, lock_path);
+    *error = fmt::format(
+        "control socket {} is in use by another running slothd (it holds {}); stop it or "
+        "choose another path with --control-socket",
+        path, lock_path);
     return {};
   }
   struct stat st {};
@@ -63,8 +65,8 @@ UniqueFd ListenControlSocket(const std::string& path, UniqueFd* lock, std::strin
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    *error = fmt::format("cannot bind the control socket {}: {}; pass --control-socket PATH", path,
-                         std::strerror(errno));
+    *error =
+        fmt::format("cannot bind the control socket {}: {}; pass --control-socket PATH", path, std::strerror(errno));
     return {};
   }
   // Until listen() nobody can connect, so tightening the mode here leaves no window.

@@ -65,8 +65,8 @@ template <class Request, class Reply>
 class UnaryCall final : public Call {
  public:
   using RequestFn = void (v1::Agent::AsyncService::*)(grpc::ServerContext*, Request*,
-                                                     grpc::ServerAsyncResponseWriter<Reply>*, grpc::CompletionQueue*,
-                                                     grpc::ServerCompletionQueue*, void*);
+                                                      grpc::ServerAsyncResponseWriter<Reply>*, grpc::CompletionQueue*,
+                                                      grpc::ServerCompletionQueue*, void*);
   using ServeFn = grpc::Status (ControlService::*)(const Caller&, const Request&, Reply*);
 
   // Waits for the next call of this method.
@@ -182,8 +182,8 @@ class RunTaskCall final : public Call {
 
   // On the worker: follows the task to its end, then finishes the stream with the result.
   void Work(TaskRunner::Started started) {
-    v1::RunTaskEvent result = shared_.control->CompleteRunTask(
-        std::move(started), [this](const v1::RunTaskEvent& event) { Send(event); });
+    v1::RunTaskEvent result =
+        shared_.control->CompleteRunTask(std::move(started), [this](const v1::RunTaskEvent& event) { Send(event); });
     std::lock_guard lock(mutex_);
     final_ = std::move(result);
     finishing_ = true;

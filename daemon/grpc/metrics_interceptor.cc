@@ -57,7 +57,7 @@ grpc::experimental::Interceptor* MetricsInterceptorFactory::CreateServerIntercep
     grpc::experimental::ServerRpcInfo* info) {
   std::string method = info->method() ? info->method() : "unknown";
   if (!method.empty() && method.front() == '/') method.erase(0, 1);  // "sloth.v1.Agent/RunTask"
-  return new MetricsInterceptor(std::move(method), telemetry_);  // owned and deleted by gRPC
+  return new MetricsInterceptor(std::move(method), telemetry_);      // owned and deleted by gRPC
 }
 
 }  // namespace sloth

@@ -35,8 +35,7 @@ MHD_Result Queue(MHD_Connection* connection, unsigned status, MHD_Response* resp
 }
 
 MHD_Response* TextResponse(std::string_view body, const char* content_type) {
-  MHD_Response* r = MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()),
-                                                    MHD_RESPMEM_MUST_COPY);
+  MHD_Response* r = MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
   MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
   return r;
@@ -71,18 +70,12 @@ MetricsHttpServer::MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pa
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
   const int fd = listen_fd.get();
   daemon_ = MHD_start_daemon(
-      flags, 0, nullptr, nullptr,
-      &MhdCallbacks::Handle, this,
-      MHD_OPTION_LISTEN_SOCKET, fd,
-      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections),
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections_per_ip),
-      MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(limits.max_header_bytes),
-      MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(limits.threads > 1 ? limits.threads : 0),
-      MHD_OPTION_NOTIFY_COMPLETED,
-      &MhdCallbacks::Completed, this,
-      MHD_OPTION_EXTERNAL_LOGGER, &LogFromMhd, &log_,
-      MHD_OPTION_END);
+      flags, 0, nullptr, nullptr, &MhdCallbacks::Handle, this, MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      static_cast<unsigned>(limits.max_connections_per_ip), MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(limits.max_header_bytes), MHD_OPTION_THREAD_POOL_SIZE,
+      static_cast<unsigned>(limits.threads > 1 ? limits.threads : 0), MHD_OPTION_NOTIFY_COMPLETED,
+      &MhdCallbacks::Completed, this, MHD_OPTION_EXTERNAL_LOGGER, &LogFromMhd, &log_, MHD_OPTION_END);
   if (!daemon_) throw std::runtime_error(fmt::format("cannot start the HTTP server on port {}", port_));
   listen_fd.release();  // MHD owns and closes it now
 }
@@ -153,8 +146,8 @@ int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, cons
                               "text/plain; charset=utf-8"));
   }
   if (std::strcmp(method, MHD_HTTP_METHOD_GET) != 0 && std::strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-    MHD_Response* r = TextResponse(fmt::format("405 method {} not allowed (use GET or HEAD)\n", method),
-                                   "text/plain; charset=utf-8");
+    MHD_Response* r =
+        TextResponse(fmt::format("405 method {} not allowed (use GET or HEAD)\n", method), "text/plain; charset=utf-8");
     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     return Queue(connection, MHD_HTTP_METHOD_NOT_ALLOWED, r);
   }

@@ -39,9 +39,10 @@ PassedSockets TakePassedSockets(Logger& log) {
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
       sockets.metrics.reset(fd);
     } else {
-      log.Warning(fmt::format("ignoring passed socket {} named \"{}\" (expected a listening unix stream socket "
-                              "named \"control\" or a listening TCP socket named \"metrics\")",
-                              fd, name));
+      log.Warning(
+          fmt::format("ignoring passed socket {} named \"{}\" (expected a listening unix stream socket "
+                      "named \"control\" or a listening TCP socket named \"metrics\")",
+                      fd, name));
       ::close(fd);
     }
   }

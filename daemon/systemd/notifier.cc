@@ -1,7 +1,7 @@
 #include "daemon/systemd/notifier.h"
 
-#include <cstdlib>
 #include <time.h>
+#include <cstdlib>
 
 #include <string>
 
@@ -21,9 +21,7 @@ void SystemdNotifier::Send(const std::string& state) {
   if (lib_) lib_->notify(0, state.c_str());
 }
 
-void SystemdNotifier::Ready(std::string_view status) {
-  Send(fmt::format("READY=1\nSTATUS={}", status));
-}
+void SystemdNotifier::Ready(std::string_view status) { Send(fmt::format("READY=1\nSTATUS={}", status)); }
 
 void SystemdNotifier::Status(std::string_view status) { Send(fmt::format("STATUS={}", status)); }
 
@@ -34,9 +32,7 @@ void SystemdNotifier::Reloading(std::string_view status) {
   Send(fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS={}", usec, status));
 }
 
-void SystemdNotifier::Stopping(std::string_view status) {
-  Send(fmt::format("STOPPING=1\nSTATUS={}", status));
-}
+void SystemdNotifier::Stopping(std::string_view status) { Send(fmt::format("STOPPING=1\nSTATUS={}", status)); }
 
 void SystemdNotifier::WatchdogPing() { Send("WATCHDOG=1"); }
 

@@ -10,7 +10,8 @@
 
 namespace sloth::bench {
 
-inline double RunForWindow(int threads, double seconds, const std::function<void(const std::atomic<bool>& stop)>& loop) {
+inline double RunForWindow(int threads, double seconds,
+                           const std::function<void(const std::atomic<bool>& stop)>& loop) {
   std::atomic<bool> stop{false};
   std::vector<std::thread> workers;
   const auto start = std::chrono::steady_clock::now();

@@ -87,7 +87,6 @@ Args Parse(int argc, char** argv) {
 
 size_t CountLines(std::string_view text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
 
-
 sloth::MetricsHttpServer::Limits BenchLimits(const Args& a) {
   sloth::MetricsHttpServer::Limits limits;
   limits.max_connections = 1024;
@@ -173,8 +172,8 @@ int main(int argc, char** argv) {
     sloth::MetricsBody fixed;
     fixed.catalog = std::make_shared<const std::string>(telemetry.ExpositionText());
     lines = CountLines(*fixed.catalog);
-    http = std::make_unique<sloth::MetricsHttpServer>(
-        Listen(args), BenchLimits(args), StaticPages([fixed](bool /*gzip*/) { return fixed; }), log);
+    http = std::make_unique<sloth::MetricsHttpServer>(Listen(args), BenchLimits(args),
+                                                      StaticPages([fixed](bool /*gzip*/) { return fixed; }), log);
     port = http->port();
   } else {
     std::ostringstream text;
@@ -190,9 +189,8 @@ int main(int argc, char** argv) {
     }
     port = static_cast<uint16_t>(ports.front());
   }
-  std::fprintf(stderr, "metrics_bench_server: mode=%s task_series=%d lines=%zu (registry body%s)\n",
-               args.mode.c_str(), args.task_series, lines,
-               args.mode == "exposer" ? " without the Exposer's own exposer_* families" : "");
+  std::fprintf(stderr, "metrics_bench_server: mode=%s task_series=%d lines=%zu (registry body%s)\n", args.mode.c_str(),
+               args.task_series, lines, args.mode == "exposer" ? " without the Exposer's own exposer_* families" : "");
   Ready(port);
 
   for (;;) {

@@ -20,7 +20,6 @@
 
 namespace {
 
-
 double CountLines(const std::string& text) { return static_cast<double>(std::count(text.begin(), text.end(), '\n')); }
 
 void SetCounters(benchmark::State& state, double lines, double bytes) {

@@ -15,8 +15,8 @@
 #include <memory>
 #include <vector>
 
-#include "sloth/v1/agent.grpc.pb.h"
 #include "proto/grpc_tuning.h"
+#include "sloth/v1/agent.grpc.pb.h"
 #include "tests/bench/measuring_window.h"
 
 namespace {
@@ -24,8 +24,7 @@ namespace {
 // One RunTask stream at a time, restarted when it ends; driven by completions on `cq`.
 class AsyncCaller {
  public:
-  AsyncCaller(sloth::v1::Agent::Stub& stub, grpc::CompletionQueue& cq, std::atomic<long>& ok,
-              std::atomic<long>& failed)
+  AsyncCaller(sloth::v1::Agent::Stub& stub, grpc::CompletionQueue& cq, std::atomic<long>& ok, std::atomic<long>& failed)
       : stub_(stub), cq_(cq), ok_(ok), failed_(failed) {
     request_.set_command("true");
     request_.set_name("bench");

@@ -33,7 +33,7 @@ struct RunOutcome {
 
 // Runs a task; keeps at most `keep` bytes of output (counts the rest).
 RunOutcome RunTask(sloth::v1::Agent::Stub& stub, const std::string& command, uint64_t timeout_ms = 0,
-               const std::string& name = "", size_t keep = 1 << 20) {
+                   const std::string& name = "", size_t keep = 1 << 20) {
   sloth::v1::RunTaskRequest request;
   request.set_command(command);
   request.set_name(name);
@@ -48,8 +48,8 @@ RunOutcome RunTask(sloth::v1::Agent::Stub& stub, const std::string& command, uin
     if (event.has_started()) out.started_id = event.started().id();
     if (event.has_output()) {
       out.output_bytes_seen += event.output().data().size();
-      auto& target = event.output().stream() == sloth::v1::OutputChunk::STREAM_STDOUT ? out.stdout_text
-                                                                                      : out.stderr_text;
+      auto& target =
+          event.output().stream() == sloth::v1::OutputChunk::STREAM_STDOUT ? out.stdout_text : out.stderr_text;
       if (target.size() < keep) target += event.output().data().substr(0, keep - target.size());
     }
     if (event.has_result()) out.result = event.result();
@@ -246,9 +246,8 @@ TEST(ControlPlane, SocketIsNotWorldWritableAndCallsAreAttributedToTheCaller) {
 TEST(ControlPlane, SecondDaemonRefusesToStealALiveSocket) {
   Slothd first;
   TempDir other;
-  ChildProcess second(SlothdPath(), {"--config", "/dev/null", "--control-socket", first.control_socket(),
-                                     "--state-dir", other.File("state"), "--metrics-port", "0",
-                                     "--metrics-address", "127.0.0.1"});
+  ChildProcess second(SlothdPath(), {"--config", "/dev/null", "--control-socket", first.control_socket(), "--state-dir",
+                                     other.File("state"), "--metrics-port", "0", "--metrics-address", "127.0.0.1"});
   EXPECT_EQ(second.WaitExit(10s), 1);
   EXPECT_THAT(second.Output(), HasSubstr("in use by another running slothd"));
   // The first one still answers on it.

@@ -34,7 +34,8 @@ std::string ReadLine(int fd, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string line;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return {};
     pollfd p{fd, POLLIN, 0};
     const int rc = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -78,8 +79,8 @@ PrivateSystemBus::PrivateSystemBus(const std::vector<std::string>& policy_files)
     std::filesystem::copy_file(file, policy_dir + "/" + std::filesystem::path(file).filename().string());
   }
   const std::string conf_path = dir_.File("system.conf");
-  WriteFile(conf_path, PrivateBusConfig(ReadAll("/usr/share/dbus-1/system.conf"), dir_.File("system_bus_socket"),
-                                        policy_dir));
+  WriteFile(conf_path,
+            PrivateBusConfig(ReadAll("/usr/share/dbus-1/system.conf"), dir_.File("system_bus_socket"), policy_dir));
 
   int address_pipe[2];
   if (::pipe2(address_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");

@@ -39,7 +39,8 @@ constexpr const char* kIface = "org.slothrunner.Agent1";
 constexpr const char* kAgentName = "dbus-test-agent";
 constexpr uint32_t kNobody = 65534;
 
-using TaskRow = sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>;
+using TaskRow =
+    sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>;
 using Dict = std::map<std::string, sdbus::Variant>;
 
 std::string ReadFile(const std::string& path) {
@@ -89,7 +90,10 @@ class AgentClient {
   std::string RunTask(const std::string& command, const std::string& name = "", const std::string& group = "",
                       const std::map<std::string, std::string>& env = {}, uint64_t timeout_ms = 0) {
     std::string id;
-    proxy_->callMethod("RunTask").onInterface(kIface).withArguments(command, name, group, env, timeout_ms).storeResultsTo(id);
+    proxy_->callMethod("RunTask")
+        .onInterface(kIface)
+        .withArguments(command, name, group, env, timeout_ms)
+        .storeResultsTo(id);
     return id;
   }
   Dict GetTask(const std::string& id) {
@@ -291,8 +295,8 @@ TEST_F(DbusTest, GetInfoReportsTheAgent) {
 }
 
 TEST_F(DbusTest, RunTaskReturnsTheIdAndTaskFinishedCarriesTheResult) {
-  const std::string id = client_->RunTask("echo \"$GREETING\"; printf '\\377'; exit 3", "greet", "demo",
-                                          {{"GREETING", "hello"}});
+  const std::string id =
+      client_->RunTask("echo \"$GREETING\"; printf '\\377'; exit 3", "greet", "demo", {{"GREETING", "hello"}});
   ASSERT_THAT(id, testing::MatchesRegex("t-[0-9]+-[0-9a-f]+"));
   auto finished = client_->WaitTaskFinished(id);
   ASSERT_TRUE(finished) << "no TaskFinished for " << id;
@@ -359,7 +363,9 @@ TEST_F(DbusTest, ManyTasksStartedBackToBackAllSignalTaskFinished) {
 
 TEST_F(DbusTest, BadRequestsAreDbusErrors) {
   EXPECT_EQ(ErrorName([&] { client_->RunTask(""); }), "org.freedesktop.DBus.Error.InvalidArgs");
-  EXPECT_EQ(ErrorName([&] { client_->RunTask("true", "", "", {{"A=B", "x"}}); }),
+  EXPECT_EQ(ErrorName([&] {
+              client_->RunTask("true", "", "", {{"A=B", "x"}});
+            }),
             "org.freedesktop.DBus.Error.InvalidArgs");
   EXPECT_EQ(ErrorName([&] { client_->GetTask("t-000000-dead"); }), "org.slothrunner.Agent1.Error.UnknownTask");
   EXPECT_TRUE(client_->ListTasks().empty());
@@ -384,16 +390,24 @@ TEST_F(DbusTest, GetMetricsHasTheSameFamiliesAsTheHttpEndpoint) {
 
 TEST_F(DbusTest, PropertiesReadAndTasksRunningSignalsChanges) {
   std::string out;
-  ASSERT_EQ(Busctl(std::string("get-property ") + kBusName + " " + kPath + " " + kIface + " Name Version Uptime TasksRunning", &out), 0) << out;
+  ASSERT_EQ(
+      Busctl(std::string("get-property ") + kBusName + " " + kPath + " " + kIface + " Name Version Uptime TasksRunning",
+             &out),
+      0)
+      << out;
   const std::string version = client_->GetInfo().at("version").get<std::string>();
-  EXPECT_THAT(out, testing::ContainsRegex("s \"" + std::string(kAgentName) + "\"\ns \"" + version +
-                                              "\"\nd [0-9.e+-]+\nu 0\n"));
+  EXPECT_THAT(
+      out, testing::ContainsRegex("s \"" + std::string(kAgentName) + "\"\ns \"" + version + "\"\nd [0-9.e+-]+\nu 0\n"));
 
   sdbus::Variant running;
   const size_t mark = client_->TasksRunningMark();
   const std::string id = client_->RunTask("sleep 60");
   ASSERT_TRUE(client_->WaitTasksRunning(1, mark));
-  client_->proxy().callMethod("Get").onInterface("org.freedesktop.DBus.Properties").withArguments(std::string(kIface), std::string("TasksRunning")).storeResultsTo(running);
+  client_->proxy()
+      .callMethod("Get")
+      .onInterface("org.freedesktop.DBus.Properties")
+      .withArguments(std::string(kIface), std::string("TasksRunning"))
+      .storeResultsTo(running);
   EXPECT_EQ(running.get<uint32_t>(), 1u);
   client_->CancelTask(id);
   EXPECT_TRUE(client_->WaitTasksRunning(0, mark));
@@ -422,7 +436,8 @@ TEST_F(DbusTest, PolicyDeniesActionsToOtherUsersButLetsThemRead) {
       << slothd_->process().Output();
   EXPECT_EQ(Busctl(call + "ListTasks", &out, true), 0) << out;
   EXPECT_EQ(Busctl(call + "GetMetrics", &out, true), 0) << out;
-  EXPECT_EQ(Busctl(std::string("get-property ") + kBusName + " " + kPath + " " + kIface + " TasksRunning", &out, true), 0)
+  EXPECT_EQ(Busctl(std::string("get-property ") + kBusName + " " + kPath + " " + kIface + " TasksRunning", &out, true),
+            0)
       << out;
   EXPECT_EQ(Busctl(std::string("introspect --no-pager ") + kBusName + " " + kPath, &out, true), 0) << out;
   EXPECT_EQ(Busctl(std::string("call ") + kBusName + " " + kPath + " org.freedesktop.DBus.Peer Ping", &out, true), 0)
@@ -434,7 +449,8 @@ TEST_F(DbusTest, PolicyDeniesActionsToOtherUsersButLetsThemRead) {
 
 TEST_F(DbusTest, PolicyLetsGroupSlothdAct) {
   const group* slothd_group = ::getgrnam("slothd");
-  if (slothd_group == nullptr) GTEST_SKIP() << "no group slothd on this machine (systemd/sysusers.d/slothd.conf makes it)";
+  if (slothd_group == nullptr)
+    GTEST_SKIP() << "no group slothd on this machine (systemd/sysusers.d/slothd.conf makes it)";
   std::string out;
   const std::string call = std::string("call ") + kBusName + " " + kPath + " " + kIface + " ";
   EXPECT_EQ(Busctl(call + "RunTask sssa{ss}t true '' '' 0 0", &out, true, std::to_string(slothd_group->gr_gid)), 0)

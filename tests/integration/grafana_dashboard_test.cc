@@ -57,8 +57,8 @@ std::vector<Expr> Expressions(const json& dashboard) {
     if (!p.contains("targets")) continue;
     for (const auto& t : p["targets"]) {
       if (t.contains("expr")) {
-        out.push_back({"panel '" + p.value("title", "") + "' target " + t.value("refId", "?"),
-                       t["expr"].get<std::string>()});
+        out.push_back(
+            {"panel '" + p.value("title", "") + "' target " + t.value("refId", "?"), t["expr"].get<std::string>()});
       }
     }
   }

@@ -62,11 +62,10 @@ class ChildProcess {
 // socket) in a private temp dir; waits until it is serving.
 class Slothd {
  public:
-  explicit Slothd(std::vector<std::string> args = {}, bool wait_ready = true,
-                  std::vector<std::string> extra_env = {});
+  explicit Slothd(std::vector<std::string> args = {}, bool wait_ready = true, std::vector<std::string> extra_env = {});
   ChildProcess& process() { return *process_; }
   const std::string& metrics_url() const { return metrics_url_; }  // "" when telemetry is off
-  std::string base_url() const;                                     // "http://127.0.0.1:PORT"
+  std::string base_url() const;                                    // "http://127.0.0.1:PORT"
   const TempDir& dir() const { return dir_; }
   std::string state_dir() const { return dir_.File("state"); }
   const std::string& control_socket() const { return control_socket_; }

@@ -16,10 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/unique_fd.h"
-#include "tests/integration/prometheus_server.h"
 #include "ctl/prom/histogram_quantile.h"
 #include "ctl/prom/text_parser.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/prometheus_server.h"
 
 using namespace sloth::test;
 using namespace sloth::prom;
@@ -80,7 +80,8 @@ constexpr size_t kTasks = 12;
 
 size_t BucketLines() {
   size_t n = 0;
-  for (size_t at = kExposition.find("_bucket{"); at != std::string_view::npos; at = kExposition.find("_bucket{", at + 1)) {
+  for (size_t at = kExposition.find("_bucket{"); at != std::string_view::npos;
+       at = kExposition.find("_bucket{", at + 1)) {
     ++n;
   }
   return n;
@@ -165,12 +166,16 @@ class HistogramQuantileCrossCheck : public ::testing::Test {
     prometheus_ = std::make_unique<PrometheusServer>(
         std::vector<std::string>{"127.0.0.1:" + std::to_string(server_.port())}, "xc");
     const std::string all_buckets = std::to_string(BucketLines());
-    auto count = prometheus_->QueryUntil("count(xc_duration_seconds_bucket)", [&](const nlohmann::json& j) {
-      return IsSuccess(j) && !j["data"]["result"].empty() && j["data"]["result"][0]["value"][1] == all_buckets;
-    }, 60s);
+    auto count = prometheus_->QueryUntil(
+        "count(xc_duration_seconds_bucket)",
+        [&](const nlohmann::json& j) {
+          return IsSuccess(j) && !j["data"]["result"].empty() && j["data"]["result"][0]["value"][1] == all_buckets;
+        },
+        60s);
     ASSERT_TRUE(IsSuccess(count) && !count["data"]["result"].empty() &&
                 count["data"]["result"][0]["value"][1] == all_buckets)
-        << count.dump() << "\n" << prometheus_->Output();
+        << count.dump() << "\n"
+        << prometheus_->Output();
 
     // Ours are computed from the very bytes Prometheus scraped.
     const HttpResponse scrape = HttpRequest("http://127.0.0.1:" + std::to_string(server_.port()) + "/metrics");

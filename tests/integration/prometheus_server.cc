@@ -9,14 +9,16 @@ namespace sloth::test {
 PrometheusServer::PrometheusServer(const std::vector<std::string>& targets, const std::string& job) {
   std::string list;
   for (const auto& t : targets) list += (list.empty() ? "'" : ", '") + t + "'";
-  WriteFile(dir_.File("prometheus.yml"), "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                                         "scrape_configs:\n  - job_name: " +
-                                             job + "\n    static_configs:\n      - targets: [" + list + "]\n");
+  WriteFile(dir_.File("prometheus.yml"),
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+            "scrape_configs:\n  - job_name: " +
+                job + "\n    static_configs:\n      - targets: [" + list + "]\n");
   const uint16_t port = FreePort();
   api_ = "http://127.0.0.1:" + std::to_string(port);
   process_ = std::make_unique<ChildProcess>(
       "/usr/bin/prometheus",
-      std::vector<std::string>{"--config.file=" + dir_.File("prometheus.yml"), "--storage.tsdb.path=" + dir_.File("data"),
+      std::vector<std::string>{"--config.file=" + dir_.File("prometheus.yml"),
+                               "--storage.tsdb.path=" + dir_.File("data"),
                                "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"});
 }
 

@@ -14,7 +14,6 @@ using namespace sloth::test;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-
 TEST(Prometheus, PromtoolCheckMetricsAcceptsTheScrape) {
   Slothd agent;
   TempDir dir;
@@ -23,8 +22,7 @@ TEST(Prometheus, PromtoolCheckMetricsAcceptsTheScrape) {
   std::string out;
   EXPECT_EQ(RunCommand("promtool check metrics < " + file, &out), 0) << out;
   // The gzip'd variant: curl must decode it whole (one gzip member), and promtool accept it.
-  EXPECT_EQ(RunCommand("curl -sf --compressed -o " + dir.File("gz.txt") + " " + agent.metrics_url(), &out), 0)
-      << out;
+  EXPECT_EQ(RunCommand("curl -sf --compressed -o " + dir.File("gz.txt") + " " + agent.metrics_url(), &out), 0) << out;
   EXPECT_EQ(RunCommand("promtool check metrics < " + dir.File("gz.txt"), &out), 0) << out;
   EXPECT_EQ(RunCommand("grep -c '^# TYPE ' " + dir.File("gz.txt"), &out), 0);
   EXPECT_EQ(std::stoi(out), 21) << "every catalog family, decoded from gzip";
@@ -34,9 +32,9 @@ TEST(Prometheus, ServerScrapesTheAgentUpAndUptime) {
   Slothd agent({"--name", "prom-agent"});
   const std::string target = agent.base_url().substr(std::string("http://").size());
   PrometheusServer prometheus({target}, "slothd");
-  auto up = prometheus.QueryUntil("up{job=\"slothd\"}", [](const nlohmann::json& j) {
-    return HasResult(j) && j["data"]["result"][0]["value"][1] == "1";
-  }, 60s);
+  auto up = prometheus.QueryUntil(
+      "up{job=\"slothd\"}",
+      [](const nlohmann::json& j) { return HasResult(j) && j["data"]["result"][0]["value"][1] == "1"; }, 60s);
   ASSERT_TRUE(HasResult(up)) << up.dump() << "\n" << prometheus.Output();
   EXPECT_EQ(up["data"]["result"][0]["value"][1], "1");
 

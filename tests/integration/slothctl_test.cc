@@ -51,16 +51,16 @@ TEST(Slothctl, AgentRun_KilledBySignalExits128PlusN) {
 
 TEST(Slothctl, AgentRun_EnvAndWorkdirReachTheTask) {
   Slothd agent;
-  const auto r = Slothctl(agent, {"agent", "run", "local", "echo $GREETING; pwd", "--env",
-                                  "GREETING=hello", "--workdir", "/tmp"});
+  const auto r =
+      Slothctl(agent, {"agent", "run", "local", "echo $GREETING; pwd", "--env", "GREETING=hello", "--workdir", "/tmp"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "hello\n/tmp\n");
 }
 
 TEST(Slothctl, AgentRun_CtrlCCancelsTheTaskAndExits130) {
   Slothd agent;
-  ChildProcess run(SLOTHCTL_PATH, {"--socket", agent.control_socket(), "agent", "run", "local",
-                                   "echo started; sleep 30"});
+  ChildProcess run(SLOTHCTL_PATH,
+                   {"--socket", agent.control_socket(), "agent", "run", "local", "echo started; sleep 30"});
   ASSERT_TRUE(run.WaitForLine("started")) << run.Output();
   run.Signal(SIGINT);
   EXPECT_EQ(run.WaitExit(), 130) << run.Output();
@@ -80,8 +80,8 @@ TEST(Slothctl, AgentRun_CtrlCAtTheStartOfASilentTaskCancelsIt) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const int up = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   ASSERT_GE(up, 0);
-  ChildProcess run(SLOTHCTL_PATH, {"--socket", agent.control_socket(), "agent", "run", "local",
-                                   "echo > " + fifo + "; exec sleep 30"});
+  ChildProcess run(SLOTHCTL_PATH,
+                   {"--socket", agent.control_socket(), "agent", "run", "local", "echo > " + fifo + "; exec sleep 30"});
   pollfd p{up, POLLIN, 0};
   ASSERT_EQ(::poll(&p, 1, 20000), 1) << "the task did not start: " << run.Output();
   ::close(up);
@@ -107,8 +107,7 @@ TEST(Slothctl, AgentRun_JsonPrintsTheResultWithItsOutput) {
 
 TEST(Slothctl, UnreachableSocketExits69WithOneActionableLine) {
   TempDir dir;
-  ChildProcess ctl(SLOTHCTL_PATH,
-                   {"--socket", dir.File("missing.sock"), "agent", "info", "local"});
+  ChildProcess ctl(SLOTHCTL_PATH, {"--socket", dir.File("missing.sock"), "agent", "info", "local"});
   EXPECT_EQ(ctl.WaitExit(), 69);
   const std::string out = ctl.Output();
   EXPECT_EQ(out, "slothctl: cannot reach agent 'local' at unix:" + dir.File("missing.sock") +
@@ -120,8 +119,7 @@ TEST(Slothctl, OtherAgentNameIsNotFoundAndExits69) {
   Slothd agent({"--name", "build-01"});
   const auto r = Slothctl(agent, {"agent", "info", "web-1"});
   EXPECT_EQ(r.exit_code, 69) << r.output;
-  EXPECT_NE(r.output.find("agent 'web-1' not found: the local agent at unix:"), std::string::npos)
-      << r.output;
+  EXPECT_NE(r.output.find("agent 'web-1' not found: the local agent at unix:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("is 'build-01'"), std::string::npos) << r.output;
 }
 
@@ -155,8 +153,8 @@ TEST(Slothctl, AgentCancelUnknownTaskExits1WithTheReason) {
 TEST(Slothctl, MetricsProm_ShowsTheAgentsRealMetricsUrl) {
   Slothd agent;
   ASSERT_FALSE(agent.metrics_url().empty());
-  const std::string target = agent.metrics_url().substr(
-      7, agent.metrics_url().size() - 7 - std::string("/metrics").size());
+  const std::string target =
+      agent.metrics_url().substr(7, agent.metrics_url().size() - 7 - std::string("/metrics").size());
   for (const std::vector<std::string>& command :
        {std::vector<std::string>{"metrics", "prom", "local", "--no-color"},
         std::vector<std::string>{"agent", "metrics", "prom", "local", "--no-color"}}) {
@@ -182,8 +180,7 @@ TEST(Slothctl, MetricsPromSnapshot_OverTheSocketAndFromTheEndpoint) {
   EXPECT_EQ(socket.exit_code, 0) << socket.output;
   EXPECT_NE(socket.output.find("# TYPE sloth_tasks_total counter"), std::string::npos);
 
-  const auto http =
-      Slothctl(agent, {"--endpoint", agent.base_url(), "metrics", "prom", "any", "--snapshot"});
+  const auto http = Slothctl(agent, {"--endpoint", agent.base_url(), "metrics", "prom", "any", "--snapshot"});
   EXPECT_EQ(http.exit_code, 0) << http.output;
   EXPECT_NE(http.output.find("# TYPE sloth_tasks_total counter"), std::string::npos);
 }

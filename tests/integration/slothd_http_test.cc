@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <mutex>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/telemetry/catalog.h"

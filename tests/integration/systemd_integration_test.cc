@@ -86,9 +86,12 @@ TEST(SystemdNotify, ReadyAfterListenersThenReloadingThenStopping) {
   // Order: READY, RELOADING, READY, STOPPING.
   std::string order;
   for (const auto& m : notify.Messages()) {
-    if (m.find("RELOADING=1") != std::string::npos) order += "R";
-    else if (m.find("READY=1") != std::string::npos) order += "Y";
-    else if (m.find("STOPPING=1") != std::string::npos) order += "S";
+    if (m.find("RELOADING=1") != std::string::npos)
+      order += "R";
+    else if (m.find("READY=1") != std::string::npos)
+      order += "Y";
+    else if (m.find("STOPPING=1") != std::string::npos)
+      order += "S";
   }
   EXPECT_EQ(order, "YRYS");
 }
@@ -129,12 +132,12 @@ TEST(SystemdSocketActivation, AdoptsBothPassedSocketsAndStartsOnFirstConnection)
   const std::string control = dir.File("activated.sock");
   const uint16_t port = FreePort();
   WriteFile(dir.File("empty.toml"), "");
-  ChildProcess activator("/usr/bin/systemd-socket-activate",
-                         {"-l", control, "-l", "127.0.0.1:" + std::to_string(port), "--fdname=control:metrics",
-                          "-E", notify.env(), "--", SlothdPath(), "--config", dir.File("empty.toml"), "--name",
-                          "activated", "--state-dir", dir.File("state"),
-                          // Deliberately different: passed sockets win over the configuration.
-                          "--control-socket", dir.File("unused.sock"), "--metrics-port", "1"});
+  ChildProcess activator(
+      "/usr/bin/systemd-socket-activate",
+      {"-l", control, "-l", "127.0.0.1:" + std::to_string(port), "--fdname=control:metrics", "-E", notify.env(), "--",
+       SlothdPath(), "--config", dir.File("empty.toml"), "--name", "activated", "--state-dir", dir.File("state"),
+       // Deliberately different: passed sockets win over the configuration.
+       "--control-socket", dir.File("unused.sock"), "--metrics-port", "1"});
   ASSERT_TRUE(activator.WaitForLine("Listening on")) << activator.Output();
   // Lazy: nothing has started slothd yet.
   EXPECT_EQ(notify.Count("READY=1"), 0u);
@@ -166,17 +169,16 @@ struct FileConfiguredSlothd {
 
   void Start(const std::string& toml, std::vector<std::string> env = {}) {
     WriteFile(file, toml);
-    process = std::make_unique<ChildProcess>(SlothdPath(),
-                                             std::vector<std::string>{"--config", file, "--state-dir", dir.File("state")},
-                                             env);
+    process = std::make_unique<ChildProcess>(
+        SlothdPath(), std::vector<std::string>{"--config", file, "--state-dir", dir.File("state")}, env);
     auto line = process->WaitForLine(" ready ");
     ASSERT_TRUE(line) << process->Output();
     const std::string url = line->substr(line->find("SLOTH_METRICS_URL=") + 18);
     metrics_url = url.substr(0, url.find_first_of(" )"));
   }
   std::string Toml(const std::string& socket, uint16_t port, const std::string& extra = "") const {
-    return "[agent]\ncontrol_socket = \"" + socket + "\"\n" + extra + "[telemetry]\naddress = \"127.0.0.1\"\nport = " +
-           std::to_string(port) + "\n";
+    return "[agent]\ncontrol_socket = \"" + socket + "\"\n" + extra +
+           "[telemetry]\naddress = \"127.0.0.1\"\nport = " + std::to_string(port) + "\n";
   }
 };
 

@@ -159,8 +159,7 @@ TaskEnvironment BuildTaskEnvironment(char* const* base, const EnvOverrides& over
   return env;
 }
 
-TaskProcess::TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err, UniqueFd out_write,
-                         UniqueFd err_write)
+TaskProcess::TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err, UniqueFd out_write, UniqueFd err_write)
     : pid_(pid),
       pidfd_(std::move(pidfd)),
       out_(std::move(out)),
@@ -199,7 +198,7 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   {
     AllSignalsBlocked blocked;
     pid = GlibcClone()(ChildMain, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
-                  &plan, &pidfd);
+                       &plan, &pidfd);
   }
   if (pid < 0) {
     *error = errno;
@@ -216,8 +215,7 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   }
   // Our copies of the write ends stay open until the shell has exited (see Supervise).
   return std::unique_ptr<TaskProcess>(new TaskProcess(pid, std::move(pidfd_owned), std::move(out_read),
-                                                      std::move(err_read), std::move(out_write),
-                                                      std::move(err_write)));
+                                                      std::move(err_read), std::move(out_write), std::move(err_write)));
 }
 
 TaskProcess::~TaskProcess() {

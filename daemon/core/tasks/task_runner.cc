@@ -17,16 +17,11 @@ namespace sloth {
 
 std::string_view TaskStatusName(TaskStatus status) {
   switch (status) {
-    case TaskStatus::kQueued:
-      return "queued";
-    case TaskStatus::kRunning:
-      return "running";
-    case TaskStatus::kSuccess:
-      return "success";
-    case TaskStatus::kFailed:
-      return "failed";
-    case TaskStatus::kSkipped:
-      return "skipped";
+    case TaskStatus::kQueued: return "queued";
+    case TaskStatus::kRunning: return "running";
+    case TaskStatus::kSuccess: return "success";
+    case TaskStatus::kFailed: return "failed";
+    case TaskStatus::kSkipped: return "skipped";
   }
   return "unknown";
 }
@@ -213,8 +208,7 @@ void TaskRunner::LeaveInFlight() {
 TaskRunner::Started::Started(TaskRunner* runner, std::shared_ptr<Active> task)
     : runner_(runner), task_(std::move(task)) {}
 
-TaskRunner::Started::Started(Started&& other) noexcept
-    : runner_(other.runner_), task_(std::move(other.task_)) {}
+TaskRunner::Started::Started(Started&& other) noexcept : runner_(other.runner_), task_(std::move(other.task_)) {}
 
 TaskRunner::Started& TaskRunner::Started::operator=(Started&& other) noexcept {
   if (this != &other) {

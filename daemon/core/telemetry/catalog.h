@@ -31,25 +31,29 @@ inline constexpr FamilySpec kTasksTotal{"sloth_tasks_total",
                                         "Tasks finished, by status (success, failed, skipped) and group.",
                                         MetricType::Counter, kStatusGroup};
 inline constexpr FamilySpec kTasksRunning{"sloth_tasks_running", "Tasks running now.", MetricType::Gauge, {}};
-inline constexpr FamilySpec kTaskDuration{"sloth_task_duration_seconds", "Task wall time in seconds, by group and task.",
-                                          MetricType::Histogram, kGroupTask};
-inline constexpr FamilySpec kGrpcRequests{"sloth_grpc_requests_total", "gRPC requests served, by method and status code.",
-                                          MetricType::Counter, kMethodStatus};
+inline constexpr FamilySpec kTaskDuration{
+    "sloth_task_duration_seconds", "Task wall time in seconds, by group and task.", MetricType::Histogram, kGroupTask};
+inline constexpr FamilySpec kGrpcRequests{"sloth_grpc_requests_total",
+                                          "gRPC requests served, by method and status code.", MetricType::Counter,
+                                          kMethodStatus};
 inline constexpr FamilySpec kGrpcDuration{"sloth_grpc_request_duration_seconds",
-                                          "gRPC request latency in seconds, by method.", MetricType::Histogram, kMethod};
+                                          "gRPC request latency in seconds, by method.", MetricType::Histogram,
+                                          kMethod};
 inline constexpr FamilySpec kErrors{"sloth_errors_total",
                                     "Errors by type (task_spawn, task_timeout, grpc, config, master_unreachable, ...).",
                                     MetricType::Counter, kType};
-inline constexpr FamilySpec kUptime{"sloth_agent_uptime_seconds", "Seconds since the agent started.", MetricType::Gauge,
-                                    {}, true};
+inline constexpr FamilySpec kUptime{
+    "sloth_agent_uptime_seconds", "Seconds since the agent started.", MetricType::Gauge, {}, true};
 inline constexpr FamilySpec kAgentInfo{"sloth_agent_info", "Agent build information (always 1).", MetricType::Gauge,
                                        kAgentInfoLabels};
-inline constexpr FamilySpec kMemoryAllocated{"sloth_memory_allocated_bytes",
-                                             "Heap bytes in use (mallinfo2: arena + mmapped).", MetricType::Gauge, {},
-                                             true};
+inline constexpr FamilySpec kMemoryAllocated{
+    "sloth_memory_allocated_bytes", "Heap bytes in use (mallinfo2: arena + mmapped).", MetricType::Gauge, {}, true};
 inline constexpr FamilySpec kGoroutines{
-    "sloth_goroutines", "Kept for compatibility with the original: the daemon's OS threads (= process_threads).",
-    MetricType::Gauge, {}, true};
+    "sloth_goroutines",
+    "Kept for compatibility with the original: the daemon's OS threads (= process_threads).",
+    MetricType::Gauge,
+    {},
+    true};
 inline constexpr FamilySpec kBuildInfo{"sloth_build_info", "Build details beyond sloth_agent_info (always 1).",
                                        MetricType::Gauge, kBuildInfoLabels};
 inline constexpr FamilySpec kGroupsTotal{"sloth_task_groups_total",
@@ -58,38 +62,40 @@ inline constexpr FamilySpec kGroupsTotal{"sloth_task_groups_total",
 inline constexpr FamilySpec kGroupDuration{"sloth_task_group_duration_seconds",
                                            "Workflow task group wall time in seconds, by group.", MetricType::Histogram,
                                            kGroup};
-inline constexpr FamilySpec kOutputTruncated{"sloth_task_output_truncated_total",
-                                             "Tasks whose output passed the kept-output cap.", MetricType::Counter, {}};
-inline constexpr FamilySpec kProcessCpu{"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                                        MetricType::Counter, {}, true};
-inline constexpr FamilySpec kProcessResident{"process_resident_memory_bytes", "Resident memory size in bytes.",
-                                             MetricType::Gauge, {}, true};
-inline constexpr FamilySpec kProcessVirtual{"process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                                            MetricType::Gauge, {}, true};
-inline constexpr FamilySpec kProcessOpenFds{"process_open_fds", "Number of open file descriptors.", MetricType::Gauge,
-                                            {}, true};
-inline constexpr FamilySpec kProcessMaxFds{"process_max_fds", "Maximum number of open file descriptors.",
-                                           MetricType::Gauge, {}, true};
+inline constexpr FamilySpec kOutputTruncated{
+    "sloth_task_output_truncated_total", "Tasks whose output passed the kept-output cap.", MetricType::Counter, {}};
+inline constexpr FamilySpec kProcessCpu{
+    "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", MetricType::Counter, {}, true};
+inline constexpr FamilySpec kProcessResident{
+    "process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge, {}, true};
+inline constexpr FamilySpec kProcessVirtual{
+    "process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge, {}, true};
+inline constexpr FamilySpec kProcessOpenFds{
+    "process_open_fds", "Number of open file descriptors.", MetricType::Gauge, {}, true};
+inline constexpr FamilySpec kProcessMaxFds{
+    "process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge, {}, true};
 inline constexpr FamilySpec kProcessStart{"process_start_time_seconds",
-                                          "Start time of the process since unix epoch in seconds.", MetricType::Gauge,
-                                          {}, true};
-inline constexpr FamilySpec kProcessThreads{"process_threads", "Number of OS threads in the process.",
-                                            MetricType::Gauge, {}, true};
+                                          "Start time of the process since unix epoch in seconds.",
+                                          MetricType::Gauge,
+                                          {},
+                                          true};
+inline constexpr FamilySpec kProcessThreads{
+    "process_threads", "Number of OS threads in the process.", MetricType::Gauge, {}, true};
 
 // Every family, in exposition order.
 inline constexpr const FamilySpec* kAll[] = {
-    &kTasksTotal,  &kTasksRunning,  &kTaskDuration,   &kGrpcRequests,    &kGrpcDuration,    &kErrors,
-    &kUptime,      &kAgentInfo,     &kMemoryAllocated, &kGoroutines,     &kBuildInfo,       &kGroupsTotal,
-    &kGroupDuration, &kOutputTruncated, &kProcessCpu, &kProcessResident, &kProcessVirtual, &kProcessOpenFds,
-    &kProcessMaxFds, &kProcessStart, &kProcessThreads};
+    &kTasksTotal,    &kTasksRunning,    &kTaskDuration,    &kGrpcRequests,    &kGrpcDuration,   &kErrors,
+    &kUptime,        &kAgentInfo,       &kMemoryAllocated, &kGoroutines,      &kBuildInfo,      &kGroupsTotal,
+    &kGroupDuration, &kOutputTruncated, &kProcessCpu,      &kProcessResident, &kProcessVirtual, &kProcessOpenFds,
+    &kProcessMaxFds, &kProcessStart,    &kProcessThreads};
 
 // Histogram buckets (DESIGN §3).
 inline const prometheus::Histogram::BucketBoundaries kTaskDurationBuckets = {.005, .01, .025, .05, .1, .25,
-                                                                              .5,   1,   2.5,  5,   10};
+                                                                             .5,   1,   2.5,  5,   10};
 inline const prometheus::Histogram::BucketBoundaries kGrpcDurationBuckets = {.001, .005, .01, .025, .05, .1,
-                                                                              .25,  .5,   1,   2.5,  5,   10};
+                                                                             .25,  .5,   1,   2.5,  5,   10};
 // Groups run for longer than single tasks: the default buckets, extended to an hour.
-inline const prometheus::Histogram::BucketBoundaries kGroupDurationBuckets = {
-    .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+inline const prometheus::Histogram::BucketBoundaries kGroupDurationBuckets = {.005, .01, .025, .05, .1, .25, .5,  1,
+                                                                              2.5,  5,   10,   30,  60, 300, 900, 3600};
 
 }  // namespace sloth::catalog

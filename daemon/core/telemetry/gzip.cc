@@ -36,8 +36,8 @@ GzipHead GzipStart(std::string_view text, int level) {
   // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix)
   head.bytes.assign("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
   RawDeflate(text, level, Z_FULL_FLUSH, &head.bytes);
-  head.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(text.data()),
-                                         static_cast<uInt>(text.size())));
+  head.crc =
+      static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
   head.length = text.size();
   return head;
 }
@@ -45,8 +45,7 @@ GzipHead GzipStart(std::string_view text, int level) {
 std::string GzipFinish(const GzipHead& head, std::string_view tail, int level) {
   std::string out;
   RawDeflate(tail, level, Z_FINISH, &out);
-  const uLong tail_crc =
-      crc32(0L, reinterpret_cast<const Bytef*>(tail.data()), static_cast<uInt>(tail.size()));
+  const uLong tail_crc = crc32(0L, reinterpret_cast<const Bytef*>(tail.data()), static_cast<uInt>(tail.size()));
   AppendLittleEndian32(static_cast<uint32_t>(crc32_combine(head.crc, tail_crc, static_cast<z_off_t>(tail.size()))),
                        &out);
   AppendLittleEndian32(static_cast<uint32_t>((head.length + tail.size()) & 0xffffffffu), &out);

@@ -23,13 +23,15 @@ std::string GoArch(std::string_view machine) {
 }
 
 // Error types recorded from the start at 0, so rate() and alerts work before the first error.
-constexpr std::string_view kKnownErrorTypes[] = {"task_spawn", "task_timeout", "grpc", "config",
-                                                 "master_unreachable"};
+constexpr std::string_view kKnownErrorTypes[] = {"task_spawn", "task_timeout", "grpc", "config", "master_unreachable"};
 constexpr std::string_view kTaskStatuses[] = {"success", "failed", "skipped"};
 
 template <typename Metric>
 prometheus::Family<Metric>& Register(const catalog::FamilySpec& spec, prometheus::Registry& registry) {
-  return prometheus::detail::Builder<Metric>().Name(std::string(spec.name)).Help(std::string(spec.help)).Register(registry);
+  return prometheus::detail::Builder<Metric>()
+      .Name(std::string(spec.name))
+      .Help(std::string(spec.help))
+      .Register(registry);
 }
 
 }  // namespace
@@ -37,8 +39,7 @@ prometheus::Family<Metric>& Register(const catalog::FamilySpec& spec, prometheus
 AgentIdentity CurrentBuildIdentity(std::string name) {
   utsname u{};
   ::uname(&u);
-  return AgentIdentity{std::move(name), build::kVersion, build::kCommit, build::kCompiler, "linux",
-                       GoArch(u.machine)};
+  return AgentIdentity{std::move(name), build::kVersion, build::kCommit, build::kCompiler, "linux", GoArch(u.machine)};
 }
 
 Telemetry::Telemetry(AgentIdentity identity, Options options)

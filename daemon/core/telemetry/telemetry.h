@@ -74,8 +74,8 @@ class Telemetry {
  private:
   struct CachedRender {
     uint64_t generation = 0;
-    std::shared_ptr<const GzipHead> gzip;       // set in gzip_cache_
-    std::shared_ptr<const std::string> body;    // the text, or gzip->bytes (aliased)
+    std::shared_ptr<const GzipHead> gzip;     // set in gzip_cache_
+    std::shared_ptr<const std::string> body;  // the text, or gzip->bytes (aliased)
   };
   void Changed() { generation_.fetch_add(1, std::memory_order_release); }
   std::string RenderRuntime() const;

@@ -88,8 +88,7 @@ TEST(RenderPromUsage, PlainAsciiWithoutEmoji) {
 TEST(RenderPromUsage, NonDefaultPathAndSchemeGoIntoTheScrapeConfig) {
   const std::string url = "https://h:8443/custom/metrics";
   const std::string text = RenderPromUsage(url, *ParseScrapeTarget(url), false);
-  EXPECT_NE(text.find("    metrics_path: '/custom/metrics'\n    scheme: https\n"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("    metrics_path: '/custom/metrics'\n    scheme: https\n"), std::string::npos) << text;
 }
 
 TEST(PromUsageJson, CarriesUrlTargetAndJob) {

@@ -6,9 +6,7 @@
 namespace sloth::ctl {
 namespace {
 
-LocalProbe Reached(const std::string& name) {
-  return LocalProbe{"unix:/run/slothd/slothd.sock", "", name};
-}
+LocalProbe Reached(const std::string& name) { return LocalProbe{"unix:/run/slothd/slothd.sock", "", name}; }
 
 TEST(DecideLocal, MatchingNameUsesTheLocalAgent) {
   EXPECT_TRUE(DecideLocal("build-01", Reached("build-01"), false, false).use_local);
@@ -30,8 +28,7 @@ TEST(DecideLocal, OtherNameIsNotFoundAndSaysWhatWasTried) {
 
 TEST(DecideLocal, EndpointOnANonMetricsCommandIsExplained) {
   const auto decision = DecideLocal("web-1", Reached("build-01"), false, true);
-  EXPECT_NE(decision.message.find("--endpoint is only used by metrics commands"),
-            std::string::npos)
+  EXPECT_NE(decision.message.find("--endpoint is only used by metrics commands"), std::string::npos)
       << decision.message;
 }
 

@@ -70,8 +70,7 @@ void ExpectGolden(const std::string& name, const std::string& frame) {
   }
   const std::string golden = ReadFile(path);
   ASSERT_FALSE(golden.empty()) << path << " is missing: run with SLOTH_UPDATE_GOLDEN=1 to create it";
-  EXPECT_EQ(frame, golden) << "frame differs from " << path
-                           << " (if the change is intended: SLOTH_UPDATE_GOLDEN=1)";
+  EXPECT_EQ(frame, golden) << "frame differs from " << path << " (if the change is intended: SLOTH_UPDATE_GOLDEN=1)";
 }
 
 void ExpectFits(const std::string& frame, int cols) {
@@ -160,8 +159,8 @@ TEST(DashboardFrame, IndicatorCarriesTheWordNotColourAlone) {
 TEST(DashboardFrame, SectionsInTheOriginalsOrder) {
   const Models models;
   const std::string frame = DashboardFrame(models.Busy(), {});
-  const size_t positions[] = {frame.find("Sloth Runner"), frame.find("System"), frame.find("Tasks"),
-                              frame.find("Task Performance"), frame.find("gRPC"), frame.find("Errors"),
+  const size_t positions[] = {frame.find("Sloth Runner"),     frame.find("System"), frame.find("Tasks"),
+                              frame.find("Task Performance"), frame.find("gRPC"),   frame.find("Errors"),
                               frame.find("Summary")};
   for (size_t i = 1; i < std::size(positions); ++i) {
     ASSERT_NE(positions[i], std::string::npos);

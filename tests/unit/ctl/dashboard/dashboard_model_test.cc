@@ -137,7 +137,7 @@ TEST(DashboardModel, RatesAndTrendsComeFromTheHistory) {
 
 TEST(DashboardModel, CounterResetBetweenScrapesCountsFromZero) {
   prom::History history(10);
-  RecordDashboardHistory(history, 0, Parse(BusyScrape(40)));  // sum 56
+  RecordDashboardHistory(history, 0, Parse(BusyScrape(40)));   // sum 56
   RecordDashboardHistory(history, 10, Parse(BusyScrape(50)));  // sum 66
   const auto restarted = Parse(R"(# TYPE sloth_tasks_total counter
 sloth_tasks_total{group="build",status="success"} 21

@@ -49,10 +49,12 @@ process_threads 14
 
 // A busy agent: fast, normal and slow tasks, failures, gRPC errors, errors by type. `tasks`
 // scales the task counters so two scrapes differ.
-inline std::string BusyScrape(double success = 40, double cpu = 12.5, double rss = 50331648,
-                              double timeouts = 2, double slow_count = 4) {
+inline std::string BusyScrape(double success = 40, double cpu = 12.5, double rss = 50331648, double timeouts = 2,
+                              double slow_count = 4) {
   return "# TYPE sloth_tasks_total counter\n"
-         "sloth_tasks_total{group=\"build\",status=\"success\"} " + std::to_string(success) + "\n"
+         "sloth_tasks_total{group=\"build\",status=\"success\"} " +
+         std::to_string(success) +
+         "\n"
          "sloth_tasks_total{group=\"build\",status=\"failed\"} 5\n"
          "sloth_tasks_total{group=\"deploy\",status=\"success\"} 8\n"
          "sloth_tasks_total{group=\"deploy\",status=\"skipped\"} 3\n"
@@ -79,10 +81,17 @@ inline std::string BusyScrape(double success = 40, double cpu = 12.5, double rss
          // deploy/migrate-a-very-long-database-name: slow (P99 above 5 s)
          "sloth_task_duration_seconds_bucket{group=\"deploy\",task=\"migrate-a-very-long-database-name\",le=\"1\"} 0\n"
          "sloth_task_duration_seconds_bucket{group=\"deploy\",task=\"migrate-a-very-long-database-name\",le=\"5\"} 1\n"
-         "sloth_task_duration_seconds_bucket{group=\"deploy\",task=\"migrate-a-very-long-database-name\",le=\"10\"} " + std::to_string(slow_count) + "\n"
-         "sloth_task_duration_seconds_bucket{group=\"deploy\",task=\"migrate-a-very-long-database-name\",le=\"+Inf\"} " + std::to_string(slow_count) + "\n"
+         "sloth_task_duration_seconds_bucket{group=\"deploy\",task=\"migrate-a-very-long-database-name\",le=\"10\"} " +
+         std::to_string(slow_count) +
+         "\n"
+         "sloth_task_duration_seconds_bucket{group=\"deploy\",task=\"migrate-a-very-long-database-name\",le=\"+Inf\"}"
+         " " +
+         std::to_string(slow_count) +
+         "\n"
          "sloth_task_duration_seconds_sum{group=\"deploy\",task=\"migrate-a-very-long-database-name\"} 30\n"
-         "sloth_task_duration_seconds_count{group=\"deploy\",task=\"migrate-a-very-long-database-name\"} " + std::to_string(slow_count) + "\n"
+         "sloth_task_duration_seconds_count{group=\"deploy\",task=\"migrate-a-very-long-database-name\"} " +
+         std::to_string(slow_count) +
+         "\n"
          // never observed: no quantiles
          "sloth_task_duration_seconds_bucket{group=\"ops\",task=\"idle\",le=\"1\"} 0\n"
          "sloth_task_duration_seconds_bucket{group=\"ops\",task=\"idle\",le=\"+Inf\"} 0\n"
@@ -104,13 +113,19 @@ inline std::string BusyScrape(double success = 40, double cpu = 12.5, double rss
          "sloth_grpc_request_duration_seconds_count{method=\"sloth.v1.Agent/GetInfo\"} 250\n"
          "# TYPE sloth_errors_total counter\n"
          "sloth_errors_total{type=\"task_spawn\"} 0\n"
-         "sloth_errors_total{type=\"task_timeout\"} " + std::to_string(timeouts) + "\n"
+         "sloth_errors_total{type=\"task_timeout\"} " +
+         std::to_string(timeouts) +
+         "\n"
          "sloth_errors_total{type=\"grpc\"} 10\n"
          "# TYPE sloth_agent_uptime_seconds gauge\nsloth_agent_uptime_seconds 93784\n"
          "# TYPE sloth_agent_info gauge\nsloth_agent_info{arch=\"arm64\",os=\"linux\",version=\"1.2.3\"} 1\n"
          "# TYPE sloth_memory_allocated_bytes gauge\nsloth_memory_allocated_bytes 12582912\n"
-         "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total " + std::to_string(cpu) + "\n"
-         "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes " + std::to_string(rss) + "\n"
+         "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total " +
+         std::to_string(cpu) +
+         "\n"
+         "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes " +
+         std::to_string(rss) +
+         "\n"
          "# TYPE process_open_fds gauge\nprocess_open_fds 900\n"
          "# TYPE process_max_fds gauge\nprocess_max_fds 1024\n"
          "# TYPE process_threads gauge\nprocess_threads 23\n";

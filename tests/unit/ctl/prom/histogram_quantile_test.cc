@@ -48,9 +48,7 @@ TEST(HistogramQuantile, OutOfRangeAndNaNQuantiles) {
   EXPECT_EQ(HistogramQuantile(-1, {}), -kInf);  // checked before the buckets
 }
 
-TEST(HistogramQuantile, NoInfBucketIsNaN) {
-  EXPECT_TRUE(std::isnan(HistogramQuantile(0.5, {{1, 1}, {2, 2}})));
-}
+TEST(HistogramQuantile, NoInfBucketIsNaN) { EXPECT_TRUE(std::isnan(HistogramQuantile(0.5, {{1, 1}, {2, 2}}))); }
 
 TEST(HistogramQuantile, EmptyOrUnobservedHistogramIsNaN) {
   EXPECT_TRUE(std::isnan(HistogramQuantile(0.5, {})));
@@ -72,7 +70,7 @@ TEST(HistogramQuantile, SingleFiniteBucket) {
 TEST(HistogramQuantile, NonMonotonicCountsAreRaisedToTheRunningMaximum) {
   // Counts 5, 3, 8 become 5, 5, 8.
   const std::vector<Bucket> b = {{1, 5}, {2, 3}, {3, 8}, {kInf, 8}};
-  EXPECT_DOUBLE_EQ(HistogramQuantile(0.5, b), 0.8);       // rank 4 in (0,1]
+  EXPECT_DOUBLE_EQ(HistogramQuantile(0.5, b), 0.8);           // rank 4 in (0,1]
   EXPECT_DOUBLE_EQ(HistogramQuantile(0.75, b), 2 + 1.0 / 3);  // rank 6: (2,3] holds 3
   // A +Inf bucket below the finite ones is raised too: observations = 8.
   EXPECT_DOUBLE_EQ(HistogramQuantile(0.5, {{1, 4}, {2, 8}, {kInf, 1}}), 1);

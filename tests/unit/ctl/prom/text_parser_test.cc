@@ -235,7 +235,7 @@ TEST(PromTextParser, ParsesARealSlothdScrape) {
   auto set = MustParse(buffer.str());
   EXPECT_GE(set.families.size(), 20u);
   for (const Family& f : set.families) EXPECT_FALSE(f.help.empty()) << f.name;  // slothd documents all
-  EXPECT_TRUE(set.Find("sloth_task_group_duration_seconds")->samples.empty());   // no groups ran
+  EXPECT_TRUE(set.Find("sloth_task_group_duration_seconds")->samples.empty());  // no groups ran
   const Family* tasks = set.Find("sloth_task_duration_seconds");
   ASSERT_NE(tasks, nullptr);
   EXPECT_EQ(tasks->type, MetricType::kHistogram);

@@ -313,8 +313,7 @@ TEST_F(TaskRunnerTest, Run_ShellThatClosesItsOutputEarlyRunsToItsExit) {
   const auto sink = [&](OutputStream, std::string_view chunk) {
     if (chunk.find("closing") != std::string_view::npos) gate.Release();
   };
-  const TaskResult r =
-      runner.Run(Shell("echo closing; exec >&- 2>&-; read x < " + gate.path() + "; exit 4"), sink);
+  const TaskResult r = runner.Run(Shell("echo closing; exec >&- 2>&-; read x < " + gate.path() + "; exit 4"), sink);
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_EQ(r.kept_output, "closing\n");
@@ -751,9 +750,9 @@ TEST_F(TaskRunnerTest, Complete_NoticeComesOnceWhileTheTaskRuns) {
   int notices = 0;
   TaskStatus status_at_notice = TaskStatus::kQueued;
   std::string output;
-  const TaskResult r =
-      runner.Complete(std::move(started), [&](OutputStream, std::string_view chunk) { output.append(chunk); },
-                      NoticeThatReleases(gate, id, &notices, &status_at_notice));
+  const TaskResult r = runner.Complete(
+      std::move(started), [&](OutputStream, std::string_view chunk) { output.append(chunk); },
+      NoticeThatReleases(gate, id, &notices, &status_at_notice));
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(output, "after\n");
   EXPECT_EQ(notices, 1);
@@ -782,8 +781,8 @@ TEST_F(TaskRunnerTest, Complete_NoNoticeForATaskThatEndsBeforeItsTime) {
   TaskRunner::Started started = runner.Begin(Shell("true"), &refused);
   ASSERT_TRUE(started);
   int notices = 0;
-  const TaskResult r =
-      runner.Complete(std::move(started), {}, {std::chrono::steady_clock::now() + std::chrono::hours(1), [&] { ++notices; }});
+  const TaskResult r = runner.Complete(std::move(started), {},
+                                       {std::chrono::steady_clock::now() + std::chrono::hours(1), [&] { ++notices; }});
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(notices, 0);
 }

@@ -51,8 +51,11 @@ TEST(ExpositionWriter, EscapesLabelValuesAndHelp) {
 
 TEST(ExpositionWriter, HistogramHasCumulativeBucketsInfSumAndCount) {
   prometheus::Registry registry;
-  auto& h = prometheus::BuildHistogram().Name("d_seconds").Help("h").Register(registry).Add(
-      {{"task", "t"}}, prometheus::Histogram::BucketBoundaries{0.1, 1});
+  auto& h = prometheus::BuildHistogram()
+                .Name("d_seconds")
+                .Help("h")
+                .Register(registry)
+                .Add({{"task", "t"}}, prometheus::Histogram::BucketBoundaries{0.1, 1});
   h.Observe(0.05);
   h.Observe(0.5);
   h.Observe(5);
@@ -74,7 +77,12 @@ TEST(ExpositionWriter, AgreesWithPrometheusCppTextSerializer) {
   auto& c = prometheus::BuildCounter().Name("c_total").Help("counter").Register(registry);
   c.Add({{"a", "1"}}).Increment(3);
   c.Add({{"a", "2"}, {"b", "x"}}).Increment(7);
-  prometheus::BuildHistogram().Name("h").Help("hist").Register(registry).Add({}, prometheus::Histogram::BucketBoundaries{1, 2}).Observe(1.5);
+  prometheus::BuildHistogram()
+      .Name("h")
+      .Help("hist")
+      .Register(registry)
+      .Add({}, prometheus::Histogram::BucketBoundaries{1, 2})
+      .Observe(1.5);
   std::string ours;
   sloth::WriteExposition(registry.Collect(), &ours);
   std::string theirs = prometheus::TextSerializer().Serialize(registry.Collect());

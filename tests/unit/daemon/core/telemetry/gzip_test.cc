@@ -50,7 +50,8 @@ std::string InflateSingleMember(const std::string& data) {
 
 TEST(Gzip, HeadAndTailMakeOneMemberWithTheRightTrailer) {
   std::string head_text, tail_text;
-  for (int i = 0; i < 2000; ++i) head_text += "sloth_task_duration_seconds_bucket{le=\"" + std::to_string(i) + "\"} 1\n";
+  for (int i = 0; i < 2000; ++i)
+    head_text += "sloth_task_duration_seconds_bucket{le=\"" + std::to_string(i) + "\"} 1\n";
   tail_text = "sloth_agent_uptime_seconds 12.5\nprocess_threads 3\n";
   const sloth::GzipHead head = sloth::GzipStart(head_text);
   // The same cached head serves several different tails.
