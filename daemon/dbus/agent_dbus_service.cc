@@ -35,7 +35,7 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
         bus_driver_(sdbus::createProxy(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus")),
         api_(api),
         log_(log) {
-    // The identity does not change while the agent runs (DESIGN: a new name needs a restart).
+    // The identity does not change while the agent runs (a new name needs a restart: doc/ARCHITECTURE.md §7).
     const AgentInfo info = api_.GetInfo(Caller{"dbus", -1, -1});
     name_ = ValidUtf8(info.identity.name);
     version_ = ValidUtf8(info.identity.version);
