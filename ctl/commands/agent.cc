@@ -124,6 +124,19 @@ int AgentTasksCommand(const Context& context, const std::string& agent) {
   return kExitOk;
 }
 
+// A refused file is a CtlError (exit 1) with its position; the running configuration stays.
+int AgentReloadCommand(const Context& context, const std::string& agent) {
+  LocalAgent local = OpenLocalAgent(context, agent, false);
+  const v1::ReloadResponse reloaded = CheckedCall(local.client->Reload(), *local.client, agent, "Reload");
+  std::string text = fmt::format("reloaded agent '{}' from {}\n", local.info.name(), reloaded.loaded_from());
+  for (const auto& note : reloaded.notes()) text += fmt::format("note: {}\n", note);
+  Print(context, text,
+        {{"agent", local.info.name()},
+         {"loaded_from", reloaded.loaded_from()},
+         {"notes", std::vector<std::string>(reloaded.notes().begin(), reloaded.notes().end())}});
+  return kExitOk;
+}
+
 int AgentCancelCommand(const Context& context, const std::string& agent, const std::string& id) {
   LocalAgent local = OpenLocalAgent(context, agent, false);
   const v1::CancelTaskResponse response = CheckedCall(local.client->CancelTask(id), *local.client, agent, "CancelTask");
@@ -287,6 +300,10 @@ void AddAgentCommands(CommandLine& cli) {
   with_agent("info", "Show the agent's name, version, uptime and endpoints", AgentInfoCommand);
   with_agent("health", "Check the agent's health (exit 0 healthy, 1 not)", AgentHealthCommand);
   with_agent("tasks", "List running, queued and recent tasks", AgentTasksCommand);
+  with_agent("reload",
+             "Make the agent re-read its configuration (as systemctl reload); exit 1 with the\n"
+             "error when the new file is bad, which leaves the running configuration in force",
+             AgentReloadCommand);
 
   auto task_id = std::make_shared<std::string>();
   with_agent("cancel", "Cancel a running or queued task",

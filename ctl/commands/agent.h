@@ -21,7 +21,7 @@ struct AgentRunArgs {
   std::vector<std::string> env;  // K=V
 };
 
-// Adds `agent info|health|tasks|cancel|run` to the command line, each with its flags and help.
+// Adds `agent info|health|tasks|reload|cancel|run` to the command line, each with its flags and help.
 void AddAgentCommands(CommandLine& cli);
 
 // Maps the arguments to the request; throws a usage CtlError naming the bad flag.
