@@ -41,6 +41,9 @@ struct MetricsBody {
   std::string runtime;
 };
 
+// Appends the standard process_* families (catalog.h) for `stats`.
+void WriteProcessFamilies(const ProcessStats& stats, std::string* out);
+
 class Telemetry {
  public:
   struct Options {
