@@ -12,5 +12,11 @@ inline constexpr std::string_view kReloadFailed = "24ed2568d30147e091c346fbaf71d
 inline constexpr std::string_view kTaskStarted = "ddb13be93dbc49a59c1a15799ac7a50b";
 inline constexpr std::string_view kTaskFinished = "80620c2f77684e5a8d4be7af242ffe9b";
 inline constexpr std::string_view kControlCall = "2612421591c9435e813c304447bda4bc";
+inline constexpr std::string_view kMasterReady = "375e8564009c4975a0e61f154625c970";
+inline constexpr std::string_view kAgentRegistered = "cb95254f4220438280fd5b2330c54140";
+inline constexpr std::string_view kAgentStatusChanged = "8c34548aca2745f095ccd2202eac8ddf";
+inline constexpr std::string_view kAccessRefused = "dea852c5c2c34a8ab845e8638bac090d";
+inline constexpr std::string_view kMasterLinkUp = "d266ff917f044b6291ca4cf3bb0522b3";
+inline constexpr std::string_view kMasterLinkLost = "2066b371f57a4c1ebf7be853cfe254e5";
 
 }  // namespace sloth::message_id

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -50,6 +52,27 @@ std::optional<std::string> UnixSocketPath(int fd) {
 // D-Bus module is not even loaded.
 bool SystemBusMayExist() {
   return std::getenv("DBUS_SYSTEM_BUS_ADDRESS") != nullptr || ::access("/run/dbus/system_bus_socket", F_OK) == 0;
+}
+
+// The settings of the stream to the master: they take effect at the next start.
+void CopyMasterLink(const AgentConfig& from, AgentConfig* to) {
+  to->master = from.master;
+  to->master_ca = from.master_ca;
+  to->master_cert = from.master_cert;
+  to->master_key = from.master_key;
+  to->master_server_name = from.master_server_name;
+  to->master_insecure = from.master_insecure;
+  to->master_backoff_max = from.master_backoff_max;
+  to->labels = from.labels;
+}
+
+// A file the agent needs at start, or an AgentStartError naming the key that points at it.
+std::string ReadFileOrThrow(const std::string& path, std::string_view key) {
+  std::ifstream file(path);
+  if (!file) throw AgentStartError(fmt::format("cannot read {} ({}): {}", path, key, std::strerror(errno)));
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
 }
 
 bool SameListener(const TelemetryConfig& a, const TelemetryConfig& b) {
@@ -147,6 +170,14 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
     }
     http_ = StartHttp(std::move(fd), config.telemetry);
   }
+  if (!config.agent.master.empty()) {
+    try {
+      DialMaster(config.agent);
+    } catch (const AgentStartError&) {
+      if (!control_passed_) ::unlink(config.agent.control_socket.c_str());
+      throw;
+    }
+  }
   {
     std::lock_guard reloading(reload_mutex_);
     started_ = true;
@@ -182,6 +213,26 @@ std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const Telemetry
       MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.max_header_bytes,
                                 t.threads},
       std::move(pages), log_);
+}
+
+void Agent::DialMaster(const AgentConfig& a) {
+  MasterLinkSettings settings;
+  settings.address = a.master;
+  settings.insecure = a.master_insecure;
+  if (!a.master_insecure) {
+    settings.ca_pem = ReadFileOrThrow(a.master_ca, "[agent] master_ca");
+    settings.cert_pem = ReadFileOrThrow(a.master_cert, "[agent] master_cert");
+    settings.key_pem = ReadFileOrThrow(a.master_key, "[agent] master_key");
+  }
+  settings.server_name = a.master_server_name;
+  settings.backoff.max = a.master_backoff_max;
+  settings.labels = a.labels;
+  settings.info = [this] { return Info(); };
+  ControlFrontEnd* front_end = control_->EnsureFrontEnd();
+  if (front_end == nullptr) throw AgentStartError("cannot dial the master: the gRPC module did not load (see above)");
+  auto link = front_end->DialMaster(std::move(settings));
+  if (!link) throw AgentStartError(link.error().message);
+  master_link_ = std::move(link).value();
 }
 
 std::shared_ptr<const Config> Agent::current_config() const {
@@ -285,12 +336,16 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   };
   needs_restart(next.agent.name != current->agent.name, "agent.name");
   needs_restart(next.agent.state_dir != current->agent.state_dir, "agent.state_dir");
+  AgentConfig keeping_link = next.agent;
+  CopyMasterLink(current->agent, &keeping_link);
+  needs_restart(!(keeping_link == next.agent), "the master's settings ([agent] master*, labels)");
   needs_restart(next.telemetry.max_label_values != current->telemetry.max_label_values, "telemetry.max_label_values");
   needs_restart(!(next.tasks == current->tasks), "[tasks]");
   Config applied = next;
   // What could not change now stays as it runs, so /info and the next reload see the truth.
   applied.agent.name = current->agent.name;
   applied.agent.state_dir = current->agent.state_dir;
+  CopyMasterLink(current->agent, &applied.agent);
   applied.telemetry.max_label_values = current->telemetry.max_label_values;
   applied.tasks = current->tasks;
   if (control_passed_) applied.agent.control_socket = current->agent.control_socket;
@@ -336,6 +391,8 @@ void Agent::Stop() {
   const Duration drain =
       config->tasks.on_stop == TaskStopPolicy::kDrain ? config->tasks.drain_timeout : Duration::zero();
   if (!runner_.Shutdown(drain)) log_.Warning("some tasks had not finished when the stop grace ran out");
+  // After the tasks, so relayed ones still report their ends; then the agent unregisters.
+  if (master_link_) master_link_->Shutdown();
   // After the tasks, so their TaskFinished signals still go out.
   if (dbus_) dbus_->Shutdown();
   control_->Shutdown(kServerGrace);

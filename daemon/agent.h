@@ -68,6 +68,8 @@ class Agent {
   AgentInfo Info() const;
   std::optional<std::string> UnhealthyReason() const;
   std::unique_ptr<MetricsHttpServer> StartHttp(UniqueFd fd, const TelemetryConfig& t);
+  // Starts the stream to the master ([agent] master); throws AgentStartError.
+  void DialMaster(const AgentConfig& a);
   void OnTaskChange(const TaskResult& task);
 
   Logger& log_;
@@ -93,6 +95,8 @@ class Agent {
   UniqueFd control_lock_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsHttpServer> http_;
+  // After control_: shut down before the front end whose server serves its relayed calls.
+  std::unique_ptr<MasterLink> master_link_;
 };
 
 }  // namespace sloth

@@ -16,9 +16,14 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
   app.set_version_flag("--version",
                        fmt::format("slothd {} (commit {}, {})", build::kVersion, build::kCommit, build::kCompiler));
   app.footer(fmt::format("Configuration: {} (see slothd.toml(5)); flags override the file.", kDefaultConfigPath));
-  std::string name, master, control_socket, state_dir, address, log_level;
+  std::string name, master, control_socket, state_dir, address, log_level, role = "agent";
   uint16_t port = 0;
   bool telemetry = true;
+  app.add_option("--role", role,
+                 "agent: run tasks (default); master: the registry agents dial and the relay to them, "
+                 "configured by /etc/sloth/master.toml")
+      ->check(CLI::IsMember({"agent", "master"}))
+      ->option_text("agent|master");
   auto* o_config = app.add_option("-c,--config", cli.config_path, "Configuration file")->option_text("FILE");
   app.add_flag("--check-config", cli.check_config, "Check the configuration, print it, and exit (0 if valid)");
   auto* o_name = app.add_option("--name", name, "Agent name (default: the host name)");
@@ -41,6 +46,10 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
     return CommandLineExit{2};
   }
   cli.config_path_given = o_config->count() > 0;
+  if (role == "master") {
+    cli.role = Role::kMaster;
+    if (!cli.config_path_given) cli.config_path = kDefaultMasterConfigPath;
+  }
   if (o_name->count()) cli.name = name;
   if (o_master->count()) cli.master = master;
   if (o_telemetry->count()) cli.telemetry = telemetry;

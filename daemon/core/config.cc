@@ -109,6 +109,38 @@ Apply Choice(E* (*field)(Config&), std::vector<std::pair<std::string_view, E>> c
   };
 }
 
+// An array of strings (the master's operators).
+Apply StringList(std::vector<std::string>* (*field)(Config&), std::optional<std::string> (*check)(std::string_view)) {
+  return [field, check](const toml::node& node, Config& config) -> std::optional<std::string> {
+    if (!node.is_array()) return Expect(node, "an array of strings");
+    std::vector<std::string> values;
+    for (const toml::node& item : *node.as_array()) {
+      if (!item.is_string()) return Expect(item, "an array of strings");
+      if (auto why = check(item.as_string()->get())) return why;
+      values.push_back(item.as_string()->get());
+    }
+    *field(config) = std::move(values);
+    return std::nullopt;
+  };
+}
+
+// A table of string values: the agent's labels ({ env = "prod", rack = "r1" }).
+Apply Labels(std::map<std::string, std::string>* (*field)(Config&)) {
+  return [field](const toml::node& node, Config& config) -> std::optional<std::string> {
+    if (!node.is_table()) return Expect(node, "a table of strings such as { env = \"prod\" }");
+    std::map<std::string, std::string> labels;
+    for (auto&& [key, value] : *node.as_table()) {
+      if (auto why = CheckLabelKey(key.str())) return why;
+      if (!value.is_string()) return Expect(value, fmt::format("a string for label \"{}\"", key.str()));
+      if (value.as_string()->get().size() > 256) return fmt::format("label \"{}\": longer than 256 bytes", key.str());
+      labels[std::string(key.str())] = value.as_string()->get();
+    }
+    if (labels.size() > 32) return fmt::format("expected at most 32 labels, got {}", labels.size());
+    *field(config) = std::move(labels);
+    return std::nullopt;
+  };
+}
+
 // In the file an empty name means "the host name", as documented in etc/slothd.toml.
 std::optional<std::string> CheckAgentNameOrEmpty(std::string_view name) {
   return name.empty() ? std::nullopt : CheckAgentName(name);
@@ -120,6 +152,26 @@ const std::vector<FieldSpec>& Fields() {
       {"agent", "master", String([](Config& c) { return &c.agent.master; }, CheckMasterAddress)},
       {"agent", "state_dir", String([](Config& c) { return &c.agent.state_dir; }, CheckAbsolutePath)},
       {"agent", "control_socket", String([](Config& c) { return &c.agent.control_socket; }, CheckAbsolutePath)},
+      {"agent", "master_ca", String([](Config& c) { return &c.agent.master_ca; }, CheckAbsolutePath)},
+      {"agent", "master_cert", String([](Config& c) { return &c.agent.master_cert; }, CheckAbsolutePath)},
+      {"agent", "master_key", String([](Config& c) { return &c.agent.master_key; }, CheckAbsolutePath)},
+      {"agent", "master_server_name", String([](Config& c) { return &c.agent.master_server_name; })},
+      {"agent", "master_insecure", Boolean([](Config& c) { return &c.agent.master_insecure; })},
+      {"agent", "master_backoff_max",
+       DurationField([](Config& c) { return &c.agent.master_backoff_max; }, std::chrono::seconds(1))},
+      {"agent", "labels", Labels([](Config& c) { return &c.agent.labels; })},
+      {"master", "address", String([](Config& c) { return &c.master.address; }, CheckListenAddress)},
+      {"master", "port", Integer<uint16_t>([](Config& c) { return &c.master.port; }, 0, 65535)},
+      {"master", "cert", String([](Config& c) { return &c.master.cert; }, CheckAbsolutePath)},
+      {"master", "key", String([](Config& c) { return &c.master.key; }, CheckAbsolutePath)},
+      {"master", "client_ca", String([](Config& c) { return &c.master.client_ca; }, CheckAbsolutePath)},
+      {"master", "insecure", Boolean([](Config& c) { return &c.master.insecure; })},
+      {"master", "operators", StringList([](Config& c) { return &c.master.operators; }, CheckAgentName)},
+      {"master", "tokens_file", String([](Config& c) { return &c.master.tokens_file; }, CheckAbsolutePath)},
+      {"master", "state_dir", String([](Config& c) { return &c.master.state_dir; }, CheckAbsolutePath)},
+      {"master", "heartbeat_interval",
+       DurationField([](Config& c) { return &c.master.heartbeat_interval; }, std::chrono::milliseconds(100))},
+      {"master", "missed_heartbeats", Integer<uint32_t>([](Config& c) { return &c.master.missed_heartbeats; }, 1, 100)},
       {"telemetry", "enabled", Boolean([](Config& c) { return &c.telemetry.enabled; })},
       {"telemetry", "address", String([](Config& c) { return &c.telemetry.address; }, CheckListenAddress)},
       {"telemetry", "port", Integer<uint16_t>([](Config& c) { return &c.telemetry.port; }, 0, 65535)},
@@ -153,16 +205,26 @@ const std::vector<FieldSpec>& Fields() {
            [](Config& c) { return &c.log.target; },
            {{"auto", LogTarget::kAuto}, {"console", LogTarget::kConsole}, {"journal", LogTarget::kJournal}})},
       {"log", "level",
-       [](const toml::node& node, Config& config) -> std::optional<std::string> {
-         const std::string_view allowed = "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
-         if (!node.is_string()) return Expect(node, allowed);
-         if (!ParseLogLevel(node.as_string()->get(), &config.log.level)) {
-           return fmt::format("expected {}, got \"{}\"", allowed, node.as_string()->get());
-         }
-         return std::nullopt;
-       }},
+       [](const toml::node& node,
+          Config& config) -> std::
+                              optional<std::string> {
+                                const std::string_view allowed =
+                                    "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
+                                if (!node.is_string()) return Expect(node, allowed);
+                                if (!ParseLogLevel(node.as_string()->get(), &config.log.level)) {
+                                  return fmt::format("expected {}, got \"{}\"", allowed, node.as_string()->get());
+                                }
+                                return std::nullopt;
+                              }},
   };
   return fields;
+}
+
+// Which role reads a section; [telemetry] and [log] are read by both.
+bool SectionFor(std::string_view section, Role role) {
+  if (section == "master") return role == Role::kMaster;
+  if (section == "agent" || section == "tasks") return role == Role::kAgent;
+  return true;
 }
 
 std::string AllowedKeys(std::string_view section) {
@@ -175,9 +237,10 @@ std::string AllowedKeys(std::string_view section) {
   return out;
 }
 
-std::string AllowedSections() {
+std::string AllowedSections(Role role) {
   std::vector<std::string_view> sections;
   for (const FieldSpec& f : Fields()) {
+    if (!SectionFor(f.section, role)) continue;
     if (std::find(sections.begin(), sections.end(), f.section) == sections.end()) sections.push_back(f.section);
   }
   std::string out;
@@ -190,6 +253,41 @@ ConfigError ErrorAt(std::string_view source, const toml::source_region& where, s
 }
 
 }  // namespace
+
+Config DefaultConfig(Role role) {
+  Config config;
+  config.role = role;
+  if (role == Role::kMaster) config.telemetry.port = 50054;
+  return config;
+}
+
+std::optional<ConfigError> CheckFleetCredentials(const Config& config, std::string_view source) {
+  auto missing = [&](std::string key, std::string_view what) {
+    return ConfigError{
+        std::string(source), 0, 0, std::move(key),
+        fmt::format("{}; the fleet's TCP connections use mutual TLS (doc/fleet.md makes a CA and "
+                    "certificates with openssl). Without credentials, write {} = true",
+                    what, config.role == Role::kMaster ? "[master] insecure" : "[agent] master_insecure")};
+  };
+  if (config.role == Role::kMaster) {
+    if (config.master.insecure) return std::nullopt;
+    if (config.master.cert.empty()) return missing("master.cert", "the master's certificate (PEM) is not set");
+    if (config.master.key.empty()) return missing("master.key", "the master's private key (PEM) is not set");
+    if (config.master.client_ca.empty()) {
+      return missing("master.client_ca", "the CA that signed agents' and operators' certificates is not set");
+    }
+    return std::nullopt;
+  }
+  if (config.agent.master.empty() || config.agent.master_insecure) return std::nullopt;
+  if (config.agent.master_ca.empty()) {
+    return missing("agent.master_ca", "the CA that signed the master's certificate is not set");
+  }
+  if (config.agent.master_cert.empty()) {
+    return missing("agent.master_cert", "the agent's certificate (its CN or a DNS SAN names it) is not set");
+  }
+  if (config.agent.master_key.empty()) return missing("agent.master_key", "the agent's private key is not set");
+  return std::nullopt;
+}
 
 std::string ConfigError::ToString() const {
   std::string out = source;
@@ -214,7 +312,16 @@ ConfigResult ParseConfig(std::string_view text, std::string_view source, const C
         std::any_of(Fields().begin(), Fields().end(), [&](const FieldSpec& f) { return f.section == section; });
     if (!known) {
       return ErrorAt(source, section_key.source(), section,
-                     fmt::format("unknown section (allowed: {})", AllowedSections()));
+                     fmt::format("unknown section (allowed: {})", AllowedSections(config.role)));
+    }
+    if (!SectionFor(section, config.role)) {
+      return ErrorAt(
+          source, section_key.source(), section,
+          config.role == Role::kMaster
+              ? fmt::format("[{}] is an agent's section; the master reads {}", section, AllowedSections(config.role))
+              : fmt::format("[master] is read by slothd --role master, from its own file ({}); an "
+                            "agent reads {}",
+                            kDefaultMasterConfigPath, AllowedSections(config.role)));
     }
     if (!section_node.is_table()) {
       return ErrorAt(source, section_node.source(), section,
@@ -276,15 +383,51 @@ std::optional<std::string> CheckAbsolutePath(std::string_view path) {
   return fmt::format("expected an absolute path, got \"{}\"", path);
 }
 
+std::optional<std::string> CheckLabelKey(std::string_view key) {
+  const bool ok = !key.empty() && key.size() <= 64 && !(key[0] >= '0' && key[0] <= '9') &&
+                  key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+                      std::string_view::npos;
+  if (ok) return std::nullopt;
+  return fmt::format("label \"{}\": expected 1 to 64 characters of A-Z a-z 0-9 _, not starting with a digit", key);
+}
+
 std::string FormatConfig(const Config& c) {
   // A JSON string literal is a valid TOML basic string ("..." with the same escapes).
   auto quoted = [](std::string_view s) { return nlohmann::json(std::string(s)).dump(); };
   std::string out;
-  out += "[agent]\n";
-  out += fmt::format("name = {}\n", quoted(c.agent.name));
-  out += fmt::format("master = {}\n", quoted(c.agent.master));
-  out += fmt::format("state_dir = {}\n", quoted(c.agent.state_dir));
-  out += fmt::format("control_socket = {}\n", quoted(c.agent.control_socket));
+  if (c.role == Role::kMaster) {
+    out += "[master]\n";
+    out += fmt::format("address = {}\n", quoted(c.master.address));
+    out += fmt::format("port = {}\n", c.master.port);
+    out += fmt::format("cert = {}\n", quoted(c.master.cert));
+    out += fmt::format("key = {}\n", quoted(c.master.key));
+    out += fmt::format("client_ca = {}\n", quoted(c.master.client_ca));
+    out += fmt::format("insecure = {}\n", c.master.insecure);
+    out += "operators = [";
+    for (size_t i = 0; i < c.master.operators.size(); ++i) out += (i ? ", " : "") + quoted(c.master.operators[i]);
+    out += "]\n";
+    out += fmt::format("tokens_file = {}\n", quoted(c.master.tokens_file));
+    out += fmt::format("state_dir = {}\n", quoted(c.master.state_dir));
+    out += fmt::format("heartbeat_interval = \"{}\"\n", FormatDuration(c.master.heartbeat_interval));
+    out += fmt::format("missed_heartbeats = {}\n", c.master.missed_heartbeats);
+  } else {
+    out += "[agent]\n";
+    out += fmt::format("name = {}\n", quoted(c.agent.name));
+    out += fmt::format("master = {}\n", quoted(c.agent.master));
+    out += fmt::format("state_dir = {}\n", quoted(c.agent.state_dir));
+    out += fmt::format("control_socket = {}\n", quoted(c.agent.control_socket));
+    out += fmt::format("master_ca = {}\n", quoted(c.agent.master_ca));
+    out += fmt::format("master_cert = {}\n", quoted(c.agent.master_cert));
+    out += fmt::format("master_key = {}\n", quoted(c.agent.master_key));
+    out += fmt::format("master_server_name = {}\n", quoted(c.agent.master_server_name));
+    out += fmt::format("master_insecure = {}\n", c.agent.master_insecure);
+    out += fmt::format("master_backoff_max = \"{}\"\n", FormatDuration(c.agent.master_backoff_max));
+    out += "labels = {";
+    for (auto it = c.agent.labels.begin(); it != c.agent.labels.end(); ++it) {
+      out += fmt::format("{} {} = {}", it == c.agent.labels.begin() ? "" : ",", it->first, quoted(it->second));
+    }
+    out += c.agent.labels.empty() ? "}\n" : " }\n";
+  }
   out += "\n[telemetry]\n";
   out += fmt::format("enabled = {}\n", c.telemetry.enabled);
   out += fmt::format("address = {}\n", quoted(c.telemetry.address));
@@ -296,16 +439,18 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("max_header_bytes = {}\n", c.telemetry.max_header_bytes);
   out += fmt::format("threads = {}\n", c.telemetry.threads);
   out += fmt::format("max_label_values = {}\n", c.telemetry.max_label_values);
-  out += "\n[tasks]\n";
-  out += fmt::format("max_concurrent = {}\n", c.tasks.max_concurrent);
-  out += fmt::format("max_queued = {}\n", c.tasks.max_queued);
-  out += fmt::format("default_timeout = \"{}\"\n", FormatDuration(c.tasks.default_timeout));
-  out += fmt::format("kill_grace = \"{}\"\n", FormatDuration(c.tasks.kill_grace));
-  out += fmt::format("max_output_bytes = {}\n", c.tasks.max_output_bytes);
-  out += fmt::format("workdir = {}\n", quoted(c.tasks.workdir));
-  out += fmt::format("history = {}\n", c.tasks.history);
-  out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
-  out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
+  if (c.role == Role::kAgent) {
+    out += "\n[tasks]\n";
+    out += fmt::format("max_concurrent = {}\n", c.tasks.max_concurrent);
+    out += fmt::format("max_queued = {}\n", c.tasks.max_queued);
+    out += fmt::format("default_timeout = \"{}\"\n", FormatDuration(c.tasks.default_timeout));
+    out += fmt::format("kill_grace = \"{}\"\n", FormatDuration(c.tasks.kill_grace));
+    out += fmt::format("max_output_bytes = {}\n", c.tasks.max_output_bytes);
+    out += fmt::format("workdir = {}\n", quoted(c.tasks.workdir));
+    out += fmt::format("history = {}\n", c.tasks.history);
+    out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
+    out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
+  }
   out += "\n[log]\n";
   out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));
   out += fmt::format("target = \"{}\"\n", c.log.target == LogTarget::kJournal   ? "journal"

@@ -68,6 +68,15 @@ ControlService::ControlService(ControlApi& api, CredentialsFn credentials)
     : api_(api), credentials_(std::move(credentials)) {}
 
 Caller ControlService::CallerOf(const grpc::ServerContext& context) const {
+  // Calls relayed from the master come over the front end's in-process channel (master_link.cc),
+  // which nothing outside slothd can reach: they name the operator the master authenticated.
+  if (context.peer() == kInProcessPeer) {
+    Caller caller{"master"};
+    const auto& metadata = context.client_metadata();
+    const auto it = metadata.find(kRelayedCallerKey);
+    caller.identity = it == metadata.end() ? "master" : std::string(it->second.data(), it->second.size());
+    return caller;
+  }
   Caller caller{"unix"};
   if (auto cred = credentials_(context.peer())) {
     caller.uid = cred->uid;

@@ -18,6 +18,11 @@ namespace sloth {
 
 struct CallQueue;
 
+// The peer gRPC names for a call on a server's in-process channel, and the metadata key with
+// which the master link names the operator of a relayed call.
+inline constexpr const char* kInProcessPeer = "inproc";
+inline constexpr const char* kRelayedCallerKey = "sloth-relayed-caller";
+
 class ControlService {
  public:
   using CredentialsFn = std::function<std::optional<PeerCredentials>(std::string_view grpc_peer)>;

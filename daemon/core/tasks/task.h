@@ -22,6 +22,7 @@ struct TaskSpec {
   std::string workdir;                                   // empty: the runner's default
   std::vector<std::pair<std::string, std::string>> env;  // added to (and overriding) the base env
   std::optional<Duration> timeout;                       // nullopt: the runner's default
+  std::string caller{};  // who asked, for the task's journal records (Caller::Name); set by ControlApi
 };
 
 // `spec` as a front end received it, checked and completed for the runner: an empty name or group

@@ -279,7 +279,8 @@ std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spaw
                 {{"SLOTH_TASK", spec.name},
                  {"SLOTH_GROUP", spec.group},
                  {"SLOTH_TASK_ID", task->id},
-                 {"SLOTH_STATUS", "running"}},
+                 {"SLOTH_STATUS", "running"},
+                 {"SLOTH_CALLER", spec.caller}},
                 message_id::kTaskStarted);
   }
   Notify(snapshot);
@@ -438,7 +439,8 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
                  {"SLOTH_GROUP", result.group},
                  {"SLOTH_TASK_ID", result.id},
                  {"SLOTH_STATUS", std::string(TaskStatusName(result.status))},
-                 {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)}},
+                 {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)},
+                 {"SLOTH_CALLER", task->spec.caller}},
                 message_id::kTaskFinished);
   }
   Notify(result);
