@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/duration.h"
+#include "ctl/clients/master_endpoint.h"
 #include "ctl/output.h"
 
 namespace sloth::ctl {
@@ -18,6 +19,10 @@ struct GlobalFlags {
   std::string timeout = "10s";
   bool no_color = false;
   std::string via = "socket";  // socket | dbus
+  // The master, for agents that are not the local one (doc/fleet.md).
+  std::string master;  // empty: $SLOTH_MASTER, else none
+  std::string master_cacert, master_cert, master_key, master_token_file;
+  bool master_insecure = false;
 };
 
 // Environment values slothctl looks at, passed in so the decisions stay pure.
@@ -27,6 +32,8 @@ struct Environment {
   std::optional<std::string> lc_all;
   std::optional<std::string> lc_ctype;
   std::optional<std::string> lang;
+  std::optional<std::string> sloth_master;
+  std::optional<std::string> sloth_token;  // the operator's bearer token for the master
   static Environment FromProcess();
 };
 
@@ -39,6 +46,8 @@ struct Context {
   bool no_color = false;  // --no-color: no colour whatever the terminal (NO_COLOR is read where colour is chosen)
   // How to reach the local agent: its control socket (gRPC), or the system bus (D-Bus).
   enum class Via { kSocket, kDbus } via = Via::kSocket;
+  // Where agents that are not the local one are reached; nullopt: no master.
+  std::optional<MasterEndpoint> master;
 };
 
 // Validates the flags; throws a usage CtlError naming the bad flag.
@@ -46,6 +55,10 @@ Context MakeContext(const GlobalFlags& flags, const Environment& env);
 
 // --socket, else $SLOTH_SOCKET (when non-empty), else /run/slothd/slothd.sock.
 std::string ChooseSocketPath(const std::string& flag, const Environment& env);
+
+// --master, else $SLOTH_MASTER (when non-empty), with the credentials flags; nullopt when neither
+// names a master. Throws a usage CtlError when the address is not HOST:PORT.
+std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Environment& env);
 
 // Emoji only with a UTF-8 locale (LC_ALL, else LC_CTYPE, else LANG names UTF-8) and neither
 // NO_COLOR (non-empty, per no-color.org) nor --no-color.

@@ -14,43 +14,45 @@ namespace {
 
 std::string ReachHint(bool metrics_command) {
   return metrics_command ? "is slothd running? pass --socket PATH or set SLOTH_SOCKET, or pass "
-                           "--endpoint URL"
-                         : "is slothd running? pass --socket PATH or set SLOTH_SOCKET";
+                           "--endpoint URL; a remote agent needs --master HOST:PORT (or $SLOTH_MASTER)"
+                         : "is slothd running? pass --socket PATH or set SLOTH_SOCKET; a remote agent needs "
+                           "--master HOST:PORT (or $SLOTH_MASTER)";
 }
 
 }  // namespace
 
 bool IsLocalAlias(std::string_view agent) { return agent == "local" || agent == "."; }
 
-LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool metrics_command, bool endpoint_given) {
-  LocalDecision decision;
-  if (!probe.error.empty()) {
-    decision.exit_code = kExitUnavailable;
-    decision.message = fmt::format("cannot reach agent '{}' at {}: {} — {}", agent, probe.target, probe.error,
-                                   ReachHint(metrics_command));
-    return decision;
+Route DecideRoute(std::string_view agent, const LocalProbe& probe, bool master_configured, bool metrics_command,
+                  bool endpoint_given) {
+  Route route;
+  const bool reached = probe.error.empty();
+  if (reached && (IsLocalAlias(agent) || agent == probe.name)) {
+    route.via = Route::Via::kLocal;
+    return route;
   }
-  if (IsLocalAlias(agent) || agent == probe.name) {
-    decision.use_local = true;
-    return decision;
+  if (master_configured && !IsLocalAlias(agent)) {
+    route.via = Route::Via::kMaster;
+    return route;
   }
-  std::string endpoint_note;
-  if (!endpoint_given) {
-    endpoint_note = "no --endpoint given";
-  } else {
-    endpoint_note = "--endpoint is only used by metrics commands";
+  route.exit_code = kExitUnavailable;
+  if (!reached) {
+    route.message = fmt::format("cannot reach agent '{}' at {}: {} — {}", agent, probe.target, probe.error,
+                                ReachHint(metrics_command));
+    return route;
   }
-  decision.exit_code = kExitUnavailable;
-  decision.message = fmt::format(
-      "agent '{}' not found: the local agent at {} is '{}'; {}; remote agents need --master "
-      "(not available yet)",
-      agent, probe.target, probe.name, endpoint_note);
-  return decision;
+  route.message = fmt::format(
+      "agent '{}' not found: the local agent at {} is '{}'; {}; remote agents need a master: --master HOST:PORT "
+      "or $SLOTH_MASTER",
+      agent, probe.target, probe.name,
+      endpoint_given ? "--endpoint is only used by metrics commands" : "no --endpoint given");
+  return route;
 }
 
 void ThrowCallError(const AgentConnection& client, const std::string& agent, const std::string& what,
                     const CallError& error) {
-  const bool unreachable = error.code == CallCode::kUnavailable || error.code == CallCode::kDeadline;
+  const bool unreachable =
+      error.code == CallCode::kUnavailable || error.code == CallCode::kDeadline || error.code == CallCode::kNotFound;
   throw CtlError(unreachable ? kExitUnavailable : kExitFailure,
                  fmt::format("agent '{}' at {}: {} failed: {}", agent, client.target(), what, error.message));
 }
@@ -60,24 +62,44 @@ std::unique_ptr<AgentConnection> MakeLocalConnection(const Context& context, std
   return std::make_unique<AgentClient>(context.socket_path, timeout);
 }
 
-LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool metrics_command) {
+MasterClient OpenMaster(const Context& context, std::string_view command) {
+  if (!context.master) {
+    throw UsageError(fmt::format("{} asks the master: pass --master HOST:PORT or set SLOTH_MASTER", command));
+  }
+  return MasterClient(*context.master, std::chrono::duration_cast<std::chrono::milliseconds>(context.call_timeout));
+}
+
+std::unique_ptr<AgentConnection> MakeMasterConnection(const Context& context, const std::string& agent,
+                                                      std::chrono::milliseconds timeout) {
+  return std::make_unique<AgentClient>(*context.master, agent, timeout);
+}
+
+OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool metrics_command) {
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(context.call_timeout);
-  LocalAgent local;
-  local.client = MakeLocalConnection(context, timeout);
+  OpenedAgent opened;
+  opened.client = MakeLocalConnection(context, timeout);
   LocalProbe probe;
-  probe.target = local.client->target();
-  if (auto connected = local.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
+  probe.target = opened.client->target();
+  if (auto connected = opened.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
       !connected) {
     probe.error = connected.error().message;
-  } else if (auto info = local.client->GetInfo(); !info) {
+  } else if (auto info = opened.client->GetInfo(); !info) {
     probe.error = "GetInfo failed: " + info.error().message;
   } else {
-    local.info = std::move(info).value();
-    probe.name = local.info.name();
+    opened.info = std::move(info).value();
+    probe.name = opened.info.name();
   }
-  const LocalDecision decision = DecideLocal(agent, probe, metrics_command, context.endpoint.has_value());
-  if (!decision.use_local) throw CtlError(decision.exit_code, decision.message);
-  return local;
+  const Route route =
+      DecideRoute(agent, probe, context.master.has_value(), metrics_command, context.endpoint.has_value());
+  if (route.via == Route::Via::kLocal) return opened;
+  if (route.via == Route::Via::kNone) throw CtlError(route.exit_code, route.message);
+  opened.client = MakeMasterConnection(context, agent, timeout);
+  opened.through_master = true;
+  if (auto connected = opened.client->Connect(timeout); !connected) {
+    ThrowCallError(*opened.client, agent, "connecting", connected.error());
+  }
+  opened.info = CheckedCall(opened.client->GetInfo(), *opened.client, agent, "GetInfo");
+  return opened;
 }
 
 }  // namespace sloth::ctl

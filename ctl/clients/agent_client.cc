@@ -50,7 +50,28 @@ const google::protobuf::MethodDescriptor* AgentMethod(std::string_view name, con
 AgentClient::AgentClient(std::string socket_path, std::chrono::milliseconds call_timeout)
     : socket_path_(std::move(socket_path)), target_("unix:" + socket_path_), call_timeout_(call_timeout) {}
 
+AgentClient::AgentClient(MasterEndpoint master, std::string agent, std::chrono::milliseconds call_timeout,
+                         std::shared_ptr<grpc::Channel> channel)
+    : master_(std::move(master)),
+      agent_(std::move(agent)),
+      target_(MasterTarget(*master_)),
+      call_timeout_(call_timeout),
+      channel_(std::move(channel)) {}
+
+void AgentClient::Address(grpc::ClientContext& context) const {
+  if (!master_) return;
+  context.AddMetadata("sloth-agent", agent_);
+  AuthorizeCall(context, *master_);
+}
+
 Result<void, CallError> AgentClient::Connect(std::chrono::milliseconds timeout) {
+  if (master_) {
+    if (!channel_) channel_ = DialMaster(*master_);
+    stub_ = v1::Agent::NewStub(channel_);
+    generic_ =
+        std::make_unique<grpc::TemplatedGenericStub<google::protobuf::Message, google::protobuf::Message>>(channel_);
+    return {};
+  }
   if (auto probed = ProbeUnixSocket(socket_path_); !probed) return probed;
   TurnOffMutexDebugging();
   grpc::ChannelArguments arguments;
@@ -74,6 +95,7 @@ Result<void, CallError> AgentClient::Unary(std::string_view method, const google
   }
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + call_timeout_);
+  Address(context);
   grpc::CompletionQueue queue;
   auto call = generic_->PrepareUnaryCall(&context, fmt::format("/{}/{}", v1::Agent::service_full_name(), method),
                                          request, &queue);
@@ -93,6 +115,7 @@ Result<void, CallError> AgentClient::Unary(std::string_view method, const google
 Result<void, CallError> AgentClient::RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
                                              const std::function<void(const v1::RunTaskEvent&)>& on_event) {
   grpc::ClientContext context;
+  Address(context);
   handle.Attach([&context] { context.TryCancel(); });
   auto reader = stub_->RunTask(&context, request);
   v1::RunTaskEvent event;
@@ -116,6 +139,7 @@ CallError CallErrorFromGrpc(const grpc::Status& status) {
     case grpc::StatusCode::UNIMPLEMENTED:
       return {CallCode::kUnimplemented, "the agent does not implement this call (older slothd?)"};
     case grpc::StatusCode::CANCELLED: return {CallCode::kCancelled, status.error_message()};
+    case grpc::StatusCode::NOT_FOUND: return {CallCode::kNotFound, status.error_message()};
     default: break;
   }
   return {CallCode::kFailed, status.error_message().empty()

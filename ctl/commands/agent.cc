@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "ctl/errors.h"
+#include "ctl/fleet_output.h"
 #include "ctl/interrupt_watcher.h"
 #include "ctl/output.h"
 #include "ctl/resolve.h"
@@ -105,41 +106,42 @@ v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args) {
 namespace {
 
 int AgentInfoCommand(const Context& context, const std::string& agent) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  Print(context, RenderInfoText(local.info), InfoJson(local.info));
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  Print(context, RenderInfoText(opened.info), InfoJson(opened.info));
   return kExitOk;
 }
 
 int AgentHealthCommand(const Context& context, const std::string& agent) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  const v1::Health health = CheckedCall(local.client->GetHealth(), *local.client, agent, "GetHealth");
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  const v1::Health health = CheckedCall(opened.client->GetHealth(), *opened.client, agent, "GetHealth");
   Print(context, RenderHealthText(health), HealthJson(health));
   return health.healthy() ? kExitOk : kExitFailure;
 }
 
 int AgentTasksCommand(const Context& context, const std::string& agent) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  const v1::ListTasksResponse tasks = CheckedCall(local.client->ListTasks(false), *local.client, agent, "ListTasks");
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  const v1::ListTasksResponse tasks = CheckedCall(opened.client->ListTasks(false), *opened.client, agent, "ListTasks");
   Print(context, RenderTasksText(tasks), TasksJson(tasks));
   return kExitOk;
 }
 
 // A refused file is a CtlError (exit 1) with its position; the running configuration stays.
 int AgentReloadCommand(const Context& context, const std::string& agent) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  const v1::ReloadResponse reloaded = CheckedCall(local.client->Reload(), *local.client, agent, "Reload");
-  std::string text = fmt::format("reloaded agent '{}' from {}\n", local.info.name(), reloaded.loaded_from());
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  const v1::ReloadResponse reloaded = CheckedCall(opened.client->Reload(), *opened.client, agent, "Reload");
+  std::string text = fmt::format("reloaded agent '{}' from {}\n", opened.info.name(), reloaded.loaded_from());
   for (const auto& note : reloaded.notes()) text += fmt::format("note: {}\n", note);
   Print(context, text,
-        {{"agent", local.info.name()},
+        {{"agent", opened.info.name()},
          {"loaded_from", reloaded.loaded_from()},
          {"notes", std::vector<std::string>(reloaded.notes().begin(), reloaded.notes().end())}});
   return kExitOk;
 }
 
 int AgentCancelCommand(const Context& context, const std::string& agent, const std::string& id) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  const v1::CancelTaskResponse response = CheckedCall(local.client->CancelTask(id), *local.client, agent, "CancelTask");
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  const v1::CancelTaskResponse response =
+      CheckedCall(opened.client->CancelTask(id), *opened.client, agent, "CancelTask");
   if (context.output == OutputFormat::kJson) {
     Print(context, "", {{"id", id}, {"cancelled", response.cancelled()}, {"reason", response.reason()}});
   } else if (response.cancelled()) {
@@ -152,6 +154,41 @@ int AgentCancelCommand(const Context& context, const std::string& agent, const s
   return kExitOk;
 }
 
+// The master's registry: every agent it knows, up, down or gone.
+int AgentListCommand(const Context& context) {
+  MasterClient master = OpenMaster(context, "agent list");
+  auto agents = master.ListAgents();
+  if (!agents) {
+    const bool unreachable =
+        agents.error().code == CallCode::kUnavailable || agents.error().code == CallCode::kDeadline;
+    throw CtlError(unreachable ? kExitUnavailable : kExitFailure,
+                   fmt::format("{}: ListAgents failed: {}", master.target(), agents.error().message));
+  }
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  Print(context, RenderAgentsText(*agents, now), AgentsJson(*agents));
+  return kExitOk;
+}
+
+// Forgets an agent; one still connected registers again when it redials.
+int AgentRemoveCommand(const Context& context, const std::string& agent) {
+  MasterClient master = OpenMaster(context, "agent remove");
+  auto removed = master.RemoveAgent(agent);
+  if (!removed) {
+    const CallCode code = removed.error().code;
+    throw CtlError(code == CallCode::kUnavailable || code == CallCode::kDeadline || code == CallCode::kNotFound
+                       ? kExitUnavailable
+                       : kExitFailure,
+                   fmt::format("{}: RemoveAgent {} failed: {}", master.target(), agent, removed.error().message));
+  }
+  Print(context,
+        fmt::format("removed agent '{}' from the master's registry{}\n", agent,
+                    removed->was_connected() ? " (it was connected: it registers again when it redials)" : ""),
+        {{"agent", agent}, {"removed", true}, {"was_connected", removed->was_connected()}});
+  return kExitOk;
+}
+
 // Streams the output to stdout/stderr as it arrives (text) or prints the result (json); exits
 // with the task's code (see task_exit.h); Ctrl-C cancels the task and exits 130.
 int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
@@ -161,7 +198,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   RunState state;
   RunHandle run;
   // Created before any gRPC thread so that they inherit the blocked SIGINT/SIGTERM.
-  LocalAgent local;
+  OpenedAgent opened;
   InterruptWatcher watcher([&](int signal) {
     std::string id;
     AgentConnection* client = nullptr;
@@ -188,10 +225,10 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
     run.Abandon();
   });
 
-  local = OpenLocalAgent(context, args.agent, false);
+  opened = OpenAgent(context, args.agent, false);
   {
     std::lock_guard lock(state.mutex);
-    state.client = local.client.get();
+    state.client = opened.client.get();
     if (state.signals > 0) {
       throw CtlError(kExitSignalBase + state.first_signal, "interrupted before the task started");
     }
@@ -202,7 +239,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   bool output_closed = false;
   std::optional<v1::TaskResult> result;
   std::string out_text, err_text;
-  const auto streamed = local.client->RunTask(request, run, [&](const v1::RunTaskEvent& event) {
+  const auto streamed = opened.client->RunTask(request, run, [&](const v1::RunTaskEvent& event) {
     switch (event.event_case()) {
       case v1::RunTaskEvent::kStarted: {
         bool cancel_now = false;
@@ -213,7 +250,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
         }
         state.id_or_end.notify_all();
         // Whether it was cancelled or had ended, its result ends the stream.
-        if (cancel_now) (void)local.client->CancelTask(event.started().id());
+        if (cancel_now) (void)opened.client->CancelTask(event.started().id());
         break;
       }
       case v1::RunTaskEvent::kOutput: {
@@ -227,7 +264,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
             std::lock_guard lock(state.mutex);
             id = state.task_id;
           }
-          if (!id.empty()) (void)local.client->CancelTask(id);
+          if (!id.empty()) (void)opened.client->CancelTask(id);
         }
         break;
       }
@@ -275,7 +312,16 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   }
   if (output_closed) return kExitSignalBase + SIGPIPE;  // as if the pipe had killed us
   if (!result) {
-    if (!streamed) ThrowCallError(*local.client, args.agent, "RunTask", streamed.error());
+    if (!streamed && !task_id.empty()) {
+      // The stream broke mid-task (the agent, or the master relaying it, went away): say what may
+      // still be running, and where to look.
+      CallError lost = streamed.error();
+      lost.message = fmt::format(
+          "{}; the connection ended before the task did: task {} may still be running (see 'slothctl agent tasks {}')",
+          lost.message, task_id, args.agent);
+      ThrowCallError(*opened.client, args.agent, "RunTask", lost);
+    }
+    if (!streamed) ThrowCallError(*opened.client, args.agent, "RunTask", streamed.error());
     throw CtlError(kExitFailure, fmt::format("agent '{}' ended the task stream without a result", args.agent));
   }
   if (const std::string message = TaskOutcomeMessage(*result, requested_timeout); !message.empty()) {
@@ -297,6 +343,12 @@ void AddAgentCommands(CommandLine& cli) {
     command->add_option("agent", *name, kAgentArgHelp)->required();
     return command;
   };
+  cli.AddCommand(agent, "list",
+                 "List the agents the master knows: status (up, down after missed heartbeats, gone when\n"
+                 "unregistered), version, platform, last heartbeat, metrics URL, labels",
+                 AgentListCommand);
+  with_agent("remove", "Forget an agent on the master (one still running registers again when it redials)",
+             AgentRemoveCommand);
   with_agent("info", "Show the agent's name, version, uptime and endpoints", AgentInfoCommand);
   with_agent("health", "Check the agent's health (exit 0 healthy, 1 not)", AgentHealthCommand);
   with_agent("tasks", "List running, queued and recent tasks", AgentTasksCommand);

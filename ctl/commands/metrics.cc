@@ -43,7 +43,10 @@ void AddMetricsGroup(CommandLine& cli, CLI::App* parent, const std::shared_ptr<M
                      "One frame by default (fine in a pipe); --watch redraws in the alternate screen every\n"
                      "--interval seconds until q or Ctrl-C. --output json prints the computed model.",
                      [grafana_args](const Context& context) { return MetricsGrafanaCommand(context, *grafana_args); });
-  grafana->add_option("agent", grafana_args->agent, "Agent name ('local' or '.': the local agent)")->required();
+  grafana->add_option("agent", grafana_args->agent, kAgentArgHelp);
+  grafana->add_flag("--all", grafana_args->all,
+                    "The fleet: one row per agent the master knows, scraped in parallel (an agent that does not\n"
+                    "answer in time is shown as such)");
   grafana->add_flag("--watch,-w", grafana_args->watch, "Keep redrawing, with rates and sparklines");
   grafana->add_option("--interval,-n", grafana_args->interval_s, "Seconds between scrapes (fractions allowed)")
       ->type_name("SECONDS")
@@ -63,7 +66,7 @@ void AddMetricsGroup(CommandLine& cli, CLI::App* parent, const std::shared_ptr<M
                      "Show the agent's Prometheus endpoint and how to scrape it, or with --snapshot print its "
                      "current metrics (over the control socket, or from --endpoint)",
                      [prom_args](const Context& context) { return MetricsPromCommand(context, *prom_args); });
-  prom->add_option("agent", prom_args->agent, "Agent name ('local' or '.': the local agent)")->required();
+  prom->add_option("agent", prom_args->agent, kAgentArgHelp)->required();
   prom->add_flag("--snapshot", prom_args->snapshot, "Print the exposition text instead of the endpoint");
 }
 
@@ -136,13 +139,13 @@ int MetricsPromCommand(const Context& context, const MetricsPromArgs& args) {
       return kExitOk;
     }
   } else {
-    LocalAgent local = OpenLocalAgent(context, args.agent, true);
+    OpenedAgent opened = OpenAgent(context, args.agent, true);
     if (args.snapshot) {
-      const v1::Metrics metrics = CheckedCall(local.client->GetMetrics(), *local.client, args.agent, "GetMetrics");
-      PrintSnapshot(context, args.agent, local.client->target(), metrics.content_type(), metrics.text());
+      const v1::Metrics metrics = CheckedCall(opened.client->GetMetrics(), *opened.client, args.agent, "GetMetrics");
+      PrintSnapshot(context, args.agent, opened.client->target(), metrics.content_type(), metrics.text());
       return kExitOk;
     }
-    url = local.info.metrics_url();
+    url = opened.info.metrics_url();
     if (url.empty()) {
       throw CtlError(kExitFailure, fmt::format("agent '{}' has telemetry off (no metrics endpoint); "
                                                "'slothctl metrics prom {} --snapshot' reads its metrics over "

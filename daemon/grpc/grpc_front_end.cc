@@ -232,7 +232,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
     grpc::ChannelArguments arguments;
     arguments.SetMaxReceiveMessageSize(-1);
     return std::unique_ptr<MasterLink>(std::make_unique<MasterLinkClient>(
-        std::move(settings), server_->InProcessChannel(arguments), telemetry_, log_));
+        std::move(settings), server_->InProcessChannel(arguments), control_.relay_key(), telemetry_, log_));
   }
 
   void Shutdown(Duration grace) override {

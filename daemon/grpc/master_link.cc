@@ -31,10 +31,11 @@ bool Await(grpc::CompletionQueue& queue) {
 }  // namespace
 
 MasterLinkClient::MasterLinkClient(MasterLinkSettings settings, std::shared_ptr<grpc::Channel> local,
-                                   Telemetry& telemetry, Logger& log)
+                                   std::string relay_key, Telemetry& telemetry, Logger& log)
     : settings_(std::move(settings)),
       local_(std::move(local)),
       local_stub_(local_),
+      relay_key_(std::move(relay_key)),
       telemetry_(telemetry),
       log_(log),
       random_(std::random_device{}()) {
@@ -230,6 +231,7 @@ bool MasterLinkClient::WaitForCredit(uint64_t call_id, uint64_t generation, uint
 
 void MasterLinkClient::ServeRelay(v1::RelayedCall call, uint64_t generation) {
   grpc::ClientContext context;
+  context.AddMetadata(kRelayKeyMetadata, relay_key_);
   context.AddMetadata(kRelayedCallerKey, call.caller());
   if (call.timeout_ms() > 0) {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(call.timeout_ms()));

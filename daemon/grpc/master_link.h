@@ -28,9 +28,10 @@ namespace sloth {
 
 class MasterLinkClient final : public MasterLink {
  public:
-  // `local`: the in-process channel of the control front end's server.
-  MasterLinkClient(MasterLinkSettings settings, std::shared_ptr<grpc::Channel> local, Telemetry& telemetry,
-                   Logger& log);
+  // `local`: the in-process channel of the control front end's server; `relay_key`: what marks a
+  // call on it as relayed (ControlService::relay_key).
+  MasterLinkClient(MasterLinkSettings settings, std::shared_ptr<grpc::Channel> local, std::string relay_key,
+                   Telemetry& telemetry, Logger& log);
   ~MasterLinkClient() override;
 
   void Shutdown() override;
@@ -60,6 +61,7 @@ class MasterLinkClient final : public MasterLink {
   const MasterLinkSettings settings_;
   std::shared_ptr<grpc::Channel> local_;
   grpc::GenericStub local_stub_;
+  const std::string relay_key_;
   Telemetry& telemetry_;
   Logger& log_;
   std::mt19937_64 random_;  // the run thread's: backoff jitter

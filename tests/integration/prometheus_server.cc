@@ -9,10 +9,14 @@ namespace sloth::test {
 PrometheusServer::PrometheusServer(const std::vector<std::string>& targets, const std::string& job) {
   std::string list;
   for (const auto& t : targets) list += (list.empty() ? "'" : ", '") + t + "'";
+  Start("  - job_name: " + job + "\n    static_configs:\n      - targets: [" + list + "]\n");
+}
+
+PrometheusServer::PrometheusServer(const std::string& scrape_configs) { Start(scrape_configs); }
+
+void PrometheusServer::Start(const std::string& scrape_configs) {
   WriteFile(dir_.File("prometheus.yml"),
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-            "scrape_configs:\n  - job_name: " +
-                job + "\n    static_configs:\n      - targets: [" + list + "]\n");
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n" + scrape_configs);
   const uint16_t port = FreePort();
   api_ = "http://127.0.0.1:" + std::to_string(port);
   process_ = std::make_unique<ChildProcess>(

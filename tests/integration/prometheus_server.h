@@ -17,6 +17,8 @@ class PrometheusServer {
  public:
   // `targets`: "host:port" each.
   PrometheusServer(const std::vector<std::string>& targets, const std::string& job);
+  // With `scrape_configs`, the YAML list under scrape_configs: (indented two spaces), as given.
+  explicit PrometheusServer(const std::string& scrape_configs);
 
   const std::string& api() const { return api_; }  // "http://127.0.0.1:PORT"
   std::string Output() { return process_->Output(); }
@@ -29,6 +31,7 @@ class PrometheusServer {
                             std::chrono::seconds deadline) const;
 
  private:
+  void Start(const std::string& scrape_configs);
   TempDir dir_;
   std::string api_;
   std::unique_ptr<ChildProcess> process_;
