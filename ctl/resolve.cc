@@ -12,11 +12,13 @@
 namespace sloth::ctl {
 namespace {
 
-std::string ReachHint(bool metrics_command) {
-  return metrics_command ? "is slothd running? pass --socket PATH or set SLOTH_SOCKET, or pass "
-                           "--endpoint URL; a remote agent needs --master HOST:PORT (or $SLOTH_MASTER)"
-                         : "is slothd running? pass --socket PATH or set SLOTH_SOCKET; a remote agent needs "
-                           "--master HOST:PORT (or $SLOTH_MASTER)";
+// `named`: the agent was named (not "local"), so it may be a remote one.
+std::string ReachHint(bool metrics_command, bool named) {
+  std::string hint = metrics_command ? "is slothd running? pass --socket PATH or set SLOTH_SOCKET, or pass "
+                                       "--endpoint URL"
+                                     : "is slothd running? pass --socket PATH or set SLOTH_SOCKET";
+  if (named) hint += "; a remote agent needs --master HOST:PORT (or $SLOTH_MASTER)";
+  return hint;
 }
 
 }  // namespace
@@ -38,7 +40,7 @@ Route DecideRoute(std::string_view agent, const LocalProbe& probe, bool master_c
   route.exit_code = kExitUnavailable;
   if (!reached) {
     route.message = fmt::format("cannot reach agent '{}' at {}: {} — {}", agent, probe.target, probe.error,
-                                ReachHint(metrics_command));
+                                ReachHint(metrics_command, !IsLocalAlias(agent)));
     return route;
   }
   route.message = fmt::format(

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -54,22 +55,17 @@ bool SystemBusMayExist() {
   return std::getenv("DBUS_SYSTEM_BUS_ADDRESS") != nullptr || ::access("/run/dbus/system_bus_socket", F_OK) == 0;
 }
 
-// The settings of the stream to the master: they take effect at the next start.
-void CopyMasterLink(const AgentConfig& from, AgentConfig* to) {
-  to->master = from.master;
-  to->master_ca = from.master_ca;
-  to->master_cert = from.master_cert;
-  to->master_key = from.master_key;
-  to->master_server_name = from.master_server_name;
-  to->master_insecure = from.master_insecure;
-  to->master_backoff_max = from.master_backoff_max;
-  to->labels = from.labels;
+// The settings of the stream to the master; a reload that changes them dials again.
+bool SameMasterLink(const AgentConfig& a, const AgentConfig& b) {
+  return a.master == b.master && a.master_ca == b.master_ca && a.master_cert == b.master_cert &&
+         a.master_key == b.master_key && a.master_server_name == b.master_server_name &&
+         a.master_insecure == b.master_insecure && a.master_backoff_max == b.master_backoff_max && a.labels == b.labels;
 }
 
-// A file the agent needs at start, or an AgentStartError naming the key that points at it.
-std::string ReadFileOrThrow(const std::string& path, std::string_view key) {
+// A whole file, or errno's words.
+Result<std::string> ReadTextFile(const std::string& path) {
   std::ifstream file(path);
-  if (!file) throw AgentStartError(fmt::format("cannot read {} ({}): {}", path, key, std::strerror(errno)));
+  if (!file) return Failure{std::strerror(errno)};
   std::stringstream text;
   text << file.rdbuf();
   return text.str();
@@ -171,12 +167,13 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
     http_ = StartHttp(std::move(fd), config.telemetry);
   }
   if (!config.agent.master.empty()) {
-    try {
-      DialMaster(config.agent);
-    } catch (const AgentStartError&) {
+    auto link = PrepareMasterLink(config.agent);
+    if (!link) {
       if (!control_passed_) ::unlink(config.agent.control_socket.c_str());
-      throw;
+      throw AgentStartError(link.error().message);
     }
+    master_link_ = std::move(link).value();
+    master_link_->Start();
   }
   {
     std::lock_guard reloading(reload_mutex_);
@@ -215,24 +212,26 @@ std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const Telemetry
       std::move(pages), log_);
 }
 
-void Agent::DialMaster(const AgentConfig& a) {
+Result<std::unique_ptr<MasterLink>> Agent::PrepareMasterLink(const AgentConfig& a) {
   MasterLinkSettings settings;
   settings.address = a.master;
   settings.insecure = a.master_insecure;
   if (!a.master_insecure) {
-    settings.ca_pem = ReadFileOrThrow(a.master_ca, "[agent] master_ca");
-    settings.cert_pem = ReadFileOrThrow(a.master_cert, "[agent] master_cert");
-    settings.key_pem = ReadFileOrThrow(a.master_key, "[agent] master_key");
+    for (auto [path, key, pem] : {std::tuple{&a.master_ca, "[agent] master_ca", &settings.ca_pem},
+                                  std::tuple{&a.master_cert, "[agent] master_cert", &settings.cert_pem},
+                                  std::tuple{&a.master_key, "[agent] master_key", &settings.key_pem}}) {
+      auto text = ReadTextFile(*path);
+      if (!text) return Failure{fmt::format("cannot read {} ({}): {}", *path, key, text.error().message)};
+      *pem = std::move(text).value();
+    }
   }
   settings.server_name = a.master_server_name;
   settings.backoff.max = a.master_backoff_max;
   settings.labels = a.labels;
   settings.info = [this] { return Info(); };
   ControlFrontEnd* front_end = control_->EnsureFrontEnd();
-  if (front_end == nullptr) throw AgentStartError("cannot dial the master: the gRPC module did not load (see above)");
-  auto link = front_end->DialMaster(std::move(settings));
-  if (!link) throw AgentStartError(link.error().message);
-  master_link_ = std::move(link).value();
+  if (front_end == nullptr) return Failure{"cannot dial the master: the gRPC module did not load (see above)"};
+  return front_end->DialMaster(std::move(settings));
 }
 
 std::shared_ptr<const Config> Agent::current_config() const {
@@ -310,8 +309,21 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   if (metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry)) {
     notes.push_back("[telemetry] listener settings are ignored: the metrics socket is passed by systemd");
   }
+  // A new stream to the master, checked now, started in phase 2 (after the old one unregisters).
+  const bool link_changes = !SameMasterLink(next.agent, current->agent);
+  std::unique_ptr<MasterLink> new_link;
+  if (link_changes && !next.agent.master.empty()) {
+    auto link = PrepareMasterLink(next.agent);
+    if (!link) return link.error();
+    new_link = std::move(link).value();
+  }
 
   // Phase 2: switch. Nothing below can fail.
+  if (link_changes) {
+    if (master_link_) master_link_->Shutdown();
+    master_link_ = std::move(new_link);
+    if (master_link_) master_link_->Start();
+  }
   const std::string old_control_path = current->agent.control_socket;
   if (control_moves) {
     control_->ReplaceListener(std::move(new_control_fd));
@@ -336,16 +348,12 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   };
   needs_restart(next.agent.name != current->agent.name, "agent.name");
   needs_restart(next.agent.state_dir != current->agent.state_dir, "agent.state_dir");
-  AgentConfig keeping_link = next.agent;
-  CopyMasterLink(current->agent, &keeping_link);
-  needs_restart(!(keeping_link == next.agent), "the master's settings ([agent] master*, labels)");
   needs_restart(next.telemetry.max_label_values != current->telemetry.max_label_values, "telemetry.max_label_values");
   needs_restart(!(next.tasks == current->tasks), "[tasks]");
   Config applied = next;
   // What could not change now stays as it runs, so /info and the next reload see the truth.
   applied.agent.name = current->agent.name;
   applied.agent.state_dir = current->agent.state_dir;
-  CopyMasterLink(current->agent, &applied.agent);
   applied.telemetry.max_label_values = current->telemetry.max_label_values;
   applied.tasks = current->tasks;
   if (control_passed_) applied.agent.control_socket = current->agent.control_socket;

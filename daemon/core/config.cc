@@ -141,6 +141,11 @@ Apply Labels(std::map<std::string, std::string>* (*field)(Config&)) {
   };
 }
 
+// A file that may be left unset ("").
+std::optional<std::string> CheckAbsolutePathOrEmpty(std::string_view path) {
+  return path.empty() ? std::nullopt : CheckAbsolutePath(path);
+}
+
 // In the file an empty name means "the host name", as documented in etc/slothd.toml.
 std::optional<std::string> CheckAgentNameOrEmpty(std::string_view name) {
   return name.empty() ? std::nullopt : CheckAgentName(name);
@@ -152,9 +157,9 @@ const std::vector<FieldSpec>& Fields() {
       {"agent", "master", String([](Config& c) { return &c.agent.master; }, CheckMasterAddress)},
       {"agent", "state_dir", String([](Config& c) { return &c.agent.state_dir; }, CheckAbsolutePath)},
       {"agent", "control_socket", String([](Config& c) { return &c.agent.control_socket; }, CheckAbsolutePath)},
-      {"agent", "master_ca", String([](Config& c) { return &c.agent.master_ca; }, CheckAbsolutePath)},
-      {"agent", "master_cert", String([](Config& c) { return &c.agent.master_cert; }, CheckAbsolutePath)},
-      {"agent", "master_key", String([](Config& c) { return &c.agent.master_key; }, CheckAbsolutePath)},
+      {"agent", "master_ca", String([](Config& c) { return &c.agent.master_ca; }, CheckAbsolutePathOrEmpty)},
+      {"agent", "master_cert", String([](Config& c) { return &c.agent.master_cert; }, CheckAbsolutePathOrEmpty)},
+      {"agent", "master_key", String([](Config& c) { return &c.agent.master_key; }, CheckAbsolutePathOrEmpty)},
       {"agent", "master_server_name", String([](Config& c) { return &c.agent.master_server_name; })},
       {"agent", "master_insecure", Boolean([](Config& c) { return &c.agent.master_insecure; })},
       {"agent", "master_backoff_max",
@@ -162,12 +167,12 @@ const std::vector<FieldSpec>& Fields() {
       {"agent", "labels", Labels([](Config& c) { return &c.agent.labels; })},
       {"master", "address", String([](Config& c) { return &c.master.address; }, CheckListenAddress)},
       {"master", "port", Integer<uint16_t>([](Config& c) { return &c.master.port; }, 0, 65535)},
-      {"master", "cert", String([](Config& c) { return &c.master.cert; }, CheckAbsolutePath)},
-      {"master", "key", String([](Config& c) { return &c.master.key; }, CheckAbsolutePath)},
-      {"master", "client_ca", String([](Config& c) { return &c.master.client_ca; }, CheckAbsolutePath)},
+      {"master", "cert", String([](Config& c) { return &c.master.cert; }, CheckAbsolutePathOrEmpty)},
+      {"master", "key", String([](Config& c) { return &c.master.key; }, CheckAbsolutePathOrEmpty)},
+      {"master", "client_ca", String([](Config& c) { return &c.master.client_ca; }, CheckAbsolutePathOrEmpty)},
       {"master", "insecure", Boolean([](Config& c) { return &c.master.insecure; })},
       {"master", "operators", StringList([](Config& c) { return &c.master.operators; }, CheckAgentName)},
-      {"master", "tokens_file", String([](Config& c) { return &c.master.tokens_file; }, CheckAbsolutePath)},
+      {"master", "tokens_file", String([](Config& c) { return &c.master.tokens_file; }, CheckAbsolutePathOrEmpty)},
       {"master", "state_dir", String([](Config& c) { return &c.master.state_dir; }, CheckAbsolutePath)},
       {"master", "heartbeat_interval",
        DurationField([](Config& c) { return &c.master.heartbeat_interval; }, std::chrono::milliseconds(100))},

@@ -36,6 +36,8 @@ struct MasterLinkSettings {
 class MasterLink {
  public:
   virtual ~MasterLink() = default;
+  // Starts dialling (once).
+  virtual void Start() = 0;
   // Unregisters (the master lists the agent as gone, not down) and closes the stream; calls
   // relayed on it end. Idempotent.
   virtual void Shutdown() = 0;
@@ -46,8 +48,8 @@ class ControlFrontEnd {
   virtual ~ControlFrontEnd() = default;
   // Serves sloth.v1.Agent on an accepted connection; takes ownership of `fd`.
   virtual void Serve(int fd) = 0;
-  // Starts dialling the master; fails when the TLS files are not usable. Shut the link down
-  // before this front end.
+  // The link to the master, not dialling yet (MasterLink::Start); fails when the TLS files are
+  // not usable. Shut the link down before this front end.
   virtual Result<std::unique_ptr<MasterLink>> DialMaster(MasterLinkSettings settings) = 0;
   // Ends every call, waiting up to `grace` for running handlers.
   virtual void Shutdown(Duration grace) = 0;

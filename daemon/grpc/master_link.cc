@@ -38,7 +38,10 @@ MasterLinkClient::MasterLinkClient(MasterLinkSettings settings, std::shared_ptr<
       relay_key_(std::move(relay_key)),
       telemetry_(telemetry),
       log_(log),
-      random_(std::random_device{}()) {
+      random_(std::random_device{}()) {}
+
+void MasterLinkClient::Start() {
+  if (run_thread_.joinable()) return;
   run_thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "slothd-master");
     Run();

@@ -34,6 +34,7 @@ class MasterLinkClient final : public MasterLink {
                    Telemetry& telemetry, Logger& log);
   ~MasterLinkClient() override;
 
+  void Start() override;
   void Shutdown() override;
 
  private:
