@@ -9,12 +9,12 @@ build_pkgs=(
   libmicrohttpd-dev prometheus-cpp-dev libtomlplusplus-dev zlib1g-dev
   libsystemd-dev libsdbus-c++-dev libsdbus-c++-bin
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libfmt-dev
+  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libfmt-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   scdoc
 )
 test_pkgs=(
-  curl prometheus procps iproute2 psmisc python3
+  curl openssl prometheus procps iproute2 psmisc python3
   dbus systemd systemd-container tmux
   clang libclang-rt-14-dev clang-format clang-tidy
   man-db bash-completion zsh debhelper lintian rpm rpmlint

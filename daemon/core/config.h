@@ -15,7 +15,9 @@
 namespace sloth {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/sloth/slothd.toml";
-inline constexpr std::string_view kDefaultMasterConfigPath = "/etc/sloth/master.toml";
+// The master's own directory, not /etc/sloth: the agent's tasks run as user slothd, which may
+// read /etc/sloth, and must never read the master's key or tokens.
+inline constexpr std::string_view kDefaultMasterConfigPath = "/etc/sloth-master/master.toml";
 
 // What this slothd is: an agent that runs tasks, or the master agents dial (doc/fleet.md).
 enum class Role { kAgent, kMaster };

@@ -261,9 +261,9 @@ TEST(ParseConfig, ShippedMasterFileParsesToBuiltInDefaults) {
   ASSERT_TRUE(std::holds_alternative<Config>(parsed)) << std::get<ConfigError>(parsed).ToString();
   Config defaults = sloth::DefaultConfig(sloth::Role::kMaster);
   // The shipped file names the certificate files where the packages expect them.
-  defaults.master.cert = "/etc/sloth/tls/master.crt";
-  defaults.master.key = "/etc/sloth/tls/master.key";
-  defaults.master.client_ca = "/etc/sloth/tls/ca.crt";
+  defaults.master.cert = "/etc/sloth-master/tls/master.crt";
+  defaults.master.key = "/etc/sloth-master/tls/master.key";
+  defaults.master.client_ca = "/etc/sloth-master/tls/ca.crt";
   EXPECT_EQ(sloth::FormatConfig(std::get<Config>(parsed)), sloth::FormatConfig(defaults))
       << "etc/master.toml must document the built-in defaults";
 }
