@@ -76,7 +76,7 @@ std::unique_ptr<AgentConnection> MakeMasterConnection(const Context& context, co
   return std::make_unique<AgentClient>(*context.master, agent, timeout);
 }
 
-OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool metrics_command) {
+OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool metrics_command, bool need_info) {
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(context.call_timeout);
   OpenedAgent opened;
   opened.client = MakeLocalConnection(context, timeout);
@@ -100,7 +100,7 @@ OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool met
   if (auto connected = opened.client->Connect(timeout); !connected) {
     ThrowCallError(*opened.client, agent, "connecting", connected.error());
   }
-  opened.info = CheckedCall(opened.client->GetInfo(), *opened.client, agent, "GetInfo");
+  if (need_info) opened.info = CheckedCall(opened.client->GetInfo(), *opened.client, agent, "GetInfo");
   return opened;
 }
 

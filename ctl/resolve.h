@@ -48,9 +48,10 @@ struct OpenedAgent {
 };
 
 // Dials the local socket (connect timeout: min(--timeout, 2s)), asks GetInfo and applies
-// DecideRoute; through the master, asks the agent's GetInfo there. Throws CtlError (69) when
-// <agent> is not there or cannot be reached.
-OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool metrics_command);
+// DecideRoute; through the master, asks the agent's GetInfo there unless `need_info` is false
+// (the command's own call then says whether the agent is there: one relay fewer). Throws
+// CtlError (69) when <agent> is not there or cannot be reached.
+OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool metrics_command, bool need_info = true);
 
 // The master's own calls, for `command` ("agent list"); throws a usage CtlError when no master is
 // configured.

@@ -225,7 +225,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
     run.Abandon();
   });
 
-  opened = OpenAgent(context, args.agent, false);
+  opened = OpenAgent(context, args.agent, false, /*need_info=*/false);
   {
     std::lock_guard lock(state.mutex);
     state.client = opened.client.get();
