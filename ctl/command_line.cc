@@ -87,7 +87,9 @@ void AddGlobalOptions(CommandLine& cli) {
       ->type_name("D")
       ->capture_default_str();
   app.add_flag("--no-color", flags.no_color, "Plain ASCII output (as NO_COLOR=1)");
-  app.add_option("--master", flags.master, "The master, for agents other than the local one (default: $SLOTH_MASTER)")
+  app.add_option(
+         "--master", flags.master,
+         "The master, for agents other than the local one (default: $SLOTH_MASTER, else /etc/sloth/slothctl.toml)")
       ->type_name("HOST:PORT");
   app.add_option("--master-cacert", flags.master_cacert, "CA certificate (PEM) of the master's (default: system roots)")
       ->type_name("FILE");
@@ -116,7 +118,8 @@ int RunCommandLine(CommandLine& cli, int argc, char** argv) {
     return kExitUsage;
   }
   try {
-    const Context context = MakeContext(cli.flags, Environment::FromProcess());
+    const Environment env = Environment::FromProcess();
+    const Context context = MakeContext(cli.flags, env, LoadCtlConfig(env.slothctl_config));
     return cli.action(context);
   } catch (const CtlError& e) {
     std::cerr << "slothctl: " << e.what() << std::endl;

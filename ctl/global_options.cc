@@ -26,8 +26,8 @@ bool NamesUtf8(std::string value) {
 }  // namespace
 
 Environment Environment::FromProcess() {
-  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"),     Get("LC_ALL"),     Get("LC_CTYPE"),
-                     Get("LANG"),         Get("SLOTH_MASTER"), Get("SLOTH_TOKEN")};
+  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"),     Get("LC_ALL"),      Get("LC_CTYPE"),
+                     Get("LANG"),         Get("SLOTH_MASTER"), Get("SLOTH_TOKEN"), Get("SLOTHCTL_CONFIG")};
 }
 
 std::string ChooseSocketPath(const std::string& flag, const Environment& env) {
@@ -36,12 +36,16 @@ std::string ChooseSocketPath(const std::string& flag, const Environment& env) {
   return kDefaultSocketPath;
 }
 
-std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Environment& env) {
+std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Environment& env, const CtlConfig& file) {
   std::string address = flags.master;
-  std::string_view from = "--master";
+  std::string from = "--master";
   if (address.empty() && env.sloth_master && !env.sloth_master->empty()) {
     address = *env.sloth_master;
     from = "SLOTH_MASTER";
+  }
+  if (address.empty() && !file.master.empty()) {
+    address = file.master;
+    from = file.path + ": master.address";
   }
   if (address.empty()) return std::nullopt;
   const auto colon = address.rfind(':');
@@ -51,12 +55,13 @@ std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Envir
   }
   MasterEndpoint master;
   master.address = std::move(address);
-  master.cacert = flags.master_cacert;
-  master.cert = flags.master_cert;
-  master.key = flags.master_key;
-  master.token_file = flags.master_token_file;
+  auto either = [](const std::string& flag, const std::string& in_file) { return flag.empty() ? in_file : flag; };
+  master.cacert = either(flags.master_cacert, file.master_cacert);
+  master.cert = either(flags.master_cert, file.master_cert);
+  master.key = either(flags.master_key, file.master_key);
+  master.token_file = either(flags.master_token_file, file.master_token_file);
   if (env.sloth_token) master.token = *env.sloth_token;
-  master.insecure = flags.master_insecure;
+  master.insecure = flags.master_insecure || file.master_insecure;
   return master;
 }
 
@@ -76,7 +81,7 @@ Duration ParseDurationFlag(const std::string& flag, const std::string& value) {
   return *parsed;
 }
 
-Context MakeContext(const GlobalFlags& flags, const Environment& env) {
+Context MakeContext(const GlobalFlags& flags, const Environment& env, const CtlConfig& file) {
   Context context;
   context.socket_path = ChooseSocketPath(flags.socket, env);
   if (!flags.endpoint.empty()) context.endpoint = flags.endpoint;
@@ -86,7 +91,7 @@ Context MakeContext(const GlobalFlags& flags, const Environment& env) {
   context.call_timeout = ParseDurationFlag("--timeout", flags.timeout);
   context.emoji = EmojiAllowed(flags.no_color, env);
   context.no_color = flags.no_color;
-  context.master = ChooseMaster(flags, env);
+  context.master = ChooseMaster(flags, env, file);
   if (flags.via == "dbus") {
     context.via = Context::Via::kDbus;
   } else if (flags.via != "socket") {

@@ -5,6 +5,7 @@
 
 #include "common/duration.h"
 #include "ctl/clients/master_endpoint.h"
+#include "ctl/ctl_config.h"
 #include "ctl/output.h"
 
 namespace sloth::ctl {
@@ -20,7 +21,7 @@ struct GlobalFlags {
   bool no_color = false;
   std::string via = "socket";  // socket | dbus
   // The master, for agents that are not the local one (doc/fleet.md).
-  std::string master;  // empty: $SLOTH_MASTER, else none
+  std::string master;  // empty: $SLOTH_MASTER, else slothctl.toml's, else none
   std::string master_cacert, master_cert, master_key, master_token_file;
   bool master_insecure = false;
 };
@@ -33,7 +34,8 @@ struct Environment {
   std::optional<std::string> lc_ctype;
   std::optional<std::string> lang;
   std::optional<std::string> sloth_master;
-  std::optional<std::string> sloth_token;  // the operator's bearer token for the master
+  std::optional<std::string> sloth_token;      // the operator's bearer token for the master
+  std::optional<std::string> slothctl_config;  // slothctl.toml's path instead of /etc/sloth's
   static Environment FromProcess();
 };
 
@@ -50,15 +52,18 @@ struct Context {
   std::optional<MasterEndpoint> master;
 };
 
-// Validates the flags; throws a usage CtlError naming the bad flag.
-Context MakeContext(const GlobalFlags& flags, const Environment& env);
+// Validates the flags; throws a usage CtlError naming the bad flag. `file`: slothctl.toml's
+// master settings, below the flags and the environment.
+Context MakeContext(const GlobalFlags& flags, const Environment& env, const CtlConfig& file = {});
 
 // --socket, else $SLOTH_SOCKET (when non-empty), else /run/slothd/slothd.sock.
 std::string ChooseSocketPath(const std::string& flag, const Environment& env);
 
-// --master, else $SLOTH_MASTER (when non-empty), with the credentials flags; nullopt when neither
-// names a master. Throws a usage CtlError when the address is not HOST:PORT.
-std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Environment& env);
+// --master, else $SLOTH_MASTER (when non-empty), else the file's address; each credential from its
+// flag, else the file; nullopt when none names a master. Throws a usage CtlError naming where the
+// address came from when it is not HOST:PORT.
+std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Environment& env,
+                                           const CtlConfig& file = {});
 
 // Emoji only with a UTF-8 locale (LC_ALL, else LC_CTYPE, else LANG names UTF-8) and neither
 // NO_COLOR (non-empty, per no-color.org) nor --no-color.

@@ -86,6 +86,25 @@ TEST_F(ThreeAgents, ABearerTokenIsAnOperatorToo) {
   EXPECT_EQ(from_env.exit_code, 0) << from_env.output;
 }
 
+TEST_F(ThreeAgents, SlothctlFindsTheMasterAndItsCredentialsInItsOwnFile) {
+  WriteFile(fleet.dir().File("slothctl.toml"), "[master]\naddress = \"" + fleet.master_address() + "\"\ncacert = \"" +
+                                                   fleet.Pki("ca.crt") + "\"\ncert = \"" + fleet.Pki("alice.crt") +
+                                                   "\"\nkey = \"" + fleet.Pki("alice.key") + "\"\n");
+  ChildProcess run(SLOTHCTL_PATH, {"--socket", fleet.dir().File("none.sock"), "agent", "run", "a3", "echo via-file"},
+                   {"SLOTHCTL_CONFIG=" + fleet.dir().File("slothctl.toml")});
+  EXPECT_EQ(run.WaitExit(), 0) << run.Output();
+  EXPECT_THAT(run.Output(), HasSubstr("via-file\n"));
+  EXPECT_TRUE(fleet.agent("a3").process().WaitForLine("SLOTH_CALLER=cert:alice"))
+      << fleet.agent("a3").process().Output();
+
+  WriteFile(fleet.dir().File("bad.toml"),
+            "[master]\naddress = \"" + fleet.master_address() + "\"\ncert_file = \"x\"\n");
+  ChildProcess bad(SLOTHCTL_PATH, {"--socket", fleet.dir().File("none.sock"), "agent", "list"},
+                   {"SLOTHCTL_CONFIG=" + fleet.dir().File("bad.toml")});
+  EXPECT_EQ(bad.WaitExit(), 2) << bad.Output();
+  EXPECT_THAT(bad.Output(), HasSubstr(fleet.dir().File("bad.toml") + ":3:1: master.cert_file: unknown key"));
+}
+
 TEST_F(ThreeAgents, MasterRestartedAgentsReturnAndATaskInFlightEndsWithAClearError) {
   ChildProcess run(SLOTHCTL_PATH,
                    {"--socket", fleet.dir().File("none.sock"), "--master", fleet.master_address(), "--master-cacert",
