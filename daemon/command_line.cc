@@ -1,6 +1,7 @@
 #include "daemon/command_line.h"
 
 #include <cstdio>
+#include <utility>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -21,13 +22,13 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
   bool telemetry = true;
   app.add_option("--role", role,
                  "agent: run tasks (default); master: the registry agents dial and the relay to them, "
-                 "configured by /etc/sloth/master.toml")
+                 "configured by /etc/sloth-master/master.toml")
       ->check(CLI::IsMember({"agent", "master"}))
       ->option_text("agent|master");
   auto* o_config = app.add_option("-c,--config", cli.config_path, "Configuration file")->option_text("FILE");
   app.add_flag("--check-config", cli.check_config, "Check the configuration, print it, and exit (0 if valid)");
   auto* o_name = app.add_option("--name", name, "Agent name (default: the host name)");
-  auto* o_master = app.add_option("--master", master, "Master address host:port (stored for registration)");
+  auto* o_master = app.add_option("--master", master, "Master to dial and register with, host:port (doc/fleet.md)");
   auto* o_telemetry =
       app.add_flag("--telemetry{true}", telemetry, "Serve metrics over HTTP (--telemetry=false: no listener at all)");
   auto* o_port = app.add_option("--metrics-port", port, "Metrics HTTP port (0: pick a free one)");
@@ -65,6 +66,15 @@ std::optional<ConfigError> ApplyOverrides(const CommandLine& cli, Config* config
   auto refuse = [](std::string flag, std::string why) {
     return ConfigError{std::move(flag), 0, 0, "", std::move(why)};
   };
+  if (config->role == Role::kMaster) {
+    // The master has no name, master, socket or agent state: a flag for them is a mistake.
+    for (const auto& [given, flag] : {std::pair{cli.name.has_value(), "--name"},
+                                      {cli.master.has_value(), "--master"},
+                                      {cli.control_socket.has_value(), "--control-socket"},
+                                      {cli.state_dir.has_value(), "--state-dir"}}) {
+      if (given) return refuse(flag, "an agent's flag; the master's settings are in [master] of its file");
+    }
+  }
   if (cli.name) {
     if (auto why = CheckAgentName(*cli.name)) return refuse("--name", *why);
     config->agent.name = *cli.name;

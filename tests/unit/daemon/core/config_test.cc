@@ -180,6 +180,18 @@ TEST(ApplyOverrides, BadFlagValueNamesTheFlag) {
   EXPECT_EQ(e->ToString().rfind("--master: expected host:port", 0), 0u) << e->ToString();
 }
 
+TEST(ApplyOverrides, TheMasterRefusesTheAgentsFlagsAndTakesItsEndpointsPort) {
+  Config c = sloth::DefaultConfig(sloth::Role::kMaster);
+  sloth::CommandLine cli;
+  cli.metrics_port = 0;
+  EXPECT_FALSE(sloth::ApplyOverrides(cli, &c));
+  EXPECT_EQ(c.telemetry.port, 0);
+  cli.state_dir = "/var/lib/x";
+  auto e = sloth::ApplyOverrides(cli, &c);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->ToString(), "--state-dir: an agent's flag; the master's settings are in [master] of its file");
+}
+
 namespace {
 
 sloth::ConfigResult ParseAs(sloth::Role role, std::string_view text) {
