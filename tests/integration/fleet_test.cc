@@ -56,6 +56,8 @@ TEST_F(ThreeAgents, AgentRunByNameStreamsOutputAndExitCodeThroughTheMaster) {
       << fleet.agent("a2").process().Output();
   EXPECT_TRUE(fleet.master().WaitForLine("RunTask on agent a2 by cert:alice")) << fleet.master().Output();
   EXPECT_GE(fleet.MasterMetric("sloth_master_relayed_calls_total{code=\"OK\",method=\"RunTask\"}"), 1);
+  // The caller is counted by identity too.
+  EXPECT_GE(fleet.MasterMetric("sloth_master_calls_total{caller=\"cert:alice\",method=\"RunTask\"}"), 1);
 
   // Every command that takes <agent> goes the same way: info, tasks, cancel's refusal.
   const CtlResult info = fleet.Ctl({"-o", "json", "agent", "info", "a3"});
