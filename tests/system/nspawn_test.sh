@@ -176,7 +176,7 @@ owner=$(inside "${BUS[@]}" status org.slothrunner.Agent1 2>&1 | sed -n 's/^UID=/
 [[ $owner == $(inside id -u slothd) ]] || fail "org.slothrunner.Agent1 is owned by uid '$owner', not slothd"
 info=$(inside "${BUS[@]}" call org.slothrunner.Agent1 /org/slothrunner/Agent1 org.slothrunner.Agent1 GetInfo 2>&1) ||
   fail "GetInfo over D-Bus: $info"
-grep -q "slothd-test" <<<"$info" || fail "GetInfo over D-Bus does not name the agent: $info"
+grep -q "$MACHINE" <<<"$info" || fail "GetInfo over D-Bus does not name the agent: $info"
 id=$(inside "${BUS[@]}" call org.slothrunner.Agent1 /org/slothrunner/Agent1 org.slothrunner.Agent1 RunTask \
        "sssa{ss}t" "echo over-dbus" dbustask systest 0 0 2>&1) || fail "RunTask over D-Bus as root: $id"
 id=$(sed -n 's/^s "\(.*\)"$/\1/p' <<<"$id")
@@ -190,7 +190,7 @@ out=$(inside /usr/local/bin/slothctl --via dbus --no-color agent run local 'echo
   fail "slothctl --via dbus agent run: $out"
 [[ $out == via-dbus-ctl ]] || fail "slothctl --via dbus agent run printed '$out'"
 out=$(inside /usr/local/bin/slothctl --via dbus --no-color agent info local 2>&1) || fail "slothctl --via dbus agent info: $out"
-grep -q "slothd-test" <<<"$out" || fail "slothctl --via dbus agent info: $out"
+grep -q "$MACHINE" <<<"$out" || fail "slothctl --via dbus agent info: $out"
 pass "name owned by uid $owner; GetInfo; RunTask as root ran $id; RunTask as nobody denied; slothctl --via dbus run and info"
 
 # ---------------------------------------------------------------------------------------------
@@ -222,14 +222,17 @@ rm -f "/proc/$L/root/etc/sloth/slothd.toml"
 
 # ---------------------------------------------------------------------------------------------
 step "the fleet under systemd: slothd-master.service as user slothd-master, the agent dials it over mTLS"
-# The recipe of doc/fleet.md: certificates made in a root-only directory with the shipped
-# make-fleet-certs, installed where each service (and only it) reads its own key.
-CERTS=/usr/local/share/slothd/make-fleet-certs
+# The recipe of doc/fleet.md: certificates made in a root-only directory with the installed
+# make-fleet-certs (run on the host: the volatile container has no /etc/ssl/openssl.cnf), then
+# installed where each service (and only it) reads its own key.
+CERTS=$STAGE/usr/local/share/slothd/make-fleet-certs
 PKI=/root/fleet-pki
 for args in "ca" "master master IP:127.0.0.1" "operator alice" "agent systest-agent"; do
   # shellcheck disable=SC2086  # the arguments are split on purpose
-  out=$(inside $CERTS $PKI $args 2>&1) || fail "make-fleet-certs $args: $out"
+  out=$("$CERTS" "$W/pki" $args 2>&1) || fail "make-fleet-certs $args: $out"
 done
+mkdir -m 0700 "/proc/$L/root$PKI"
+cp -p "$W"/pki/* "/proc/$L/root$PKI/"
 inside install -d -m 0750 -g slothd-master /etc/sloth-master/tls
 inside install -m 0644 $PKI/ca.crt $PKI/master.crt /etc/sloth-master/tls/
 inside install -m 0640 -g slothd-master $PKI/master.key /etc/sloth-master/tls/
