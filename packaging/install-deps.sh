@@ -17,7 +17,7 @@ test_pkgs=(
   curl openssl prometheus procps iproute2 psmisc python3
   dbus systemd systemd-container tmux
   clang libclang-rt-14-dev clang-format clang-tidy
-  man-db bash-completion zsh debhelper lintian rpm rpmlint
+  man-db bash-completion zsh debhelper lintian rpm rpmlint cpio
 )
 bench_pkgs=(wrk hyperfine)
 
