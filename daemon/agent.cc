@@ -59,7 +59,7 @@ bool SameListener(const TelemetryConfig& a, const TelemetryConfig& b) {
 bool SameHttpSettings(const TelemetryConfig& a, const TelemetryConfig& b) {
   return SameListener(a, b) && a.advertise_address == b.advertise_address && a.max_connections == b.max_connections &&
          a.max_connections_per_ip == b.max_connections_per_ip && a.connection_timeout == b.connection_timeout &&
-         a.max_header_bytes == b.max_header_bytes && a.threads == b.threads;
+         a.request_timeout == b.request_timeout && a.max_header_bytes == b.max_header_bytes && a.threads == b.threads;
 }
 
 }  // namespace
@@ -169,8 +169,8 @@ std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const Telemetry
   pages.info_json = [this] { return AgentInfoJson(Info()); };
   return std::make_unique<MetricsHttpServer>(
       std::move(fd),
-      MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.max_header_bytes,
-                                t.threads},
+      MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.request_timeout,
+                                t.max_header_bytes, t.threads},
       std::move(pages), log_);
 }
 

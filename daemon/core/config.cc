@@ -131,6 +131,8 @@ const std::vector<FieldSpec>& Fields() {
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_connections_per_ip; }, 1, 65536)},
       {"telemetry", "connection_timeout",
        DurationField([](Config& c) { return &c.telemetry.connection_timeout; }, std::chrono::seconds(1))},
+      {"telemetry", "request_timeout",
+       DurationField([](Config& c) { return &c.telemetry.request_timeout; }, std::chrono::milliseconds(100))},
       {"telemetry", "max_header_bytes",
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_header_bytes; }, 1024, 1 << 20)},
       {"telemetry", "threads", Integer<uint32_t>([](Config& c) { return &c.telemetry.threads; }, 1, 64)},
@@ -293,6 +295,7 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("max_connections = {}\n", c.telemetry.max_connections);
   out += fmt::format("max_connections_per_ip = {}\n", c.telemetry.max_connections_per_ip);
   out += fmt::format("connection_timeout = \"{}\"\n", FormatDuration(c.telemetry.connection_timeout));
+  out += fmt::format("request_timeout = \"{}\"\n", FormatDuration(c.telemetry.request_timeout));
   out += fmt::format("max_header_bytes = {}\n", c.telemetry.max_header_bytes);
   out += fmt::format("threads = {}\n", c.telemetry.threads);
   out += fmt::format("max_label_values = {}\n", c.telemetry.max_label_values);

@@ -5,7 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "common/duration.h"
 #include "common/log.h"
@@ -24,11 +26,13 @@ struct AgentConfig {
 struct TelemetryConfig {
   bool enabled = true;
   std::string address = "0.0.0.0";
-  uint16_t port = 9090;            // 0: pick a free port and report it
-  std::string advertise_address;   // host in the reported metrics URL; empty: derived
-  uint32_t max_connections = 256;  // whole server
-  uint32_t max_connections_per_ip = 64;
-  Duration connection_timeout = std::chrono::seconds(10);  // idle or slow clients are cut after it
+  uint16_t port = 9090;           // 0: pick a free port and report it
+  std::string advertise_address;  // host in the reported metrics URL; empty: derived
+  // Sized so that a handful of client addresses cannot take every connection.
+  uint32_t max_connections = 1024;  // whole server
+  uint32_t max_connections_per_ip = 16;
+  Duration connection_timeout = std::chrono::seconds(10);  // inactivity: idle clients are cut after it
+  Duration request_timeout = std::chrono::seconds(5);      // a whole request head must arrive within it
   uint32_t max_header_bytes = 16384;                       // request line + headers; beyond it: 431, nothing buffered
   uint32_t threads = 2;
   uint32_t max_label_values = 500;  // distinct task/group label values; beyond: "_other"

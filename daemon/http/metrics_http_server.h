@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/http/request_deadlines.h"
 
 struct MHD_Daemon;
 struct MHD_Connection;
@@ -24,9 +25,10 @@ namespace sloth {
 class MetricsHttpServer {
  public:
   struct Limits {
-    uint32_t max_connections = 256;
-    uint32_t max_connections_per_ip = 64;
-    Duration connection_timeout = std::chrono::seconds(10);
+    uint32_t max_connections = 1024;
+    uint32_t max_connections_per_ip = 16;
+    Duration connection_timeout = std::chrono::seconds(10);  // inactivity
+    Duration request_timeout = std::chrono::seconds(5);      // a whole request head must arrive within it
     uint32_t max_header_bytes = 16384;
     uint32_t threads = 2;
   };
@@ -56,6 +58,7 @@ class MetricsHttpServer {
 
   Pages pages_;
   Logger& log_;
+  RequestDeadlines deadlines_;
   uint16_t port_ = 0;
   MHD_Daemon* daemon_ = nullptr;
   bool accepting_ = true;

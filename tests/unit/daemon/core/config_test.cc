@@ -179,3 +179,12 @@ TEST(ApplyOverrides, BadFlagValueNamesTheFlag) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->ToString().rfind("--master: expected host:port", 0), 0u) << e->ToString();
 }
+
+TEST(ParseConfig, ConnectionLimitsLeaveRoomWhenAFewAddressesFillTheirShare) {
+  Config c = MustParse("");
+  // Eight addresses at their limit take an eighth of the server at most.
+  EXPECT_LE(8 * c.telemetry.max_connections_per_ip, c.telemetry.max_connections / 8);
+  EXPECT_EQ(c.telemetry.request_timeout, 5s);
+  EXPECT_EQ(MustParse("[telemetry]\nrequest_timeout = \"750ms\"\n").telemetry.request_timeout, 750ms);
+  EXPECT_EQ(MustFail("[telemetry]\nrequest_timeout = \"10ms\"\n").message, "expected at least 100ms, got 10ms");
+}
