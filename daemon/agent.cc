@@ -68,7 +68,8 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
     : log_(log),
       config_(std::make_shared<const Config>(config)),
       telemetry_(CurrentBuildIdentity(config.agent.name),
-                 Telemetry::Options{.max_label_values = config.telemetry.max_label_values}),
+                 Telemetry::Options{.max_label_values = config.telemetry.max_label_values,
+                                    .max_task_series = config.telemetry.max_task_series}),
       runner_(
           [&] {
             TaskRunner::Options o = RunnerOptions(config.tasks);
@@ -271,12 +272,14 @@ std::string Agent::Reload(const Config& next, const std::string& loaded_from, st
   needs_restart(next.agent.name != current->agent.name, "agent.name");
   needs_restart(next.agent.state_dir != current->agent.state_dir, "agent.state_dir");
   needs_restart(next.telemetry.max_label_values != current->telemetry.max_label_values, "telemetry.max_label_values");
+  needs_restart(next.telemetry.max_task_series != current->telemetry.max_task_series, "telemetry.max_task_series");
   needs_restart(!(next.tasks == current->tasks), "[tasks]");
   Config applied = next;
   // What could not change now stays as it runs, so /info and the next reload see the truth.
   applied.agent.name = current->agent.name;
   applied.agent.state_dir = current->agent.state_dir;
   applied.telemetry.max_label_values = current->telemetry.max_label_values;
+  applied.telemetry.max_task_series = current->telemetry.max_task_series;
   applied.tasks = current->tasks;
   if (control_passed_) applied.agent.control_socket = current->agent.control_socket;
   {

@@ -138,6 +138,8 @@ const std::vector<FieldSpec>& Fields() {
       {"telemetry", "threads", Integer<uint32_t>([](Config& c) { return &c.telemetry.threads; }, 1, 64)},
       {"telemetry", "max_label_values",
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_label_values; }, 1, 100000)},
+      {"telemetry", "max_task_series",
+       Integer<uint32_t>([](Config& c) { return &c.telemetry.max_task_series; }, 1, 100000)},
       {"tasks", "max_concurrent", Integer<uint32_t>([](Config& c) { return &c.tasks.max_concurrent; }, 1, 4096)},
       {"tasks", "max_queued", Integer<uint32_t>([](Config& c) { return &c.tasks.max_queued; }, 0, 100000)},
       {"tasks", "default_timeout",
@@ -299,6 +301,7 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("max_header_bytes = {}\n", c.telemetry.max_header_bytes);
   out += fmt::format("threads = {}\n", c.telemetry.threads);
   out += fmt::format("max_label_values = {}\n", c.telemetry.max_label_values);
+  out += fmt::format("max_task_series = {}\n", c.telemetry.max_task_series);
   out += "\n[tasks]\n";
   out += fmt::format("max_concurrent = {}\n", c.tasks.max_concurrent);
   out += fmt::format("max_queued = {}\n", c.tasks.max_queued);

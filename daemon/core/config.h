@@ -36,6 +36,7 @@ struct TelemetryConfig {
   uint32_t max_header_bytes = 16384;                       // request line + headers; beyond it: 431, nothing buffered
   uint32_t threads = 2;
   uint32_t max_label_values = 500;  // distinct task/group label values; beyond: "_other"
+  uint32_t max_task_series = 1000;  // distinct (group, task) pairs of the per-task families; beyond: "_other"
 };
 
 // What SIGTERM does to running tasks: cancel them now, or let them finish for up to

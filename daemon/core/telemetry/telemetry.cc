@@ -49,6 +49,7 @@ Telemetry::Telemetry(AgentIdentity identity, Options options)
       registry_(std::make_shared<prometheus::Registry>()),
       groups_(options.max_label_values),
       tasks_(options.max_label_values),
+      task_series_(options.max_task_series),
       methods_(options.max_label_values),
       tasks_total_(Register<prometheus::Counter>(catalog::kTasksTotal, *registry_)),
       tasks_running_(Register<prometheus::Gauge>(catalog::kTasksRunning, *registry_).Add({})),
@@ -82,7 +83,10 @@ void Telemetry::TaskFinished(std::string_view group, std::string_view task, std:
   tasks_total_.Add({{"status", std::string(status)}, {"group", g}}).Increment();
   // Skipped tasks never ran: they count, but have no duration and were never "running".
   if (status != "skipped") {
-    task_duration_.Add({{"group", g}, {"task", t}}, catalog::kTaskDurationBuckets).Observe(seconds);
+    auto [series_group, series_task] = task_series_.Admit(g, t);
+    task_duration_
+        .Add({{"group", std::move(series_group)}, {"task", std::move(series_task)}}, catalog::kTaskDurationBuckets)
+        .Observe(seconds);
     tasks_running_.Decrement();
   }
   if (output_truncated) output_truncated_total_.Increment();

@@ -188,3 +188,9 @@ TEST(ParseConfig, ConnectionLimitsLeaveRoomWhenAFewAddressesFillTheirShare) {
   EXPECT_EQ(MustParse("[telemetry]\nrequest_timeout = \"750ms\"\n").telemetry.request_timeout, 750ms);
   EXPECT_EQ(MustFail("[telemetry]\nrequest_timeout = \"10ms\"\n").message, "expected at least 100ms, got 10ms");
 }
+
+TEST(ParseConfig, TaskSeriesCapIsConfigurable) {
+  EXPECT_EQ(MustParse("").telemetry.max_task_series, 1000u);
+  EXPECT_EQ(MustParse("[telemetry]\nmax_task_series = 20\n").telemetry.max_task_series, 20u);
+  EXPECT_EQ(MustFail("[telemetry]\nmax_task_series = 0\n").message, "expected an integer from 1 to 100000, got 0");
+}
