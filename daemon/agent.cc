@@ -33,6 +33,7 @@ TaskRunner::Options RunnerOptions(const TaskConfig& t) {
   o.max_kept_output_bytes = t.max_output_bytes;
   o.default_workdir = t.workdir;
   o.history_size = t.history;
+  o.environment = t.environment;
   return o;
 }
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -110,6 +111,29 @@ Apply Choice(E* (*field)(Config&), std::vector<std::pair<std::string_view, E>> c
   };
 }
 
+// A table of strings, `{ NAME = "value", ... }`: environment variables. Names as a shell takes them.
+Apply Environment(std::vector<std::pair<std::string, std::string>>* (*field)(Config&)) {
+  return [field](const toml::node& node, Config& config) -> std::optional<std::string> {
+    const std::string_view what = "a table of strings such as { HTTP_PROXY = \"http://proxy:3128\" }";
+    if (!node.is_table()) return Expect(node, what);
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (auto&& [key, value] : *node.as_table()) {
+      const std::string_view name = key.str();
+      const bool name_ok = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+                           std::all_of(name.begin(), name.end(),
+                                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+      if (!name_ok)
+        return fmt::format("expected variable names of A-Z a-z 0-9 _ (not starting with a digit), got \"{}\"", name);
+      if (!value.is_string()) return fmt::format("{}: expected a string, got {}", name, TypeName(value));
+      const std::string& text = value.as_string()->get();
+      if (text.find('\0') != std::string::npos) return fmt::format("{}: the value contains a NUL character", name);
+      entries.emplace_back(name, text);
+    }
+    *field(config) = std::move(entries);
+    return std::nullopt;
+  };
+}
+
 // In the file an empty name means "the host name", as documented in etc/slothd.toml.
 std::optional<std::string> CheckAgentNameOrEmpty(std::string_view name) {
   return name.empty() ? std::nullopt : CheckAgentName(name);
@@ -148,6 +172,7 @@ const std::vector<FieldSpec>& Fields() {
       {"tasks", "max_output_bytes",
        Integer<uint64_t>([](Config& c) { return &c.tasks.max_output_bytes; }, 0, int64_t{1} << 32)},
       {"tasks", "workdir", String([](Config& c) { return &c.tasks.workdir; }, CheckAbsolutePath)},
+      {"tasks", "environment", Environment([](Config& c) { return &c.tasks.environment; })},
       {"tasks", "history", Integer<uint32_t>([](Config& c) { return &c.tasks.history; }, 0, 100000)},
       {"tasks", "on_stop",
        Choice<TaskStopPolicy>([](Config& c) { return &c.tasks.on_stop; },
@@ -309,6 +334,11 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("kill_grace = \"{}\"\n", FormatDuration(c.tasks.kill_grace));
   out += fmt::format("max_output_bytes = {}\n", c.tasks.max_output_bytes);
   out += fmt::format("workdir = {}\n", quoted(c.tasks.workdir));
+  std::string environment;
+  for (const auto& [name, value] : c.tasks.environment) {
+    environment += fmt::format("{}{} = {}", environment.empty() ? " " : ", ", name, quoted(value));
+  }
+  out += fmt::format("environment = {{{}{}}}\n", environment, environment.empty() ? "" : " ");
   out += fmt::format("history = {}\n", c.tasks.history);
   out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
   out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));

@@ -50,6 +50,9 @@ struct TaskConfig {
   Duration kill_grace = std::chrono::seconds(5);  // SIGTERM, then SIGKILL to the group
   uint64_t max_output_bytes = 1 << 20;            // kept output per task; the rest is counted, not kept
   std::string workdir = "/";
+  // Tasks start with PATH, HOME, LANG, USER and LOGNAME for the daemon's user, then these, then
+  // what the request sets; nothing of the daemon's own environment.
+  std::vector<std::pair<std::string, std::string>> environment;
   uint32_t history = 100;  // finished tasks remembered for ListTasks
   TaskStopPolicy on_stop = TaskStopPolicy::kCancel;
   Duration drain_timeout = std::chrono::seconds(30);

@@ -300,7 +300,10 @@ std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spaw
     return nullptr;
   }
   const std::string& workdir = spec.workdir.empty() ? options_.default_workdir : spec.workdir;
-  return TaskProcess::Spawn(spec.command, workdir, spec.env, spawn_error);
+  if (options_.environment.empty()) return TaskProcess::Spawn(spec.command, workdir, spec.env, spawn_error);
+  EnvOverrides env = options_.environment;  // the request's variables come after, and win
+  env.insert(env.end(), spec.env.begin(), spec.env.end());
+  return TaskProcess::Spawn(spec.command, workdir, env, spawn_error);
 }
 
 TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice) {

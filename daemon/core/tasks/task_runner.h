@@ -53,6 +53,8 @@ class TaskRunner {
     size_t max_kept_output_bytes = 1024 * 1024;
     std::string default_workdir = "/";
     size_t history_size = 100;
+    // Set for every task, before what its request sets ([tasks] environment).
+    std::vector<std::pair<std::string, std::string>> environment;
     ChangeObserver on_change;  // optional
   };
 

@@ -194,3 +194,17 @@ TEST(ParseConfig, TaskSeriesCapIsConfigurable) {
   EXPECT_EQ(MustParse("[telemetry]\nmax_task_series = 20\n").telemetry.max_task_series, 20u);
   EXPECT_EQ(MustFail("[telemetry]\nmax_task_series = 0\n").message, "expected an integer from 1 to 100000, got 0");
 }
+
+TEST(ParseConfig, TaskEnvironmentIsATableOfStrings) {
+  Config c = MustParse("[tasks]\nenvironment = { HTTP_PROXY = \"http://p:3128\", LANG = \"de_DE.UTF-8\" }\n");
+  using Entry = std::pair<std::string, std::string>;
+  EXPECT_EQ(c.tasks.environment,
+            (std::vector<Entry>{{"HTTP_PROXY", "http://p:3128"}, {"LANG", "de_DE.UTF-8"}}));
+  EXPECT_TRUE(MustParse("").tasks.environment.empty());
+  EXPECT_EQ(MustFail("[tasks]\nenvironment = { A = 1 }\n").message, "A: expected a string, got an integer");
+  EXPECT_EQ(MustFail("[tasks]\nenvironment = { \"A=B\" = \"x\" }\n").message,
+            "expected variable names of A-Z a-z 0-9 _ (not starting with a digit), got \"A=B\"");
+  EXPECT_EQ(MustFail("[tasks]\nenvironment = \"A=1\"\n").key, "tasks.environment");
+  // Round trip through the printed form.
+  EXPECT_EQ(sloth::FormatConfig(MustParse(sloth::FormatConfig(c))), sloth::FormatConfig(c));
+}
