@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -41,6 +42,9 @@ Result<std::string, ConfigFileError> ReadConfigFile(const std::string& path, siz
   if (::fstat(fd.get(), &st) != 0) {
     return ConfigFileError{false, fmt::format("cannot read the configuration file: {}", std::strerror(errno))};
   }
+  // /dev/null is the usual way to say "no configuration file": it reads as empty, at once.
+  const bool dev_null = S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+  if (dev_null) return std::string();
   if (!S_ISREG(st.st_mode)) {
     return ConfigFileError{
         false, fmt::format("is {}, not a configuration file; pass --config with the path of a TOML file (see "

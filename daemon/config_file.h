@@ -1,6 +1,7 @@
 #pragma once
 // Reading slothd's configuration file with bounds, at start and on reload: only a regular file
-// (a directory, FIFO, device or socket is refused without reading from it), and at most
+// (a directory, FIFO, device or socket is refused without reading from it; /dev/null reads as
+// empty), and at most
 // kMaxConfigFileBytes of it. The file's text then goes to ParseConfig (daemon/core/config.h).
 #include <cstddef>
 #include <string>

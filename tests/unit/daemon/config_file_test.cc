@@ -58,6 +58,12 @@ TEST_F(ConfigFileTest, CharacterDeviceIsRefusedWithoutReading) {
   EXPECT_THAT(text.error().message, HasSubstr("is a character device"));
 }
 
+TEST_F(ConfigFileTest, DevNullReadsAsEmpty) {
+  auto text = ReadConfigFile("/dev/null");
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  EXPECT_EQ(*text, "");
+}
+
 TEST_F(ConfigFileTest, FifoIsRefusedWithoutWaitingForAWriter) {
   const std::string fifo = dir_ + "/fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
