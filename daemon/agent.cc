@@ -125,7 +125,17 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
     control_fd = ListenControlSocket(config.agent.control_socket, &control_lock_, &error);
     if (!control_fd) throw AgentStartError(error);
   }
-  control_ = std::make_unique<ControlServer>(std::move(control_fd), control_api_, telemetry_, log_);
+  std::string access_note;
+  ControlAccess access = ResolveControlAccess(config.agent.control_group, &access_note);
+  if (!access_note.empty()) log_.Notice(access_note);
+  if (!control_passed_ && access.group) {
+    // The file's group is the configured one, so its members get past the mode (0660) too.
+    if (::chown(config.agent.control_socket.c_str(), static_cast<uid_t>(-1), *access.group) != 0) {
+      log_.Notice(fmt::format("cannot give the control socket {} to group {}: {}", config.agent.control_socket,
+                              config.agent.control_group, std::strerror(errno)));
+    }
+  }
+  control_ = std::make_unique<ControlServer>(std::move(control_fd), std::move(access), control_api_, telemetry_, log_);
 
   if (config.telemetry.enabled || passed.metrics) {
     UniqueFd fd;
@@ -227,7 +237,8 @@ void Agent::OnTaskChange(const TaskResult& task) {
 std::string Agent::Reload(const Config& next, const std::string& loaded_from, std::vector<std::string>* notes) {
   const auto current = current_config();
   // Phase 1: everything that can fail. Nothing running is touched yet.
-  UniqueFd new_control_fd, new_control_lock;
+  UniqueFd new_control_fd;
+  HeldLockFile new_control_lock;
   const bool control_moves = !control_passed_ && next.agent.control_socket != current->agent.control_socket;
   if (control_moves) {
     std::string error;
@@ -265,6 +276,11 @@ std::string Agent::Reload(const Config& next, const std::string& loaded_from, st
       metrics_url_.clear();
     }
     if (old) old->Shutdown(kServerGrace);
+  }
+  if (next.agent.control_group != current->agent.control_group) {
+    std::string note;
+    control_->SetAccess(ResolveControlAccess(next.agent.control_group, &note));
+    if (!note.empty()) notes->push_back(note);
   }
   log_.set_min_level(next.log.level);
   auto needs_restart = [&](bool changed, std::string_view what) {

@@ -134,6 +134,14 @@ Apply Environment(std::vector<std::pair<std::string, std::string>>* (*field)(Con
   };
 }
 
+std::optional<std::string> CheckGroupNameOrEmpty(std::string_view name) {
+  const bool ok = name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+                  });
+  if (ok) return std::nullopt;
+  return fmt::format("expected a group name (up to 32 characters of A-Z a-z 0-9 _ - .) or \"\", got \"{}\"", name);
+}
+
 // In the file an empty name means "the host name", as documented in etc/slothd.toml.
 std::optional<std::string> CheckAgentNameOrEmpty(std::string_view name) {
   return name.empty() ? std::nullopt : CheckAgentName(name);
@@ -145,6 +153,7 @@ const std::vector<FieldSpec>& Fields() {
       {"agent", "master", String([](Config& c) { return &c.agent.master; }, CheckMasterAddress)},
       {"agent", "state_dir", String([](Config& c) { return &c.agent.state_dir; }, CheckAbsolutePath)},
       {"agent", "control_socket", String([](Config& c) { return &c.agent.control_socket; }, CheckAbsolutePath)},
+      {"agent", "control_group", String([](Config& c) { return &c.agent.control_group; }, CheckGroupNameOrEmpty)},
       {"telemetry", "enabled", Boolean([](Config& c) { return &c.telemetry.enabled; })},
       {"telemetry", "address", String([](Config& c) { return &c.telemetry.address; }, CheckListenAddress)},
       {"telemetry", "port", Integer<uint16_t>([](Config& c) { return &c.telemetry.port; }, 0, 65535)},
@@ -314,6 +323,7 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("master = {}\n", quoted(c.agent.master));
   out += fmt::format("state_dir = {}\n", quoted(c.agent.state_dir));
   out += fmt::format("control_socket = {}\n", quoted(c.agent.control_socket));
+  out += fmt::format("control_group = {}\n", quoted(c.agent.control_group));
   out += "\n[telemetry]\n";
   out += fmt::format("enabled = {}\n", c.telemetry.enabled);
   out += fmt::format("address = {}\n", quoted(c.telemetry.address));

@@ -21,6 +21,9 @@ struct AgentConfig {
   std::string master;  // host:port of the master, empty: standalone
   std::string state_dir = "/var/lib/slothd";
   std::string control_socket = "/run/slothd/slothd.sock";
+  // Besides root and the daemon's own user, members of this group may use the control socket
+  // (checked with SO_PEERCRED on every connection). Empty: no group.
+  std::string control_group = "slothd";
 };
 
 struct TelemetryConfig {

@@ -23,7 +23,8 @@ std::string GoArch(std::string_view machine) {
 }
 
 // Error types recorded from the start at 0, so rate() and alerts work before the first error.
-constexpr std::string_view kKnownErrorTypes[] = {"task_spawn", "task_timeout", "grpc", "config", "master_unreachable"};
+constexpr std::string_view kKnownErrorTypes[] = {"task_spawn", "task_timeout",       "grpc",
+                                                 "config",     "master_unreachable", "control_refused"};
 constexpr std::string_view kTaskStatuses[] = {"success", "failed", "skipped"};
 
 template <typename Metric>

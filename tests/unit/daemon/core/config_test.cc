@@ -208,3 +208,10 @@ TEST(ParseConfig, TaskEnvironmentIsATableOfStrings) {
   // Round trip through the printed form.
   EXPECT_EQ(sloth::FormatConfig(MustParse(sloth::FormatConfig(c))), sloth::FormatConfig(c));
 }
+
+TEST(ParseConfig, ControlGroupIsAGroupNameOrEmpty) {
+  EXPECT_EQ(MustParse("").agent.control_group, "slothd");
+  EXPECT_EQ(MustParse("[agent]\ncontrol_group = \"\"\n").agent.control_group, "");
+  EXPECT_EQ(MustParse("[agent]\ncontrol_group = \"ops\"\n").agent.control_group, "ops");
+  EXPECT_EQ(MustFail("[agent]\ncontrol_group = \"a b\"\n").key, "agent.control_group");
+}
