@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# packaging/install-deps.sh on a fresh machine, played with stand-ins for dpkg-query, apt-get and
+# What packaging/install-deps.sh does on a fresh machine, played with stand-ins for dpkg-query, apt-get and
 # the init tools, in a private mount namespace where /usr/sbin is an overlay (the policy file it
 # writes never reaches the host):
 #  - a test dependency whose install starts a service (Debian's prometheus, on slothd's port
@@ -44,7 +44,7 @@ chmod +x "$W"/bin/*
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-# install-deps.sh test on a machine missing prometheus and curl, with /usr/sbin/policy-rc.d as
+# Runs "install-deps.sh test" on a machine missing prometheus and curl, with /usr/sbin/policy-rc.d as
 # given ("" for none, as on a fresh Debian); what happened goes to $events.
 install_on() {
   rm -rf "$W/upper" "$W/work" && mkdir -p "$W/upper" "$W/work"
@@ -81,8 +81,11 @@ install_on "$host_policy"
 grep -qx "policy after: #!/bin/sh exit 101 " "$events" || fail "the host's own policy-rc.d must be left as it was"
 stopped_and_disabled || fail "prometheus' service must be stopped and disabled under the host's policy too"
 
-# Every mode named in the tree ("install-deps.sh test") is one the script accepts.
-modes=$(git -C "$ROOT" ls-files -z | xargs -0 grep -hoE 'install-deps\.sh [a-z]+' 2>/dev/null | awk '{print $2}' | sort -u)
+# Every mode named in the tree is one the script accepts: a word after "install-deps.sh" that
+# ends the line or comes before a comment, a parenthesis, a backquote or a wider gap, as commands
+# are written ("install-deps.sh test", "install-deps.sh build  # ..."); prose is left alone.
+modes=$({ git -C "$ROOT" grep -hoE 'install-deps\.sh [a-z]+( *[(#;)`]|  |$)' || true; } | awk '{print $2}' |
+  tr -d '(#;)`' | sort -u)
 for mode in $modes; do
   if ! PATH="$W/bin:$PATH" MISSING="" EVENTS="$events" "$ROOT/packaging/install-deps.sh" "$mode" >/dev/null 2>&1; then
     fail "the tree names 'install-deps.sh $mode', which is not a mode of packaging/install-deps.sh"
