@@ -1,5 +1,6 @@
 #include "ctl/resolve.h"
 
+#include "ctl/clients/agent_client.h"
 #include "ctl/clients/dbus_agent_client.h"
 
 #include <poll.h>
@@ -7,7 +8,6 @@
 #include <sys/un.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -88,11 +88,10 @@ LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool 
 }
 
 void ThrowCallError(const AgentConnection& client, const std::string& agent, const std::string& what,
-                    const grpc::Status& status) {
-  const bool unreachable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                           status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+                    const CallError& error) {
+  const bool unreachable = error.code == CallCode::kUnavailable || error.code == CallCode::kDeadline;
   throw CtlError(unreachable ? kExitUnavailable : kExitFailure,
-                 fmt::format("agent '{}' at {}: {} failed: {}", agent, client.target(), what, DescribeStatus(status)));
+                 fmt::format("agent '{}' at {}: {} failed: {}", agent, client.target(), what, error.message));
 }
 
 std::unique_ptr<AgentConnection> MakeLocalConnection(const Context& context, std::chrono::milliseconds timeout) {
@@ -106,19 +105,22 @@ LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool
   local.client = MakeLocalConnection(context, timeout);
   LocalProbe probe;
   probe.target = local.client->target();
-  probe.error = local.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
-  if (probe.error == std::strerror(EACCES)) {
-    probe.permission_denied = true;  // the socket file's mode
-  } else if (!probe.error.empty() && context.via != Context::Via::kDbus) {
-    if (auto refusal = RefusalFromDaemon(context.socket_path)) {
-      probe.error = *refusal;  // slothd's own check (SO_PEERCRED) or its connection limits
-      probe.refused = true;
-      probe.permission_denied = refusal->find("too many") == std::string::npos;
+  if (auto connected = local.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
+      !connected) {
+    probe.error = connected.error().message;
+    if (connected.error().code == CallCode::kPermissionDenied) {
+      probe.permission_denied = true;  // the socket file's mode, or the bus policy
+    } else if (context.via != Context::Via::kDbus) {
+      if (auto refusal = RefusalFromDaemon(context.socket_path)) {
+        probe.error = *refusal;  // slothd's own check (SO_PEERCRED) or its connection limits
+        probe.refused = true;
+        probe.permission_denied = refusal->find("too many") == std::string::npos;
+      }
     }
-  }
-  if (probe.error.empty()) {
-    const grpc::Status status = local.client->GetInfo(&local.info);
-    if (!status.ok()) probe.error = "GetInfo failed: " + DescribeStatus(status);
+  } else if (auto info = local.client->GetInfo(); !info) {
+    probe.error = "GetInfo failed: " + info.error().message;
+  } else {
+    local.info = std::move(info).value();
     probe.name = local.info.name();
   }
   const LocalDecision decision = DecideLocal(agent, probe, metrics_command, context.endpoint.has_value());

@@ -80,9 +80,8 @@ Apply Boolean(bool* (*field)(Config&)) {
 Apply DurationField(Duration* (*field)(Config&), Duration min) {
   return [field, min](const toml::node& node, Config& config) -> std::optional<std::string> {
     if (!node.is_string()) return Expect(node, "a duration string such as \"500ms\", \"30s\", \"5m\"");
-    std::string why;
-    auto d = ParseDuration(node.as_string()->get(), &why);
-    if (!d) return why;
+    auto d = ParseDuration(node.as_string()->get());
+    if (!d) return d.error().message;
     if (*d < min) return fmt::format("expected at least {}, got {}", FormatDuration(min), node.as_string()->get());
     *field(config) = *d;
     return std::nullopt;
@@ -261,8 +260,9 @@ ConfigResult ParseConfig(std::string_view text, std::string_view source, const C
     }
     for (auto&& [key, node] : *section_node.as_table()) {
       const std::string full_key = fmt::format("{}.{}", section, key.str());
-      auto spec = std::find_if(Fields().begin(), Fields().end(),
-                               [&](const FieldSpec& f) { return f.section == section && f.key == key.str(); });
+      auto spec = std::find_if(Fields().begin(), Fields().end(), [&, name = key.str()](const FieldSpec& f) {
+        return f.section == section && f.key == name;
+      });
       if (spec == Fields().end()) {
         return ErrorAt(source, key.source(), full_key,
                        fmt::format("unknown key (allowed in [{}]: {})", section, AllowedKeys(section)));

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/result.h"
 #include "common/unique_fd.h"
 
 namespace sloth {
@@ -45,8 +46,12 @@ class HeldLockFile {
 
 // Creates the listening socket at `path` with mode 0660: parent directories are created, a
 // stale socket file is replaced, a live one (another slothd holding PATH.lock) is never taken.
-// On failure returns an empty fd and sets `error`. `lock` receives the held lock file.
-UniqueFd ListenControlSocket(const std::string& path, HeldLockFile* lock, std::string* error);
+// Fails saying why and what to do.
+struct ControlSocket {
+  UniqueFd fd;
+  HeldLockFile lock;  // PATH.lock, held while the socket is ours
+};
+Result<ControlSocket> ListenControlSocket(const std::string& path);
 
 // Who may use the control socket besides what its file mode allows: root, the daemon's own
 // user, and members of `group` (when it exists). Checked on every connection, since a socket

@@ -198,8 +198,7 @@ TEST(ParseConfig, TaskSeriesCapIsConfigurable) {
 TEST(ParseConfig, TaskEnvironmentIsATableOfStrings) {
   Config c = MustParse("[tasks]\nenvironment = { HTTP_PROXY = \"http://p:3128\", LANG = \"de_DE.UTF-8\" }\n");
   using Entry = std::pair<std::string, std::string>;
-  EXPECT_EQ(c.tasks.environment,
-            (std::vector<Entry>{{"HTTP_PROXY", "http://p:3128"}, {"LANG", "de_DE.UTF-8"}}));
+  EXPECT_EQ(c.tasks.environment, (std::vector<Entry>{{"HTTP_PROXY", "http://p:3128"}, {"LANG", "de_DE.UTF-8"}}));
   EXPECT_TRUE(MustParse("").tasks.environment.empty());
   EXPECT_EQ(MustFail("[tasks]\nenvironment = { A = 1 }\n").message, "A: expected a string, got an integer");
   EXPECT_EQ(MustFail("[tasks]\nenvironment = { \"A=B\" = \"x\" }\n").message,

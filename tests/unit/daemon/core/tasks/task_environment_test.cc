@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/core/tasks/task_runner.h"
+#include "tests/unit/daemon/core/tasks/run_to_end.h"
 
 namespace sloth {
 namespace {
@@ -50,7 +51,7 @@ TEST(TaskEnvironment, TasksGetACleanEnvironmentNotTheDaemons) {
   TaskSpec spec;
   spec.command = "env";
   spec.env = {{"OVERRIDDEN", "by the request"}, {"FROM_REQUEST", "r"}};
-  const TaskResult result = runner.Run(spec);
+  const TaskResult result = RunToEnd(runner, spec);
   ::unsetenv("SLOTH_DAEMON_SECRET");
   ASSERT_EQ(result.status, TaskStatus::kSuccess) << result.reason;
   auto vars = EnvOf(result);
