@@ -130,9 +130,8 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
     control_fd = std::move(listening->fd);
     control_lock_ = std::move(listening->lock);
   }
-  std::string access_note;
-  ControlAccess access = ResolveControlAccess(config.agent.control_group, &access_note);
-  if (!access_note.empty()) log_.Notice(access_note);
+  ControlAccess access = ResolveControlAccess(config.agent.control_group);
+  if (auto note = MissingGroupNote(access)) log_.Notice(*note);
   if (!control_passed_ && access.group) {
     // The file's group is the configured one, so its members get past the mode (0660) too.
     if (::chown(config.agent.control_socket.c_str(), static_cast<uid_t>(-1), *access.group) != 0) {
@@ -293,9 +292,9 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
     if (old) old->Shutdown(kServerGrace);
   }
   if (next.agent.control_group != current->agent.control_group) {
-    std::string note;
-    control_->SetAccess(ResolveControlAccess(next.agent.control_group, &note));
-    if (!note.empty()) notes.push_back(note);
+    ControlAccess access = ResolveControlAccess(next.agent.control_group);
+    if (auto note = MissingGroupNote(access)) notes.push_back(*note);
+    control_->SetAccess(std::move(access));
   }
   log_.set_min_level(next.log.level);
   auto needs_restart = [&](bool changed, std::string_view what) {

@@ -89,7 +89,7 @@ Result<ControlSocket> ListenControlSocket(const std::string& path) {
   return ControlSocket{std::move(fd), HeldLockFile(lock_path, std::move(lock_fd))};
 }
 
-ControlAccess ResolveControlAccess(const std::string& group_name, std::string* note) {
+ControlAccess ResolveControlAccess(const std::string& group_name) {
   ControlAccess access;
   access.daemon_uid = ::geteuid();
   access.group_name = group_name;
@@ -99,13 +99,15 @@ ControlAccess ResolveControlAccess(const std::string& group_name, std::string* n
   group* found = nullptr;
   if (::getgrnam_r(group_name.c_str(), &entry, buffer.data(), buffer.size(), &found) == 0 && found) {
     access.group = found->gr_gid;
-  } else {
-    *note = fmt::format(
-        "control group {} does not exist: only root and uid {} may use the control socket "
-        "(agent.control_group)",
-        group_name, access.daemon_uid);
   }
   return access;
+}
+
+std::optional<std::string> MissingGroupNote(const ControlAccess& access) {
+  if (access.group || access.group_name.empty()) return std::nullopt;
+  return fmt::format(
+      "control group {} does not exist: only root and uid {} may use the control socket (agent.control_group)",
+      access.group_name, access.daemon_uid);
 }
 
 std::optional<std::string> ControlRefusal(const PeerCredentials& peer, std::span<const gid_t> peer_groups,

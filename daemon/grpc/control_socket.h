@@ -63,8 +63,10 @@ struct ControlAccess {
 };
 
 // The access rules for the daemon's effective uid and the group named `group_name` ("" for
-// none). A named group that does not exist is left out, and *note says so.
-ControlAccess ResolveControlAccess(const std::string& group_name, std::string* note);
+// none). A named group that does not exist is left out (see MissingGroupNote).
+ControlAccess ResolveControlAccess(const std::string& group_name);
+// What to tell the operator when the configured group does not exist, or nullopt.
+std::optional<std::string> MissingGroupNote(const ControlAccess& access);
 
 // Why a peer with these credentials and supplementary groups may not use the control socket,
 // or nullopt if it may. Pure.
