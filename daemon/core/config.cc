@@ -48,6 +48,8 @@ Apply String(std::string* (*field)(Config&), std::optional<std::string> (*check)
   return [field, check](const toml::node& node, Config& config) -> std::optional<std::string> {
     if (!node.is_string()) return Expect(node, "a string");
     const std::string& value = node.as_string()->get();
+    // TOML allows "\u0000"; a path or name cut short at it would name something else.
+    if (value.find('\0') != std::string::npos) return "expected a string without NUL characters (\\u0000)";
     if (check) {
       if (auto why = check(value)) return why;
     }

@@ -214,3 +214,11 @@ TEST(ParseConfig, ControlGroupIsAGroupNameOrEmpty) {
   EXPECT_EQ(MustParse("[agent]\ncontrol_group = \"ops\"\n").agent.control_group, "ops");
   EXPECT_EQ(MustFail("[agent]\ncontrol_group = \"a b\"\n").key, "agent.control_group");
 }
+
+// Found by config_fuzz (tests/fuzz/corpus/config/crash-nul-in-state-dir.toml): a path with
+// "\u0000" was accepted, and the daemon would have used the part before the NUL.
+TEST(ParseConfig, StringsWithNulAreRefused) {
+  EXPECT_EQ(MustFail("[agent]\nstate_dir = \"/var/lib/x\\u0000/etc\"\n").ToString(),
+            "slothd.toml:2:13: agent.state_dir: expected a string without NUL characters (\\u0000)");
+  EXPECT_EQ(MustFail("[telemetry]\nadvertise_address = \"a\\u0000b\"\n").key, "telemetry.advertise_address");
+}
