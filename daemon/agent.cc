@@ -15,6 +15,7 @@
 
 #include "common/message_ids.h"
 #include "daemon/grpc/control_socket.h"
+#include "daemon/health_checks.h"
 #include "daemon/modules/module_loader.h"
 #include "daemon/net/tcp_listen.h"
 
@@ -216,11 +217,8 @@ AgentInfo Agent::Info() const {
 
 std::optional<std::string> Agent::UnhealthyReason() const {
   if (stopping_.load()) return "stopping: the agent is shutting down";
-  auto config = current_config();
-  if (::access(config->agent.state_dir.c_str(), W_OK) != 0) {
-    return fmt::format("state directory {} is not writable: {}", config->agent.state_dir, std::strerror(errno));
-  }
-  return std::nullopt;
+  if (auto problem = StateDirProblem(current_config()->agent.state_dir)) return problem;
+  return DescriptorProblem();
 }
 
 std::string Agent::StatusLine() const {

@@ -20,6 +20,7 @@
 #include "daemon/core/agent_info.h"
 #include "daemon/core/config.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/descriptor_limit.h"
 #include "daemon/systemd/journal_log_sink.h"
 #include "daemon/systemd/listen_fds.h"
 #include "daemon/systemd/notifier.h"
@@ -75,6 +76,7 @@ std::unique_ptr<LogSink> MakeLogSink(LogTarget target, const std::string& agent_
 
 int Run(const Config& config, const CommandLine& cli, const std::string& loaded_from) {
   Logger log(MakeLogSink(config.log.target, config.agent.name), config.log.level);
+  if (auto note = RaiseDescriptorLimit(DescriptorsNeeded(config))) log.Warning(*note);
 
   // Signals are taken synchronously by the main thread; block them before any thread starts
   // so no other thread receives them (the task runner resets the mask for tasks).
