@@ -22,6 +22,10 @@
 namespace sloth {
 namespace {
 
+// Connections waiting to be accepted. At 128, a burst of reconnecting clients (1,000 scrapers
+// and 500 cut tricklers) filled the queue and the kernel dropped a /health probe's SYN: a 1 s
+// retransmission. systemd's sockets use SOMAXCONN (Backlog=) too.
+constexpr int kHttpListenBacklog = SOMAXCONN;
 // How long in-flight HTTP responses and control calls may take to finish when stopping.
 constexpr auto kServerGrace = std::chrono::milliseconds(800);
 
@@ -148,7 +152,7 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
       metrics_passed_ = true;
       fd = std::move(passed.metrics);
     } else {
-      auto listening = ListenTcp(config.telemetry.address, config.telemetry.port, 128);
+      auto listening = ListenTcp(config.telemetry.address, config.telemetry.port, kHttpListenBacklog);
       if (!listening) {
         if (!control_passed_) ::unlink(config.agent.control_socket.c_str());
         throw AgentStartError(
@@ -262,7 +266,7 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   UniqueFd new_http_fd;
   const bool http_changes = !metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry);
   if (http_changes && next.telemetry.enabled && !(http_ && SameListener(next.telemetry, current->telemetry))) {
-    auto listening = ListenTcp(next.telemetry.address, next.telemetry.port, 128);
+    auto listening = ListenTcp(next.telemetry.address, next.telemetry.port, kHttpListenBacklog);
     if (!listening) return Failure{listening.error().message + " (telemetry.address/telemetry.port)"};
     new_http_fd = std::move(listening).value();
   }
