@@ -1,6 +1,6 @@
 #include "daemon/health_checks.h"
 
-#include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -11,23 +11,6 @@
 #include <fmt/format.h>
 
 namespace sloth {
-namespace {
-
-// Descriptors kept in reserve: a /health answer, a log line, a task's pipes.
-constexpr uint64_t kDescriptorReserve = 16;
-
-std::optional<uint64_t> CountOpenDescriptors() {
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return std::nullopt;
-  uint64_t count = 0;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') ++count;
-  }
-  ::closedir(dir);
-  return count - 1;  // the directory's own descriptor
-}
-
-}  // namespace
 
 std::optional<std::string> StateDirProblem(const std::string& path) {
   if (::access(path.c_str(), W_OK) != 0) {
@@ -47,21 +30,21 @@ std::optional<std::string> StateDirProblem(const std::string& path) {
   return std::nullopt;
 }
 
-std::optional<std::string> DescriptorVerdict(std::optional<uint64_t> open, uint64_t limit) {
-  if (!open) {
-    return fmt::format("out of file descriptors (limit {}): connections and tasks are refused until some close", limit);
-  }
-  if (*open + kDescriptorReserve < limit) return std::nullopt;
+std::optional<std::string> DescriptorVerdict(bool free_near_limit, uint64_t limit) {
+  if (free_near_limit) return std::nullopt;
   return fmt::format(
-      "file descriptors nearly exhausted: {} of {} in use; connections and tasks are refused until some close "
-      "(raise LimitNOFILE, lower [telemetry] max_connections)",
-      *open, limit);
+      "file descriptors nearly exhausted: the last {} of {} are in use; connections and tasks are refused until some "
+      "close (raise LimitNOFILE, lower [telemetry] max_connections)",
+      kDescriptorReserve, limit);
 }
 
 std::optional<std::string> DescriptorProblem() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return std::nullopt;
-  return DescriptorVerdict(CountOpenDescriptors(), limit.rlim_cur);
+  if (limit.rlim_cur <= kDescriptorReserve) return std::nullopt;
+  const int probe = ::fcntl(0, F_DUPFD_CLOEXEC, static_cast<int>(limit.rlim_cur - kDescriptorReserve));
+  if (probe >= 0) ::close(probe);
+  return DescriptorVerdict(probe >= 0, limit.rlim_cur);
 }
 
 }  // namespace sloth

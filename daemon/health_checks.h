@@ -15,11 +15,16 @@ inline constexpr uint64_t kMinStateDirFreeBytes = 1024 * 1024;
 // The state directory is missing, not writable (read-only file system, permissions) or full.
 std::optional<std::string> StateDirProblem(const std::string& path);
 
-// The process is at (or within a few of) its open file limit: new connections and tasks fail.
+// The last descriptors below the open-file limit are kept for answering this and logging.
+inline constexpr uint64_t kDescriptorReserve = 16;
+
+// The process is at (or within kDescriptorReserve of) its open file limit: new connections and
+// tasks fail. O(1): it asks for a free descriptor among the last ones (descriptors are handed
+// out lowest first, so those are taken only when nearly all are), never lists them.
 std::optional<std::string> DescriptorProblem();
 
-// Pure: the verdict on `open` descriptors of `limit` (RLIMIT_NOFILE's soft value). Tight when
-// fewer than a handful are left, or none could even be counted (`open` nullopt: EMFILE itself).
-std::optional<std::string> DescriptorVerdict(std::optional<uint64_t> open, uint64_t limit);
+// Pure: the verdict for `limit` (RLIMIT_NOFILE's soft value) when a free descriptor among the
+// last kDescriptorReserve was found or not.
+std::optional<std::string> DescriptorVerdict(bool free_near_limit, uint64_t limit);
 
 }  // namespace sloth

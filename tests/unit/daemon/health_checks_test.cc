@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -25,10 +26,25 @@ TEST(StateDirProblem, AMissingDirectoryIsNotWritableAndSaysWhy) {
             "state directory /nonexistent/state is not writable: No such file or directory");
 }
 
-TEST(DescriptorVerdict, FineWithRoomToSpareTightNearTheLimitAndAtIt) {
-  EXPECT_FALSE(DescriptorVerdict(100, 1024));
-  EXPECT_THAT(DescriptorVerdict(1010, 1024).value_or(""), HasSubstr("nearly exhausted: 1010 of 1024 in use"));
-  EXPECT_THAT(DescriptorVerdict(std::nullopt, 1024).value_or(""), HasSubstr("out of file descriptors (limit 1024)"));
+TEST(DescriptorVerdict, FineWhileTheLastDescriptorsAreFree) {
+  EXPECT_FALSE(DescriptorVerdict(true, 1024));
+  EXPECT_THAT(DescriptorVerdict(false, 1024).value_or(""),
+              HasSubstr("nearly exhausted: the last 16 of 1024 are in use"));
+}
+
+TEST(DescriptorProblem, SeesTheLimitReachedAndGone) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_FALSE(DescriptorProblem());
+  // Under a limit just above what is open, then with every descriptor taken.
+  rlimit tight{64, saved.rlim_max};
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  std::vector<int> taken;
+  for (int fd; (fd = ::dup(0)) >= 0;) taken.push_back(fd);
+  EXPECT_THAT(DescriptorProblem().value_or(""), HasSubstr("the last 16 of 64 are in use"));
+  for (int fd : taken) ::close(fd);
+  EXPECT_FALSE(DescriptorProblem()) << "recovers as soon as descriptors are free";
+  ::setrlimit(RLIMIT_NOFILE, &saved);
 }
 
 TEST(DescriptorLimit, NeedsCoverTheConfiguredConnectionsAndTasks) {
