@@ -63,8 +63,18 @@ Server* Start() {
   return s;
 }
 
+// From a different loopback address each time (127.1.0.1 ... 127.1.255.254): the server closes
+// first, so each connection leaves a TIME_WAIT that holds its client port for a minute, and a
+// long run would otherwise exhaust one address's ports.
 int Connect(uint16_t port) {
+  static uint32_t next_source = 0;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  source.sin_addr.s_addr = htonl(0x7f010001 + next_source++ % 65534);
+  Check(::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) == 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
