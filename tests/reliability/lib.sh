@@ -42,7 +42,7 @@ start_slothd() {
     kill -0 "$PID" 2>/dev/null || { cat "$LOG"; echo "FAIL: slothd $name exited at start"; exit 1; }
     sleep 0.1  # polling the log for the readiness line against a deadline
   done
-  PORT=$(grep -o 'SLOTH_METRICS_URL=http://127.0.0.1:[0-9]*' "$LOG" | head -1 | sed 's/.*://')
+  PORT=$(grep -o 'SLOTH_METRICS_URL=http://127.0.0.1:[0-9]*' "$LOG" | head -1 | sed 's/.*://' || true)
   [[ -n $PORT ]] || { cat "$LOG"; echo "FAIL: slothd $name did not become ready"; exit 1; }
 }
 
