@@ -54,7 +54,11 @@ stop_slothd() {  # SIGTERM, and its exit code must be 0
 }
 
 # health: "CODE BODY" of GET /health (CODE 000 when it did not answer within 5 s).
-health() { curl -s --max-time 5 -w ' %{http_code}' "http://127.0.0.1:$PORT/health" 2>/dev/null | awk '{c=$NF; $NF=""; print c, $0}' || true; }
+health() {
+  local out
+  out=$(curl -s --max-time 5 -w '\n%{http_code}' "http://127.0.0.1:$PORT/health" 2>/dev/null || true)
+  echo "${out##*$'\n'} $(echo ${out%$'\n'*})"
+}
 metric() { curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 threads_of() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
