@@ -20,6 +20,24 @@
 
 namespace sloth {
 
+namespace {
+
+// The inode of the socket descriptor `fd` names now ("socket:[INODE]" in /proc/self/fd), or 0.
+ino_t SocketInode(int fd) {
+  char link[64];
+  const std::string path = fmt::format("/proc/self/fd/{}", fd);
+  const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
+  if (n <= 0) return 0;
+  const std::string_view target(link, static_cast<size_t>(n));
+  if (!target.starts_with("socket:[") || !target.ends_with("]")) return 0;
+  ino_t inode = 0;
+  const auto digits = target.substr(8, target.size() - 9);
+  std::from_chars(digits.data(), digits.data() + digits.size(), inode);
+  return inode;
+}
+
+}  // namespace
+
 HeldLockFile& HeldLockFile::operator=(HeldLockFile&& other) noexcept {
   if (this != &other) {
     Release();
@@ -210,12 +228,12 @@ std::optional<std::string> ControlSocketAcceptor::Admit(int conn, const PeerCred
   groups.resize(len / sizeof(gid_t));
   std::lock_guard lock(mutex_);
   if (auto why = ControlRefusal(peer, groups, access_)) return why;
-  // The front end closes connections without telling us: a descriptor that no longer names
-  // the socket we accepted is gone.
+  // The front end closes connections without telling us: a descriptor that no longer names the
+  // socket we accepted is gone. Read from /proc/self/fd, which does not touch the descriptor
+  // itself: it is the front end's, and may be closed and reused meanwhile.
   size_t open = 0, of_uid = 0;
   for (auto it = peers_.begin(); it != peers_.end();) {
-    struct stat st {};
-    if (::fstat(it->first, &st) != 0 || !S_ISSOCK(st.st_mode) || st.st_ino != it->second.inode) {
+    if (SocketInode(it->first) != it->second.inode) {
       it = peers_.erase(it);
       continue;
     }
@@ -230,7 +248,7 @@ std::optional<std::string> ControlSocketAcceptor::Admit(int conn, const PeerCred
     return fmt::format("too many control connections for uid {} ({} open); close some first", peer.uid, of_uid);
   }
   struct stat st {};
-  ::fstat(conn, &st);
+  ::fstat(conn, &st);  // still ours: serve_ has not had it yet
   peers_[conn] = Peer{peer, st.st_ino};
   return std::nullopt;
 }
