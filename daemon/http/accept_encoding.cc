@@ -54,4 +54,19 @@ bool AcceptsGzip(std::string_view header) {
   return star_q > 0;
 }
 
+bool PrefersOpenMetrics(std::string_view header) {
+  double openmetrics_q = 0, text_q = 0;
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    std::string_view item = Trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    auto semi = item.find(';');
+    std::string_view type = Trim(item.substr(0, semi));
+    double q = semi == std::string_view::npos ? 1 : Quality(item.substr(semi + 1));
+    if (EqualsNoCase(type, "application/openmetrics-text")) openmetrics_q = std::max(openmetrics_q, q);
+    if (EqualsNoCase(type, "text/plain") || type == "text/*" || type == "*/*") text_q = std::max(text_q, q);
+  }
+  return openmetrics_q > 0 && openmetrics_q >= text_q;
+}
+
 }  // namespace sloth
