@@ -178,7 +178,8 @@ std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const Telemetry
   const std::string host = t.advertise_address.empty() ? ReachableAddress(BoundAddress(fd.get())) : t.advertise_address;
   {
     std::lock_guard lock(config_mutex_);
-    metrics_url_ = fmt::format("{}://{}/metrics", web_ && web_->config.tls ? "https" : "http", FormatHostPort(host, port));
+    metrics_url_ =
+        fmt::format("{}://{}/metrics", web_ && web_->config.tls ? "https" : "http", FormatHostPort(host, port));
   }
   MetricsHttpServer::Pages pages;
   pages.metrics = [this](bool gzip, ExpositionFormat format) { return telemetry_.Scrape(gzip, format); };
@@ -256,8 +257,8 @@ std::string Agent::Reload(const Config& next, const std::string& loaded_from, st
   // Read again on every reload: a renewed certificate is swapped in without a restart.
   auto next_web = LoadWebConfigFor(next.telemetry, serving);
   if (!next_web) return next_web.error().ToString();
-  const bool access_changes = !SameWebConfig(*next_web, web_) ||
-                              next.telemetry.health_without_auth != current->telemetry.health_without_auth;
+  const bool access_changes =
+      !SameWebConfig(*next_web, web_) || next.telemetry.health_without_auth != current->telemetry.health_without_auth;
   const bool listener_changes = !metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry);
   const bool http_changes = listener_changes || access_changes;
   if (listener_changes && next.telemetry.enabled && !(http_ && SameListener(next.telemetry, current->telemetry))) {

@@ -31,8 +31,8 @@ struct TelemetryConfig {
   Duration connection_timeout = std::chrono::seconds(10);  // idle or slow clients are cut after it
   uint32_t max_header_bytes = 16384;                       // request line + headers; beyond it: 431, nothing buffered
   uint32_t threads = 2;
-  uint32_t max_label_values = 500;  // distinct task/group label values; beyond: "_other"
-  std::string web_config;           // exporter-toolkit web-config file (TLS, basic auth); empty: plain HTTP
+  uint32_t max_label_values = 500;   // distinct task/group label values; beyond: "_other"
+  std::string web_config;            // exporter-toolkit web-config file (TLS, basic auth); empty: plain HTTP
   bool health_without_auth = false;  // /health answers without basic auth (for probes)
 };
 

@@ -43,7 +43,7 @@ class BasicAuthCheck {
   mutable std::mutex cache_mutex_;
   std::unordered_map<std::string, bool> cache_;  // SHA-256 digest -> outcome
   uint64_t bcrypt_runs_ = 0;
-  std::mutex bcrypt_mutex_;  // one bcrypt at a time: a flood of guesses cannot take every core
+  std::mutex bcrypt_mutex_;                    // one bcrypt at a time: a flood of guesses cannot take every core
   std::unique_ptr<crypt_data> crypt_scratch_;  // guarded by bcrypt_mutex_
 };
 

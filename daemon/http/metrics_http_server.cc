@@ -77,14 +77,14 @@ MetricsHttpServer::MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pa
   std::vector<MHD_OptionItem> access_options;
   access_->AddMhdOptions(&access_options, &flags);
   access_options.push_back({MHD_OPTION_END, 0, nullptr});
-  daemon_ = MHD_start_daemon(
-      flags, 0, nullptr, nullptr, &MhdCallbacks::Handle, this, MHD_OPTION_LISTEN_SOCKET, fd,
-      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-      static_cast<unsigned>(limits.max_connections_per_ip), MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(limits.max_header_bytes), MHD_OPTION_THREAD_POOL_SIZE,
-      static_cast<unsigned>(limits.threads > 1 ? limits.threads : 0), MHD_OPTION_NOTIFY_COMPLETED,
-      &MhdCallbacks::Completed, this, MHD_OPTION_EXTERNAL_LOGGER, &LogFromMhd, &log_, MHD_OPTION_ARRAY,
-      access_options.data(), MHD_OPTION_END);
+  daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &MhdCallbacks::Handle, this, MHD_OPTION_LISTEN_SOCKET, fd,
+                             MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections),
+                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections_per_ip),
+                             MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                             static_cast<size_t>(limits.max_header_bytes), MHD_OPTION_THREAD_POOL_SIZE,
+                             static_cast<unsigned>(limits.threads > 1 ? limits.threads : 0),
+                             MHD_OPTION_NOTIFY_COMPLETED, &MhdCallbacks::Completed, this, MHD_OPTION_EXTERNAL_LOGGER,
+                             &LogFromMhd, &log_, MHD_OPTION_ARRAY, access_options.data(), MHD_OPTION_END);
   if (!daemon_) throw std::runtime_error(fmt::format("cannot start the HTTP server on port {}", port_));
   listen_fd.release();  // MHD owns and closes it now
 }
@@ -173,7 +173,8 @@ int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, cons
     MHD_Response* r = MHD_create_response_from_iovec(parts, 2, &FreeMetricsBody, body.get());
     if (!r) return MHD_NO;
     body.release();  // owned by the response now; freed by FreeMetricsBody
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, openmetrics ? kOpenMetricsContentType : kMetricsContentType);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            openmetrics ? kOpenMetricsContentType : kMetricsContentType);
     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
     if (gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     return Queue(connection, MHD_HTTP_OK, r);

@@ -75,9 +75,9 @@ std::optional<Error> ReadStringList(const YAML::Node& node, const std::string& k
 }
 
 // Calls `read` for each key of the mapping `node`; a key not in `allowed` is refused.
-std::optional<Error> ForEachKey(const YAML::Node& node, std::string_view prefix,
-                                const std::vector<std::string_view>& allowed,
-                                const std::function<std::optional<Error>(const std::string&, const YAML::Node&)>& read) {
+std::optional<Error> ForEachKey(
+    const YAML::Node& node, std::string_view prefix, const std::vector<std::string_view>& allowed,
+    const std::function<std::optional<Error>(const std::string&, const YAML::Node&)>& read) {
   if (node.IsNull()) return std::nullopt;
   if (!node.IsMap()) {
     return At(node, std::string(prefix), fmt::format("expected a mapping of keys, got {}", KindName(node)));
@@ -106,45 +106,48 @@ std::optional<ClientAuth> ParseClientAuth(std::string_view name) {
 
 std::optional<Error> ReadTls(const YAML::Node& node, TlsServerSettings* tls, bool* any_set) {
   constexpr std::string_view p = "tls_server_config";
-  return ForEachKey(
-      node, p,
-      {"cert_file", "key_file", "client_auth_type", "client_ca_file", "cipher_suites", "curve_preferences",
-       "min_version", "max_version", "prefer_server_cipher_suites"},
-      [&](const std::string& key, const YAML::Node& value) -> std::optional<Error> {
-        const std::string full = Joined(p, key);
-        std::string text;
-        if (key == "cert_file" || key == "key_file" || key == "client_ca_file") {
-          std::string* field = key == "cert_file"  ? &tls->cert_file
-                               : key == "key_file" ? &tls->key_file
-                                                   : &tls->client_ca_file;
-          if (auto e = ReadString(value, full, field)) return e;
-          *any_set = *any_set || !field->empty();
-          return std::nullopt;
-        }
-        if (key == "client_auth_type") {
-          if (auto e = ReadString(value, full, &text)) return e;
-          auto auth = ParseClientAuth(text);
-          if (!auth) {
-            return At(value, full,
-                      fmt::format("expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
-                                  "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got \"{}\"",
-                                  text));
-          }
-          tls->client_auth = *auth;
-          *any_set = *any_set || !text.empty();
-          return std::nullopt;
-        }
-        if (key == "min_version" || key == "max_version") {
-          if (auto e = ReadString(value, full, &text)) return e;
-          auto version = ParseTlsVersion(text);
-          if (!version) return At(value, full, fmt::format("expected TLS10, TLS11, TLS12 or TLS13, got \"{}\"", text));
-          (key == "min_version" ? tls->min_version : tls->max_version) = *version;
-          return std::nullopt;
-        }
-        if (key == "cipher_suites") return ReadStringList(value, full, &tls->cipher_suites, KnownCipherSuite, "cipher suite");
-        if (key == "curve_preferences") return ReadStringList(value, full, &tls->curve_preferences, KnownCurve, "curve");
-        return ReadBool(value, full, &tls->prefer_server_cipher_suites);
-      });
+  return ForEachKey(node, p,
+                    {"cert_file", "key_file", "client_auth_type", "client_ca_file", "cipher_suites",
+                     "curve_preferences", "min_version", "max_version", "prefer_server_cipher_suites"},
+                    [&](const std::string& key, const YAML::Node& value) -> std::optional<Error> {
+                      const std::string full = Joined(p, key);
+                      std::string text;
+                      if (key == "cert_file" || key == "key_file" || key == "client_ca_file") {
+                        std::string* field = key == "cert_file"  ? &tls->cert_file
+                                             : key == "key_file" ? &tls->key_file
+                                                                 : &tls->client_ca_file;
+                        if (auto e = ReadString(value, full, field)) return e;
+                        *any_set = *any_set || !field->empty();
+                        return std::nullopt;
+                      }
+                      if (key == "client_auth_type") {
+                        if (auto e = ReadString(value, full, &text)) return e;
+                        auto auth = ParseClientAuth(text);
+                        if (!auth) {
+                          return At(value, full,
+                                    fmt::format("expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
+                                                "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got \"{}\"",
+                                                text));
+                        }
+                        tls->client_auth = *auth;
+                        *any_set = *any_set || !text.empty();
+                        return std::nullopt;
+                      }
+                      if (key == "min_version" || key == "max_version") {
+                        if (auto e = ReadString(value, full, &text)) return e;
+                        auto version = ParseTlsVersion(text);
+                        if (!version)
+                          return At(value, full,
+                                    fmt::format("expected TLS10, TLS11, TLS12 or TLS13, got \"{}\"", text));
+                        (key == "min_version" ? tls->min_version : tls->max_version) = *version;
+                        return std::nullopt;
+                      }
+                      if (key == "cipher_suites")
+                        return ReadStringList(value, full, &tls->cipher_suites, KnownCipherSuite, "cipher suite");
+                      if (key == "curve_preferences")
+                        return ReadStringList(value, full, &tls->curve_preferences, KnownCurve, "curve");
+                      return ReadBool(value, full, &tls->prefer_server_cipher_suites);
+                    });
 }
 
 std::optional<Error> ReadUsers(const YAML::Node& node, std::vector<BasicAuthUser>* users) {
@@ -167,9 +170,10 @@ std::optional<Error> ReadUsers(const YAML::Node& node, std::vector<BasicAuthUser
     std::string hash;
     if (auto e = ReadString(entry.second, key, &hash)) return e;
     if (!IsBcryptHash(hash)) {
-      return At(entry.second.IsNull() ? entry.first : entry.second, key,
-                "expected a bcrypt hash (\"$2y$10$\" and 53 characters), such as `htpasswd -nBC 10 \"\" | tr -d ':\\n'` "
-                "prints; a plain-text password is never accepted");
+      return At(
+          entry.second.IsNull() ? entry.first : entry.second, key,
+          "expected a bcrypt hash (\"$2y$10$\" and 53 characters), such as `htpasswd -nBC 10 \"\" | tr -d ':\\n'` "
+          "prints; a plain-text password is never accepted");
     }
     users->push_back(BasicAuthUser{name, hash});
   }
@@ -245,8 +249,8 @@ Result<WebConfig, WebConfigError> ParseWebConfig(std::string_view yaml) {
   };
   if (tls.cert_file.empty()) return refuse("cert_file", "missing: TLS needs cert_file and key_file");
   if (tls.key_file.empty()) return refuse("key_file", "missing: TLS needs cert_file and key_file");
-  const bool verifies =
-      tls.client_auth == ClientAuth::kVerifyClientCertIfGiven || tls.client_auth == ClientAuth::kRequireAndVerifyClientCert;
+  const bool verifies = tls.client_auth == ClientAuth::kVerifyClientCertIfGiven ||
+                        tls.client_auth == ClientAuth::kRequireAndVerifyClientCert;
   if (verifies && tls.client_ca_file.empty()) {
     return refuse("client_ca_file", "missing: client_auth_type verifies client certificates against client_ca_file");
   }

@@ -69,9 +69,9 @@ Result<std::shared_ptr<const LoadedWebConfig>, ConfigError> LoadWebConfig(const 
     std::string* file;
     std::string* contents;
   };
-  for (const Named& f : {Named{"cert_file", &tls.cert_file, &loaded->cert_pem},
-                         Named{"key_file", &tls.key_file, &loaded->key_pem},
-                         Named{"client_ca_file", &tls.client_ca_file, &loaded->client_ca_pem}}) {
+  for (const Named& f :
+       {Named{"cert_file", &tls.cert_file, &loaded->cert_pem}, Named{"key_file", &tls.key_file, &loaded->key_pem},
+        Named{"client_ca_file", &tls.client_ca_file, &loaded->client_ca_pem}}) {
     if (f.file->empty()) continue;
     *f.file = Resolve(path, *f.file);
     auto contents = ReadSmallFile(*f.file);
@@ -80,8 +80,7 @@ Result<std::shared_ptr<const LoadedWebConfig>, ConfigError> LoadWebConfig(const 
   }
   Credentials check;
   const gnutls_datum_t cert = Datum(loaded->cert_pem), key = Datum(loaded->key_pem);
-  if (int rc = gnutls_certificate_set_x509_key_mem2(check.cred, &cert, &key, GNUTLS_X509_FMT_PEM, nullptr, 0);
-      rc < 0) {
+  if (int rc = gnutls_certificate_set_x509_key_mem2(check.cred, &cert, &key, GNUTLS_X509_FMT_PEM, nullptr, 0); rc < 0) {
     const bool mismatch = rc == GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
     return refuse(0, 0, mismatch ? "tls_server_config.key_file" : "tls_server_config.cert_file",
                   fmt::format("{} and {} are not a PEM certificate and its private key: {}", tls.cert_file,

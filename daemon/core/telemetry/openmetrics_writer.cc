@@ -80,7 +80,8 @@ void AppendExemplar(const Exemplar& exemplar, std::string* out) {
   if (exemplar.timestamp_s > 0) {
     char buf[32];
     // Milliseconds are all Prometheus keeps of an exemplar's time.
-    auto r = std::to_chars(buf, buf + sizeof buf, std::round(exemplar.timestamp_s * 1000.0) / 1000.0, std::chars_format::fixed, 3);
+    auto r = std::to_chars(buf, buf + sizeof buf, std::round(exemplar.timestamp_s * 1000.0) / 1000.0,
+                           std::chars_format::fixed, 3);
     out->push_back(' ');
     out->append(buf, r.ptr);
   }
@@ -135,8 +136,8 @@ void WriteOpenMetricsFamily(const prometheus::MetricFamily& family, const Exempl
         for (size_t i = 0; i < buckets.size(); ++i) {
           has_inf = has_inf || std::isinf(buckets[i].upper_bound);
           const Exemplar* e = exemplars ? (*exemplars)(metric, i) : nullptr;
-          AppendBucket(family.name, labels, buckets[i].upper_bound, static_cast<double>(buckets[i].cumulative_count),
-                       e, out);
+          AppendBucket(family.name, labels, buckets[i].upper_bound, static_cast<double>(buckets[i].cumulative_count), e,
+                       out);
         }
         if (!has_inf) {
           const Exemplar* e = exemplars ? (*exemplars)(metric, buckets.size()) : nullptr;

@@ -36,10 +36,11 @@ TEST(BasicAuthCheck, CachesSoARepeatedScrapeRunsNoBcrypt) {
 // same cost), like the right password's first time; repeated, each is a cache hit like it.
 TEST(BasicAuthCheck, WrongPasswordsAndUnknownUsersCostWhatTheRightOneCosts) {
   std::vector<std::string> checked_hashes;
-  BasicAuthCheck check(std::vector<BasicAuthUser>{{"alice", kAliceHash}}, [&](std::string_view password, const std::string& hash) {
-    checked_hashes.push_back(hash);
-    return password == "secret";
-  });
+  BasicAuthCheck check(std::vector<BasicAuthUser>{{"alice", kAliceHash}},
+                       [&](std::string_view password, const std::string& hash) {
+                         checked_hashes.push_back(hash);
+                         return password == "secret";
+                       });
   EXPECT_TRUE(check.Allows("alice", "secret"));
   EXPECT_FALSE(check.Allows("alice", "wrong"));
   EXPECT_FALSE(check.Allows("mallory", "secret"));

@@ -91,9 +91,9 @@ TEST(ParseWebConfig, BadHashesAreRefusedWithTheUserNamed) {
 TEST(ParseWebConfig, TlsNeedsBothFilesAndACaToVerify) {
   EXPECT_EQ(Refused("tls_server_config:\n  cert_file: a\n").key, "tls_server_config.key_file");
   EXPECT_EQ(Refused("tls_server_config:\n  key_file: a\n").key, "tls_server_config.cert_file");
-  EXPECT_EQ(Refused("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: VerifyClientCertIfGiven\n")
-                .key,
-            "tls_server_config.client_ca_file");
+  EXPECT_EQ(
+      Refused("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: VerifyClientCertIfGiven\n").key,
+      "tls_server_config.client_ca_file");
   EXPECT_EQ(Refused("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: c\n").key,
             "tls_server_config.client_auth_type");
   EXPECT_EQ(Refused("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: Always\n").key,
