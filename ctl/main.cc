@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "build_info.h"
+#include "ctl/client_config.h"
 #include "ctl/commands/agent.h"
 #include "ctl/commands/grafana.h"
 #include "ctl/commands/metrics.h"
@@ -102,6 +103,18 @@ int main(int argc, char** argv) {
                  "HTTP base or metrics URL of an agent, for metrics commands "
                  "(e.g. http://host:9464)")
       ->type_name("URL");
+  app.add_option("--cacert", flags.cacert, "CA certificate (PEM) that signed an https --endpoint's certificate")
+      ->type_name("FILE");
+  app.add_option("--cert", flags.cert, "Client certificate (PEM) for an --endpoint that asks for one")
+      ->type_name("FILE");
+  app.add_option("--key", flags.key, "The client certificate's key (PEM)")->type_name("FILE");
+  app.add_option("--user", flags.user,
+                 "Basic-auth user for --endpoint; the password: $SLOTH_PASSWORD, --password-file, or a prompt")
+      ->type_name("NAME");
+  app.add_option("--password-file", flags.password_file, "File whose first line is the --user's password")
+      ->type_name("FILE");
+  app.add_option("--config", flags.config, "slothctl.toml (default: ~/.config/sloth/slothctl.toml if there)")
+      ->type_name("FILE");
   app.add_option("--output,-o", flags.output, "Output format")
       ->type_name("text|json")
       ->check(CLI::IsMember({"text", "json"}))
@@ -174,6 +187,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    ctl::LoadClientConfig(&flags);
     const Context context = ctl::MakeContext(flags, ctl::Environment::FromProcess());
     return action(context);
   } catch (const ctl::CtlError& e) {

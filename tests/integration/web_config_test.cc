@@ -177,6 +177,96 @@ TEST(WebConfig, PrometheusStoresTheTaskIdExemplarOfADurationBucket) {
   EXPECT_EQ(series["exemplars"][0]["labels"]["task_id"], id) << series.dump();
 }
 
+struct CtlRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+CtlRun Slothctl(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+  ChildProcess process(SLOTHCTL_PATH, args, env);
+  CtlRun r;
+  r.exit_code = process.WaitExit().value_or(-1);
+  r.output = process.Output();
+  return r;
+}
+
+TEST(WebConfig, SlothctlReachesTheEndpointWithCaClientCertificateAndUser) {
+  ExampleAgent example;
+  const std::vector<std::string> tls = {"--endpoint", example.agent->base_url(), "--cacert", example.tls.server_ca(),
+                                        "--cert",     example.tls.client_cert(), "--key",    example.tls.client_key()};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = tls;
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  // The password from the environment.
+  auto r = Slothctl(with({"--user", "prometheus", "metrics", "prom", "a1", "--snapshot"}),
+                    {std::string("SLOTH_PASSWORD=") + kExamplePassword});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("sloth_tasks_total{"), std::string::npos) << r.output;
+  // From a file; a wrong one is a 401 that says what to do.
+  WriteFile(example.dir.File("password"), std::string(kExamplePassword) + "\n");
+  WriteFile(example.dir.File("wrong"), "wrong\n");
+  r = Slothctl(with({"--user", "prometheus", "--password-file", example.dir.File("password"), "metrics", "prom", "a1",
+                     "--snapshot"}));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = Slothctl(with(
+      {"--user", "prometheus", "--password-file", example.dir.File("wrong"), "metrics", "prom", "a1", "--snapshot"}));
+  EXPECT_EQ(r.exit_code, 69) << r.output;
+  EXPECT_NE(r.output.find("HTTP 401"), std::string::npos) << r.output;
+  // No password anywhere and no terminal to ask on: a usage error, nothing sent.
+  r = Slothctl(with({"--user", "prometheus", "metrics", "prom", "a1", "--snapshot"}), {"SLOTH_PASSWORD="});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  // A password on the command line is refused.
+  r = Slothctl(with({"--user", std::string("prometheus:") + kExamplePassword, "metrics", "prom", "a1", "--snapshot"}));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  // Everything from slothctl.toml.
+  WriteFile(example.dir.File("slothctl.toml"),
+            "endpoint = \"" + example.agent->base_url() + "\"\ncacert = \"" + example.tls.server_ca() +
+                "\"\ncert = \"" + example.tls.client_cert() + "\"\nkey = \"" + example.tls.client_key() +
+                "\"\nuser = \"prometheus\"\npassword_file = \"" + example.dir.File("password") + "\"\n");
+  r = Slothctl({"--config", example.dir.File("slothctl.toml"), "metrics", "prom", "a1", "--snapshot"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("sloth_tasks_total{"), std::string::npos) << r.output;
+}
+
+// A task over the slow threshold (P99 above 5 s): the dashboard names its run and the journal
+// command, whether it reads the agent over the control socket or over https.
+TEST(WebConfig, DashboardShowsTheSlowTasksSlowestRunAndJournalCommand) {
+  ExampleAgent example;
+  auto r = Slothctl(
+      {"--socket", example.agent->control_socket(), "agent", "run", "local", "--name", "slow-one", "sleep 5.1"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string id = FirstTaskId(*example.agent);
+  const std::string journal = "journalctl SLOTH_TASK_ID=" + id;
+  auto check = [&](const CtlRun& json_run, const CtlRun& text_run, const char* where) {
+    ASSERT_EQ(json_run.exit_code, 0) << where << ": " << json_run.output;
+    auto model = nlohmann::json::parse(json_run.output, nullptr, false);
+    ASSERT_FALSE(model.is_discarded()) << json_run.output;
+    const auto& row = model["task_performance"][0];
+    EXPECT_EQ(row["task"], "slow-one") << where;
+    EXPECT_EQ(row["speed"], "slow") << where;
+    EXPECT_EQ(row["slowest_run"]["id"], id) << where << ": " << row.dump();
+    EXPECT_EQ(row["slowest_run"]["journal"], journal) << where;
+    EXPECT_NE(text_run.output.find(journal), std::string::npos) << where << ":\n" << text_run.output;
+  };
+  const std::vector<std::string> socket = {"--socket", example.agent->control_socket()};
+  auto over = [&](std::vector<std::string> base, std::vector<std::string> more, std::vector<std::string> env = {}) {
+    base.insert(base.end(), more.begin(), more.end());
+    return Slothctl(base, env);
+  };
+  check(over(socket, {"-o", "json", "metrics", "grafana", "local"}), over(socket, {"metrics", "grafana", "local"}),
+        "socket");
+  const std::vector<std::string> https = {"--endpoint", example.agent->base_url(),
+                                          "--cacert",   example.tls.server_ca(),
+                                          "--cert",     example.tls.client_cert(),
+                                          "--key",      example.tls.client_key(),
+                                          "--user",     "prometheus"};
+  const std::vector<std::string> env = {std::string("SLOTH_PASSWORD=") + kExamplePassword};
+  check(over(https, {"-o", "json", "metrics", "grafana", "a1"}, env), over(https, {"metrics", "grafana", "a1"}, env),
+        "https");
+}
+
 TEST(WebConfig, MetricsAnswersOpenMetricsOnlyWhenAsked) {
   Slothd agent;
   const auto plain = HttpRequest(agent.metrics_url());
