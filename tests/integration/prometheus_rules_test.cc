@@ -45,10 +45,10 @@ TEST(PrometheusRules, PromtoolCheckConfigAcceptsTheScrapeExample) {
   std::string out;
   ASSERT_EQ(RunCommand("cp " + kDir + "/*.yml " + dir.path(), &out), 0) << out;
   TlsFiles tls(dir.path());
-  ASSERT_EQ(RunCommand("mkdir -p " + dir.File("slothd") + " && cp " + tls.server_ca() + " " + dir.File("slothd/ca.crt") +
-                           " && cp " + tls.client_cert() + " " + dir.File("slothd/prometheus.crt") + " && cp " +
-                           tls.client_key() + " " + dir.File("slothd/prometheus.key") + " && echo secret > " +
-                           dir.File("slothd/password"),
+  ASSERT_EQ(RunCommand("mkdir -p " + dir.File("slothd") + " && cp " + tls.server_ca() + " " +
+                           dir.File("slothd/ca.crt") + " && cp " + tls.client_cert() + " " +
+                           dir.File("slothd/prometheus.crt") + " && cp " + tls.client_key() + " " +
+                           dir.File("slothd/prometheus.key") + " && echo secret > " + dir.File("slothd/password"),
                        &out),
             0)
       << out;
