@@ -175,7 +175,8 @@ int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, cons
     body.release();  // owned by the response now; freed by FreeMetricsBody
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
                             openmetrics ? kOpenMetricsContentType : kMetricsContentType);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+    // The 0.0.4 answer is every client's fallback, so only the OpenMetrics one varies by Accept.
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, openmetrics ? "Accept, Accept-Encoding" : "Accept-Encoding");
     if (gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     return Queue(connection, MHD_HTTP_OK, r);
   }

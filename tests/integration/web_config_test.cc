@@ -298,9 +298,12 @@ TEST(WebConfig, ReloadSwapsARenewedCertificateOnTheSameListener) {
 
 // Each bad web-config, at start (exit 2, nothing served) and on reload (the running one stays).
 struct BadWebConfig {
+  const char* name;  // the test's name
   const char* yaml;
   const char* message;  // what the error line must say
 };
+
+void PrintTo(const BadWebConfig& c, std::ostream* os) { *os << c.name; }
 
 class WebConfigRefused : public ::testing::TestWithParam<BadWebConfig> {};
 
@@ -328,23 +331,28 @@ TEST_P(WebConfigRefused, OnReloadKeepingTheRunningOne) {
 
 INSTANTIATE_TEST_SUITE_P(
     Each, WebConfigRefused,
-    ::testing::Values(BadWebConfig{"tls_server_config:\n  certfile: tls/slothd.crt\n",
+    ::testing::Values(BadWebConfig{"UnknownKey", "tls_server_config:\n  certfile: tls/slothd.crt\n",
                                    "tls_server_config.certfile: unknown key"},
-                      BadWebConfig{"basic_auth_users:\n  prometheus: example-password-change-me\n",
+                      BadWebConfig{"PlainPassword", "basic_auth_users:\n  prometheus: example-password-change-me\n",
                                    "basic_auth_users.prometheus: expected a bcrypt hash"},
-                      BadWebConfig{"tls_server_config:\n  cert_file: tls/missing.crt\n  key_file: tls/slothd.key\n",
+                      BadWebConfig{"MissingCertificate",
+                                   "tls_server_config:\n  cert_file: tls/missing.crt\n  key_file: tls/slothd.key\n",
                                    "tls_server_config.cert_file: cannot read"},
-                      BadWebConfig{"tls_server_config:\n  cert_file: tls/slothd.crt\n  key_file: tls/client.key\n",
+                      BadWebConfig{"KeyOfAnotherCertificate",
+                                   "tls_server_config:\n  cert_file: tls/slothd.crt\n  key_file: tls/client.key\n",
                                    "tls_server_config.key_file:"},
-                      BadWebConfig{"tls_server_config:\n  cert_file: tls/slothd.crt\n  key_file: tls/slothd.key\n"
+                      BadWebConfig{"CaFileWithoutCertificates",
+                                   "tls_server_config:\n  cert_file: tls/slothd.crt\n  key_file: tls/slothd.key\n"
                                    "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: tls/slothd.key\n",
                                    "tls_server_config.client_ca_file:"},
-                      BadWebConfig{"tls_server_config:\n  cert_file: tls/slothd.crt\n  key_file: tls/slothd.key\n"
+                      BadWebConfig{"UnknownTlsVersion",
+                                   "tls_server_config:\n  cert_file: tls/slothd.crt\n  key_file: tls/slothd.key\n"
                                    "  min_version: TLS1.3\n",
                                    "tls_server_config.min_version: expected TLS10, TLS11, TLS12 or TLS13"},
-                      BadWebConfig{"http_server_config:\n  headers:\n    Server: slothd\n",
+                      BadWebConfig{"HeaderNotAllowed", "http_server_config:\n  headers:\n    Server: slothd\n",
                                    "http_server_config.headers.Server: unknown key"},
-                      BadWebConfig{"tls_server_config: [\n", "YAML syntax error"}));
+                      BadWebConfig{"YamlSyntax", "tls_server_config: [\n", "YAML syntax error"}),
+    [](const ::testing::TestParamInfo<BadWebConfig>& p) { return std::string(p.param.name); });
 
 TEST(WebConfig, MissingWebConfigFileIsAConfigurationError) {
   TempDir dir;

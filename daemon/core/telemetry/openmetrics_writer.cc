@@ -44,17 +44,6 @@ std::string CounterSampleName(std::string_view name) {
   return std::string(MetadataName(name, prometheus::MetricType::Counter)).append(kTotal);
 }
 
-std::string OpenLabelSet(const std::vector<prometheus::ClientMetric::Label>& labels) {
-  std::string set;
-  for (const auto& label : labels) {
-    set.push_back(set.empty() ? '{' : ',');
-    set.append(label.name).append("=\"");
-    AppendEscapedLabelValue(label.value, &set);
-    set.push_back('"');
-  }
-  return set;
-}
-
 void AppendTimestampSeconds(int64_t timestamp_ms, std::string* out) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, static_cast<double>(timestamp_ms) / 1000.0);
@@ -89,26 +78,10 @@ void AppendExemplar(const Exemplar& exemplar, std::string* out) {
 
 void AppendBucket(std::string_view name, const std::string& open_labels, double upper_bound, double count,
                   const Exemplar* exemplar, std::string* out) {
-  out->append(name).append("_bucket");
-  out->append(open_labels.empty() ? "{" : open_labels);
-  if (!open_labels.empty()) out->push_back(',');
-  out->append("le=\"");
-  AppendValue(upper_bound, out);
-  out->append("\"} ");
+  AppendSeriesWithExtraLabel(name, "_bucket", open_labels, "le", upper_bound, out);
+  out->push_back(' ');
   AppendValue(count, out);
   if (exemplar) AppendExemplar(*exemplar, out);
-  out->push_back('\n');
-}
-
-void AppendQuantile(std::string_view name, const std::string& open_labels, double quantile, double value,
-                    std::string* out) {
-  out->append(name);
-  out->append(open_labels.empty() ? "{" : open_labels);
-  if (!open_labels.empty()) out->push_back(',');
-  out->append("quantile=\"");
-  AppendValue(quantile, out);
-  out->append("\"} ");
-  AppendValue(value, out);
   out->push_back('\n');
 }
 
@@ -149,7 +122,12 @@ void WriteOpenMetricsFamily(const prometheus::MetricFamily& family, const Exempl
         break;
       }
       case prometheus::MetricType::Summary:
-        for (const auto& q : metric.summary.quantile) AppendQuantile(family.name, labels, q.quantile, q.value, out);
+        for (const auto& q : metric.summary.quantile) {
+          AppendSeriesWithExtraLabel(family.name, "", labels, "quantile", q.quantile, out);
+          out->push_back(' ');
+          AppendValue(q.value, out);
+          out->push_back('\n');
+        }
         AppendSample(family.name, "_count", labels, static_cast<double>(metric.summary.sample_count),
                      metric.timestamp_ms, out);
         AppendSample(family.name, "_sum", labels, metric.summary.sample_sum, metric.timestamp_ms, out);
