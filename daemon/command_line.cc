@@ -1,6 +1,7 @@
 #include "daemon/command_line.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -52,7 +53,9 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
   if (o_socket->count()) cli.control_socket = control_socket;
   if (o_state->count()) cli.state_dir = state_dir;
   if (o_level->count()) cli.log_level = log_level;
-  if (o_web->count()) cli.web_config = web_config;
+  // As exporters do, a relative name is relative to the working directory at start (reloads
+  // read the same file).
+  if (o_web->count()) cli.web_config = web_config.empty() ? web_config : std::filesystem::absolute(web_config).string();
   return cli;
 }
 

@@ -96,7 +96,11 @@ Result<std::string, PriorityRefusal> GnutlsPriorities(const TlsServerSettings& t
     out += ":-GROUP-ALL";
     for (const auto& curve : tls.curve_preferences) out += fmt::format(":+{}", GnutlsGroup(curve));
   }
-  if (!tls.cipher_suites.empty()) {
+  if (tls.cipher_suites.empty()) {
+    // Go's default set and order (what exporter-toolkit serves): AES-128-GCM first, where
+    // GnuTLS's NORMAL starts with AES-256-GCM and adds CCM.
+    out += ":-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305:+AES-256-GCM:+AES-128-CBC:+AES-256-CBC";
+  } else {
     std::vector<std::string_view> kxs, ciphers, macs;
     std::set<std::tuple<std::string_view, std::string_view, std::string_view>> listed;
     for (const auto& name : tls.cipher_suites) {

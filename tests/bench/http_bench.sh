@@ -103,10 +103,11 @@ to_ms() {
     printf "%.3f", n }'
 }
 
-# run_wrk URL CONNECTIONS [HEADER] -> "req/s p50_ms p99_ms errors"
+# run_wrk URL CONNECTIONS [HEADER...] -> "req/s p50_ms p99_ms errors"
 run_wrk() {
-  local url=$1 c=$2 header=() out
-  [ $# -ge 3 ] && header=(-H "$3")
+  local url=$1 c=$2 header=() out h
+  shift 2
+  for h in "$@"; do header+=(-H "$h"); done
   wrk -t2 -c"$c" -d"${warmup}s" "${header[@]+"${header[@]}"}" "$url" >/dev/null 2>&1 || true
   out=$(wrk -t2 -c"$c" -d"${secs}s" --latency "${header[@]+"${header[@]}"}" "$url" 2>&1) || true
   echo "$out" >>"$work/wrk.log"
@@ -149,56 +150,66 @@ tls_comparison() {
   plain_url=$(wait_for_url "$work/tls.log" "$p")
   tls_url=$(wait_for_url "$work/tls.log" "$p" https)
   auth="Authorization: Basic $(printf bench:bench-password | base64)"
-  # A wrong password costs what a right one costs: each runs bcrypt once, then is a cache hit.
-  t() { curl -sk -o /dev/null -w '%{time_total}' -u "$1" "$tls_url"; }
+  # A wrong password costs what a right one costs: each runs bcrypt once, then is a cache hit
+  # (timed on /health, whose answer is as small as the 401).
+  t() { curl -sk -o /dev/null -w '%{time_total}' -u "$1" "${tls_url%/metrics}/health"; }
   local right_first wrong_first wrong_again right_again
   right_first=$(t bench:bench-password)
   wrong_first=$(t bench:wrong-password)
   wrong_again=$(t bench:wrong-password)
   right_again=$(t bench:bench-password)
   curl -skf -H "$auth" -o /dev/null "$tls_url" || { echo "http_bench: the TLS server refused the bench user" >&2; return 1; }
-  local rounds=${BENCH_TLS_ROUNDS:-4} r c first
+  local rounds=${BENCH_TLS_ROUNDS:-4} r first mode
+  # Each case: connections and whether the request asks for gzip, as Prometheus' scrapes do.
+  local cases=("10 gzip" "100 gzip" "10 identity")
   echo "http_bench: TLS + basic auth vs plain HTTP, same Telemetry (100 task series), $rounds interleaved rounds" \
-    "of wrk -t2 -d${secs}s with keep-alive at c10 and c100..." >&2
+    "of wrk -t2 -d${secs}s with keep-alive: ${cases[*]}..." >&2
   declare -gA tls_res=()
   for r in $(seq 1 "$rounds"); do
-    for c in 10 100; do
+    for case_ in "${cases[@]}"; do
+      read -r c enc <<<"$case_"
+      local gz=()
+      [ "$enc" = gzip ] && gz=("Accept-Encoding: gzip")
       # Alternate which goes first, so a drift of the machine's load hits both alike.
       if [ $((r % 2)) = 1 ]; then first=plain; else first=tls; fi
       for mode in "$first" $([ "$first" = plain ] && echo tls || echo plain); do
         if [ "$mode" = plain ]; then
-          tls_res[$mode,$c]+="$(run_wrk "$plain_url" "$c")|"
+          tls_res[$mode,$case_]+="$(run_wrk "$plain_url" "$c" "${gz[@]+"${gz[@]}"}")|"
         else
-          tls_res[$mode,$c]+="$(run_wrk "$tls_url" "$c" "$auth")|"
+          tls_res[$mode,$case_]+="$(run_wrk "$tls_url" "$c" "$auth" "${gz[@]+"${gz[@]}"}")|"
         fi
       done
     done
   done
+  local body gzipped
+  body=$(curl -s "$plain_url" | wc -c)
+  gzipped=$(curl -s -H 'Accept-Encoding: gzip' "$plain_url" | wc -c)
   stop "$p"
   echo
-  echo "TLS (ECDSA P-256, GnuTLS via libmicrohttpd) + basic auth (bcrypt cost 10, cached) vs plain HTTP;"
-  echo "same process and Telemetry, wrk -t2 -d${secs}s --latency, keep-alive, ${rounds} interleaved rounds:"
-  local fmt2='%-6s %-6s %s\n'
-  for c in 10 100; do
+  echo "TLS 1.3 (ECDSA P-256, GnuTLS via libmicrohttpd) + basic auth (bcrypt cost 10, cached) vs plain HTTP;"
+  echo "same process and Telemetry, wrk -t2 -d${secs}s --latency, keep-alive, ${rounds} interleaved rounds;"
+  echo "body: $body bytes, $gzipped gzip'd:"
+  for case_ in "${cases[@]}"; do
     for mode in plain tls; do
-      # shellcheck disable=SC2059
-      printf "$fmt2" "c$c" "$mode" "$(tr '|' '\n' <<<"${tls_res[$mode,$c]}" | awk 'NF {printf "%s req/s p50 %s p99 %s ms err %s; ", $1, $2, $3, $4}')"
+      printf '%-12s %-6s %s\n' "c${case_/ /, }" "$mode" \
+        "$(tr '|' '\n' <<<"${tls_res[$mode,$case_]}" | awk 'NF {printf "%s req/s p50 %s p99 %s ms err %s; ", $1, $2, $3, $4}')"
     done
   done
   # Means over the rounds: req/s, and the p99s.
   mean() { tr '|' '\n' <<<"$1" | awk -v f="$2" 'NF {s += $f; n++} END {if (n) printf "%.3f", s / n; else print 0}'; }
   echo
-  echo "One request each with curl (new TLS connection), seconds: right password first $right_first, wrong"
+  echo "One GET /health each with curl (new TLS connection), seconds: right password first $right_first, wrong"
   echo "password first $wrong_first (both run bcrypt); the same again: wrong $wrong_again, right $right_again (cached)"
   echo
-  echo "Targets (means over the rounds):"
-  for c in 10 100; do
-    local pr tr_ pp tp rx px
-    pr=$(mean "${tls_res[plain,$c]}" 1); tr_=$(mean "${tls_res[tls,$c]}" 1)
-    pp=$(mean "${tls_res[plain,$c]}" 3); tp=$(mean "${tls_res[tls,$c]}" 3)
+  echo "Targets (means over the rounds; gzip'd as Prometheus asks; identity shown for reference):"
+  for case_ in "${cases[@]}"; do
+    local pr tr_ pp tp rx px tag=""
+    [[ $case_ == *identity ]] && tag=" (reference)"
+    pr=$(mean "${tls_res[plain,$case_]}" 1); tr_=$(mean "${tls_res[tls,$case_]}" 1)
+    pp=$(mean "${tls_res[plain,$case_]}" 3); tp=$(mean "${tls_res[tls,$case_]}" 3)
     rx=$(ratio "$tr_" "$pr"); px=$(ratio "$tp" "$pp")
-    printf '  %-4s c%-3s TLS+auth req/s >= 0.5x plain:   %s / %s = %sx\n' "$(verdict "$rx" ">=" 0.5)" "$c" "$tr_" "$pr" "$rx"
-    printf '  %-4s c%-3s TLS+auth p99 <= 2x plain p99:    %s / %s ms = %sx\n' "$(verdict "$px" "<=" 2)" "$c" "$tp" "$pp" "$px"
+    printf '  %-4s c%-14s TLS+auth req/s >= 0.5x plain:   %s / %s = %sx%s\n' "$(verdict "$rx" ">=" 0.5)" "${case_/ /, }" "$tr_" "$pr" "$rx" "$tag"
+    printf '  %-4s c%-14s TLS+auth p99 <= 2x plain p99:    %s / %s ms = %sx%s\n' "$(verdict "$px" "<=" 2)" "${case_/ /, }" "$tp" "$pp" "$px" "$tag"
   done
 }
 

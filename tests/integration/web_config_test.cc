@@ -90,6 +90,37 @@ TEST(WebConfig, TlsWithClientCertificatesAndBasicAuth) {
   EXPECT_NE(out.find("X-Content-Type-Options: nosniff"), std::string::npos) << out;
 }
 
+// The other client_auth_type policies, with Go's meanings: "if given" verifies a certificate
+// only when one is sent; "require any" wants one but does not verify it.
+TEST(WebConfig, ClientCertificatePoliciesFollowGo) {
+  TempDir dir;
+  TlsFiles tls(dir.path());
+  const std::string trusted = "--cert " + tls.client_cert() + " --key " + tls.client_key() + " ";
+  const std::string untrusted = "--cert " + tls.renewed_cert() + " --key " + tls.renewed_key() + " ";
+  const std::string ca = "--cacert " + tls.server_ca() + " ";
+  auto serve = [&](const std::string& policy) {
+    WriteFile(dir.File(policy + ".yml"),
+              "tls_server_config:\n  cert_file: tls/slothd.crt\n  key_file: tls/slothd.key\n"
+              "  client_auth_type: " +
+                  policy + "\n" +
+                  (policy.find("Verify") != std::string::npos ? "  client_ca_file: tls/clients-ca.crt\n" : ""));
+    return std::make_unique<Slothd>(std::vector<std::string>{"--web.config.file", dir.File(policy + ".yml")});
+  };
+  auto if_given = serve("VerifyClientCertIfGiven");
+  const std::string url1 = if_given->base_url() + "/metrics";
+  EXPECT_EQ(CurlStatus(ca + url1), "200");
+  EXPECT_EQ(CurlStatus(ca + trusted + url1), "200");
+  EXPECT_EQ(CurlStatus(ca + untrusted + url1), "000");
+  auto any = serve("RequireAnyClientCert");
+  const std::string url2 = any->base_url() + "/metrics";
+  EXPECT_EQ(CurlStatus(ca + url2), "000");
+  EXPECT_EQ(CurlStatus(ca + untrusted + url2), "200");
+  auto request = serve("RequestClientCert");
+  const std::string url3 = request->base_url() + "/metrics";
+  EXPECT_EQ(CurlStatus(ca + url3), "200");
+  EXPECT_EQ(CurlStatus(ca + untrusted + url3), "200");
+}
+
 TEST(WebConfig, HealthCanBeLeftOpenForProbes) {
   TempDir conf;
   WriteFile(conf.File("slothd.toml"), "[telemetry]\nhealth_without_auth = true\n");

@@ -97,28 +97,21 @@ void Telemetry::RecordExemplar(const std::string& group, const std::string& task
       std::find_if(bounds.begin(), bounds.end(), [seconds](double le) { return seconds <= le; }) - bounds.begin());
   const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::lock_guard lock(exemplars_mutex_);
-  auto it = std::find_if(exemplars_.begin(), exemplars_.end(),
-                         [&](const auto& entry) { return entry.first.first == group && entry.first.second == task; });
-  if (it == exemplars_.end()) {
-    exemplars_.push_back({{group, task}, std::vector<Exemplar>(bounds.size() + 1)});
-    it = std::prev(exemplars_.end());
-  }
-  it->second[bucket] = Exemplar{std::string(task_id), seconds, now};
+  std::vector<Exemplar>& buckets = exemplars_[{group, task}];
+  buckets.resize(bounds.size() + 1);
+  buckets[bucket] = Exemplar{std::string(task_id), seconds, now};
 }
 
 const Exemplar* Telemetry::FindExemplar(const prometheus::ClientMetric& series, size_t bucket) const {
-  std::string_view group, task;
+  std::pair<std::string, std::string> key;
   for (const auto& label : series.label) {
-    if (label.name == "group") group = label.value;
-    if (label.name == "task") task = label.value;
+    if (label.name == "group") key.first = label.value;
+    if (label.name == "task") key.second = label.value;
   }
   // Called while rendering, under exemplars_mutex_ (see RenderCatalog).
-  for (const auto& [key, buckets] : exemplars_) {
-    if (key.first == group && key.second == task) {
-      return bucket < buckets.size() && !buckets[bucket].task_id.empty() ? &buckets[bucket] : nullptr;
-    }
-  }
-  return nullptr;
+  auto it = exemplars_.find(key);
+  if (it == exemplars_.end() || bucket >= it->second.size() || it->second[bucket].task_id.empty()) return nullptr;
+  return &it->second[bucket];
 }
 
 void Telemetry::TaskRefused(std::string_view group) {

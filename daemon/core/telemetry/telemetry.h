@@ -4,6 +4,7 @@
 // Thread-safe; owned by the daemon's main and shared by reference.
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -112,7 +113,7 @@ class Telemetry {
   // The last task per bucket of each sloth_task_duration_seconds series (group, task), the
   // +Inf bucket last.
   mutable std::mutex exemplars_mutex_;
-  std::vector<std::pair<std::pair<std::string, std::string>, std::vector<Exemplar>>> exemplars_;
+  std::map<std::pair<std::string, std::string>, std::vector<Exemplar>> exemplars_;
 
   // Rendered catalog per format and encoding, tagged with the generation it was rendered at.
   std::atomic<uint64_t> generation_{1};

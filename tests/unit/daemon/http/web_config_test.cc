@@ -8,6 +8,9 @@ namespace {
 // htpasswd -nbBC 4 alice secret
 constexpr const char* kHash = "$2y$04$FfeLBPqYw0KK3hkBNtc.6u4mfG2p/jgU5lhEOyAp33g6.nnJbr2XS";
 
+// Go's default ciphers in its order, which slothd asks GnuTLS for when cipher_suites is not set.
+const std::string kGoCiphers = "-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305:+AES-256-GCM:+AES-128-CBC:+AES-256-CBC";
+
 WebConfig Parsed(const std::string& yaml) {
   auto r = ParseWebConfig(yaml);
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().key + ": " + r.error().message);
@@ -51,8 +54,8 @@ basic_auth_users:
   EXPECT_EQ(c.tls_server.client_ca_file, "ca.crt");
   EXPECT_EQ(c.tls_server.client_auth, ClientAuth::kRequireAndVerifyClientCert);
   EXPECT_EQ(c.tls_server.min_version, TlsVersion::kTls13);
-  EXPECT_EQ(c.tls_server.gnutls_priorities,
-            "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:%SERVER_PRECEDENCE");
+  EXPECT_EQ(c.tls_server.gnutls_priorities, "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:" +
+                                                kGoCiphers + ":%SERVER_PRECEDENCE");
   ASSERT_EQ(c.users.size(), 1u);
   EXPECT_EQ(c.users[0].name, "prometheus");
   EXPECT_EQ(c.users[0].bcrypt_hash, kHash);
@@ -63,7 +66,8 @@ basic_auth_users:
 
 TEST(ParseWebConfig, DefaultPrioritiesAreTls12AndUp) {
   const WebConfig c = Parsed("tls_server_config:\n  cert_file: a\n  key_file: b\n");
-  EXPECT_EQ(c.tls_server.gnutls_priorities, "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.3:%SERVER_PRECEDENCE");
+  EXPECT_EQ(c.tls_server.gnutls_priorities,
+            "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.3:" + kGoCiphers + ":%SERVER_PRECEDENCE");
 }
 
 TEST(ParseWebConfig, UnknownKeysAreNamedWithTheirPlace) {
