@@ -12,7 +12,8 @@ done
 
 WORK=$(mktemp -d)
 TMUX_SERVER="slothpw-$$"
-T() { tmux -L "$TMUX_SERVER" -f /dev/null "$@"; }
+# shellcheck source=tmux_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tmux_lib.sh"
 DAEMON_PID=
 cleanup() {
   T kill-server 2>/dev/null || true
@@ -27,13 +28,6 @@ fail() {
   echo "--- slothd log:"; tail -20 "$WORK/slothd.log" || true
   exit 1
 }
-wait_until() {
-  local what=$1 deadline=$((SECONDS + $2)); shift 2
-  until "$@"; do
-    ((SECONDS < deadline)) || fail "timed out waiting for $what"
-    sleep 0.05
-  done
-}
 pane_has() { T capture-pane -p -t pw | grep -qF -- "$1"; }
 
 PASSWORD=typed-at-the-prompt
@@ -44,7 +38,7 @@ mkdir -p "$WORK/state"
   --state-dir "$WORK/state" --control-socket "$WORK/c.sock" --web.config.file "$WORK/web.yml" \
   >"$WORK/slothd.log" 2>&1 &
 DAEMON_PID=$!
-wait_until "slothd ready" 20 grep -q 'SLOTH_METRICS_URL=' "$WORK/slothd.log"
+wait_until "slothd ready" 20 grep -qs 'SLOTH_METRICS_URL=' "$WORK/slothd.log"
 URL=$(grep -o 'SLOTH_METRICS_URL=[^ )]*' "$WORK/slothd.log" | head -1 | cut -d= -f2)
 
 echo "== the password is asked on the terminal and not echoed"
