@@ -22,11 +22,14 @@ _slothctl() {
     words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
   fi
 
-  local global_opts="--socket --endpoint --output -o --timeout --no-color --via --help -h --version"
+  local global_opts="--socket --endpoint --cacert --cert --key --user --password-file --config --output -o --timeout
+    --no-color --via --help -h --version"
 
   # Values of options that take one.
   case $prev in
-    --socket)   COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+    --socket|--cacert|--cert|--key|--password-file|--config)
+                COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+    --user)     return ;;
     --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --via)      COMPREPLY=($(compgen -W "socket dbus" -- "$cur")); return ;;
     --timeout)  COMPREPLY=($(compgen -W "500ms 5s 10s 30s 1m 5m 1h" -- "$cur")); return ;;
@@ -47,7 +50,7 @@ _slothctl() {
       --) after_dashdash=1 ;;
       --socket) sock=${words[i+1]}; ((i++)) ;;
       --socket=*) sock=${w#--socket=} ;;
-      --endpoint|--output|-o|--timeout|--name|--group|--workdir|--env|--interval|-n|--color|--graph) ((i++)) ;;
+      --endpoint|--cacert|--cert|--key|--user|--password-file|--config|--output|-o|--timeout|--name|--group|--workdir|--env|--interval|-n|--color|--graph) ((i++)) ;;
       -*) ;;
       *)
         case "$path:$w" in
