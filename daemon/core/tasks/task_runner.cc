@@ -43,7 +43,7 @@ Result<TaskSpec> CheckedTaskSpec(TaskSpec spec) {
   if (spec.command.empty()) return Failure{"command is empty: pass the shell command to run"};
   if (spec.command.find('\0') != std::string::npos) return Failure{"the command contains a NUL byte"};
   for (const auto& [name, value] : spec.env) {
-    if (name.empty() || name.find_first_of("=") != std::string::npos || name.find('\0') != std::string::npos) {
+    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
       return Failure{fmt::format("bad environment variable name \"{}\"", name)};
     }
     if (value.find('\0') != std::string::npos) {
