@@ -56,7 +56,7 @@ void ApplyClientConfig(std::string_view text, std::string_view source, const std
       throw UsageError(fmt::format("{}: {}: expected a string", Where(source, node.source()), key));
     if (!known->field->empty()) continue;  // the command line wins
     std::string value = node.as_string()->get();
-    if (known->path && value.starts_with("~/") && !home.empty()) value = home + value.substr(1);
+    if (known->path && value.starts_with("~/") && !home.empty()) value.replace(0, 1, home);
     *known->field = std::move(value);
   }
 }

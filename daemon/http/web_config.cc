@@ -96,7 +96,7 @@ std::optional<Error> ForEachKey(
 }
 
 std::optional<ClientAuth> ParseClientAuth(std::string_view name) {
-  if (name == "" || name == "NoClientCert") return ClientAuth::kNoClientCert;
+  if (name.empty() || name == "NoClientCert") return ClientAuth::kNoClientCert;
   if (name == "RequestClientCert") return ClientAuth::kRequestClientCert;
   if (name == "RequireAnyClientCert") return ClientAuth::kRequireAnyClientCert;
   if (name == "VerifyClientCertIfGiven") return ClientAuth::kVerifyClientCertIfGiven;
