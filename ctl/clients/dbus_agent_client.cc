@@ -55,8 +55,9 @@ void FillTask(const Dict& d, v1::TaskResult* t) {
   t->set_output_bytes(Get<uint64_t>(d, "output_bytes"));
 }
 
-// A call of org.slothrunner.Agent1 with the client's timeout.
-sdbus::MethodInvoker Invoke(sdbus::IProxy& proxy, const char* method, std::chrono::milliseconds timeout) {
+// A call of org.slothrunner.Agent1 with the client's timeout. The invoker keeps a reference to
+// `method`: the caller's string must outlive the statement that makes the call.
+sdbus::MethodInvoker Invoke(sdbus::IProxy& proxy, const std::string& method, std::chrono::milliseconds timeout) {
   sdbus::MethodInvoker invoker = proxy.callMethod(method);
   invoker.onInterface(kInterface).withTimeout(timeout);
   return invoker;
