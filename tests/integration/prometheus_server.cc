@@ -47,28 +47,25 @@ nlohmann::json PrometheusServer::GetUntil(const std::string& path_and_query,
   return last;
 }
 
-nlohmann::json PrometheusServer::Query(const std::string& promql) const {
+namespace {
+
+std::string QueryPath(const std::string& promql) {
   CURL* curl = curl_easy_init();
   char* escaped = curl_easy_escape(curl, promql.c_str(), static_cast<int>(promql.size()));
-  const std::string url = api_ + "/api/v1/query?query=" + escaped;
+  std::string path = std::string("/api/v1/query?query=") + escaped;
   curl_free(escaped);
   curl_easy_cleanup(curl);
-  const HttpResponse r = HttpRequest(url);
-  if (r.status == 0) return nlohmann::json::value_t::discarded;
-  return nlohmann::json::parse(r.body, nullptr, false);
+  return path;
 }
+
+}  // namespace
+
+nlohmann::json PrometheusServer::Query(const std::string& promql) const { return Get(QueryPath(promql)); }
 
 nlohmann::json PrometheusServer::QueryUntil(const std::string& promql,
                                             const std::function<bool(const nlohmann::json&)>& done,
                                             std::chrono::seconds deadline) const {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  nlohmann::json last;
-  do {
-    last = Query(promql);
-    if (!last.is_discarded() && done(last)) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  } while (std::chrono::steady_clock::now() < until);
-  return last;
+  return GetUntil(QueryPath(promql), done, deadline);
 }
 
 bool HasResult(const nlohmann::json& answer) {
