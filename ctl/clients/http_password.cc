@@ -47,7 +47,8 @@ std::optional<std::string> PromptOnTerminal(const std::string& question) {
     char c;
     while (::read(tty.get(), &c, 1) == 1 && c != '\n') answer.push_back(c);
   }
-  (void)::write(tty.get(), "\n", 1);
+  // The newline the unechoed Enter did not print; without it the next output starts on the prompt's line.
+  if (::write(tty.get(), "\n", 1) < 0) return answer;
   return answer;
 }
 
