@@ -414,7 +414,7 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
   // Metrics first: whoever sees the task finished (Get, List, Shutdown) sees them too.
   if (ran) {
     telemetry_.TaskFinished(result.group, result.name, result.status == TaskStatus::kSuccess ? "success" : "failed",
-                            std::chrono::duration<double>(result.duration).count(), result.output_truncated);
+                            std::chrono::duration<double>(result.duration).count(), result.output_truncated, result.id);
   } else {
     telemetry_.TaskRefused(result.group);  // counted as failed; it never ran, so it has no duration
   }
