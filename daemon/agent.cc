@@ -16,6 +16,7 @@
 #include "common/message_ids.h"
 #include "daemon/grpc/control_socket.h"
 #include "daemon/health_checks.h"
+#include "daemon/http/web_config_files.h"
 #include "daemon/modules/module_loader.h"
 #include "daemon/net/tcp_listen.h"
 
@@ -62,6 +63,16 @@ bool SameListener(const TelemetryConfig& a, const TelemetryConfig& b) {
   return a.enabled == b.enabled && a.address == b.address && a.port == b.port;
 }
 
+// The web-config the telemetry server needs: null when it has none (or is off).
+Result<std::shared_ptr<const LoadedWebConfig>, ConfigError> LoadWebConfigFor(const TelemetryConfig& t, bool serving) {
+  if (!serving || t.web_config.empty()) return std::shared_ptr<const LoadedWebConfig>();
+  return LoadWebConfig(t.web_config);
+}
+
+bool SameWebConfig(const std::shared_ptr<const LoadedWebConfig>& a, const std::shared_ptr<const LoadedWebConfig>& b) {
+  return a == b || (a && b && *a == *b);
+}
+
 bool SameHttpSettings(const TelemetryConfig& a, const TelemetryConfig& b) {
   return SameListener(a, b) && a.advertise_address == b.advertise_address && a.max_connections == b.max_connections &&
          a.max_connections_per_ip == b.max_connections_per_ip && a.connection_timeout == b.connection_timeout &&
@@ -76,6 +87,12 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
       config_source_(std::move(source)),
       notifier_(notifier),
       config_(std::make_shared<const Config>(config)),
+      web_([&] {
+        // First, so a bad web-config stops the start before anything is opened.
+        auto web = LoadWebConfigFor(config.telemetry, config.telemetry.enabled || passed.metrics);
+        if (!web) throw AgentConfigError(web.error().ToString());
+        return *web;
+      }()),
       telemetry_(CurrentBuildIdentity(config.agent.name),
                  Telemetry::Options{.max_label_values = config.telemetry.max_label_values,
                                     .max_task_series = config.telemetry.max_task_series}),
@@ -187,17 +204,18 @@ std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const Telemetry
   const std::string host = t.advertise_address.empty() ? ReachableAddress(BoundAddress(fd.get())) : t.advertise_address;
   {
     std::lock_guard lock(config_mutex_);
-    metrics_url_ = fmt::format("http://{}/metrics", FormatHostPort(host, port));
+    metrics_url_ =
+        fmt::format("{}://{}/metrics", web_ && web_->config.tls ? "https" : "http", FormatHostPort(host, port));
   }
   MetricsHttpServer::Pages pages;
-  pages.metrics = [this](bool gzip) { return telemetry_.Scrape(gzip); };
+  pages.metrics = [this](bool gzip, ExpositionFormat format) { return telemetry_.Scrape(gzip, format); };
   pages.unhealthy_reason = [this] { return UnhealthyReason(); };
   pages.info_json = [this] { return AgentInfoJson(Info()); };
   return std::make_unique<MetricsHttpServer>(
       std::move(fd),
       MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.request_timeout,
                                 t.max_header_bytes, t.threads},
-      std::move(pages), log_);
+      std::move(pages), log_, MetricsHttpServer::Access{web_, t.health_without_auth});
 }
 
 std::shared_ptr<const Config> Agent::current_config() const {
@@ -264,8 +282,15 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
     notes.push_back("agent.control_socket is ignored: the control socket is passed by systemd (slothd.socket)");
   }
   UniqueFd new_http_fd;
-  const bool http_changes = !metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry);
-  if (http_changes && next.telemetry.enabled && !(http_ && SameListener(next.telemetry, current->telemetry))) {
+  const bool serving = next.telemetry.enabled || metrics_passed_;
+  // Read again on every reload: a renewed certificate is swapped in without a restart.
+  auto next_web = LoadWebConfigFor(next.telemetry, serving);
+  if (!next_web) return Failure{next_web.error().ToString()};
+  const bool access_changes =
+      !SameWebConfig(*next_web, web_) || next.telemetry.health_without_auth != current->telemetry.health_without_auth;
+  const bool listener_changes = !metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry);
+  const bool http_changes = listener_changes || access_changes;
+  if (listener_changes && next.telemetry.enabled && !(http_ && SameListener(next.telemetry, current->telemetry))) {
     auto listening = ListenTcp(next.telemetry.address, next.telemetry.port, kHttpListenBacklog);
     if (!listening) return Failure{listening.error().message + " (telemetry.address/telemetry.port)"};
     new_http_fd = std::move(listening).value();
@@ -283,7 +308,8 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   }
   if (http_changes) {
     std::unique_ptr<MetricsHttpServer> old = std::move(http_);
-    if (next.telemetry.enabled) {
+    web_ = std::move(*next_web);
+    if (serving) {
       // Same address and port: the old server hands its listening socket over.
       if (!new_http_fd && old) new_http_fd = old->StopAccepting();
       http_ = StartHttp(std::move(new_http_fd), next.telemetry);

@@ -21,6 +21,7 @@
 #include "daemon/core/config.h"
 #include "daemon/core/telemetry/telemetry.h"
 #include "daemon/descriptor_limit.h"
+#include "daemon/http/web_config_files.h"
 #include "daemon/systemd/journal_log_sink.h"
 #include "daemon/systemd/listen_fds.h"
 #include "daemon/systemd/notifier.h"
@@ -92,6 +93,9 @@ int Run(const Config& config, const CommandLine& cli, const std::string& loaded_
     agent = std::make_unique<Agent>(
         config, loaded_from, log, TakePassedSockets(log),
         [&cli](std::string* reloaded_from) { return LoadConfiguration(cli, reloaded_from); }, notifier);
+  } catch (const AgentConfigError& e) {
+    log.Error(fmt::format("configuration error: {}", e.what()));
+    return kExitUsage;
   } catch (const AgentStartError& e) {
     log.Error(e.what());
     return kExitFailure;
@@ -156,6 +160,12 @@ int main(int argc, char** argv) {
   }
   const Config& config = std::get<Config>(loaded);
   if (cli.check_config) {
+    if (!config.telemetry.web_config.empty()) {
+      if (auto web = LoadWebConfig(config.telemetry.web_config); !web) {
+        std::cerr << "slothd: configuration error: " << web.error().ToString() << "\n";
+        return kExitUsage;
+      }
+    }
     std::cout << "# slothd: configuration OK (" << loaded_from << ")\n" << FormatConfig(config);
     return kExitOk;
   }

@@ -10,11 +10,12 @@ build_pkgs=(
   libsystemd-dev libsdbus-c++-dev libsdbus-c++-bin
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libfmt-dev
+  libyaml-cpp-dev libgnutls28-dev libcrypt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   scdoc
 )
 test_pkgs=(
-  curl prometheus procps iproute2 psmisc python3
+  curl prometheus procps iproute2 psmisc python3 openssl apache2-utils
   dbus systemd systemd-container tmux
   clang libclang-rt-14-dev clang-format clang-tidy
   man-db bash-completion zsh debhelper lintian rpm rpmlint

@@ -174,6 +174,8 @@ const std::vector<FieldSpec>& Fields() {
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_label_values; }, 1, 100000)},
       {"telemetry", "max_task_series",
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_task_series; }, 1, 100000)},
+      {"telemetry", "web_config", String([](Config& c) { return &c.telemetry.web_config; }, CheckOptionalAbsolutePath)},
+      {"telemetry", "health_without_auth", Boolean([](Config& c) { return &c.telemetry.health_without_auth; })},
       {"tasks", "max_concurrent", Integer<uint32_t>([](Config& c) { return &c.tasks.max_concurrent; }, 1, 4096)},
       {"tasks", "max_queued", Integer<uint32_t>([](Config& c) { return &c.tasks.max_queued; }, 0, 100000)},
       {"tasks", "default_timeout",
@@ -316,6 +318,10 @@ std::optional<std::string> CheckAbsolutePath(std::string_view path) {
   return fmt::format("expected an absolute path, got \"{}\"", path);
 }
 
+std::optional<std::string> CheckOptionalAbsolutePath(std::string_view path) {
+  return path.empty() ? std::nullopt : CheckAbsolutePath(path);
+}
+
 std::string FormatConfig(const Config& c) {
   // A JSON string literal is a valid TOML basic string ("..." with the same escapes).
   auto quoted = [](std::string_view s) { return nlohmann::json(std::string(s)).dump(); };
@@ -339,6 +345,8 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("threads = {}\n", c.telemetry.threads);
   out += fmt::format("max_label_values = {}\n", c.telemetry.max_label_values);
   out += fmt::format("max_task_series = {}\n", c.telemetry.max_task_series);
+  out += fmt::format("web_config = {}\n", quoted(c.telemetry.web_config));
+  out += fmt::format("health_without_auth = {}\n", c.telemetry.health_without_auth);
   out += "\n[tasks]\n";
   out += fmt::format("max_concurrent = {}\n", c.tasks.max_concurrent);
   out += fmt::format("max_queued = {}\n", c.tasks.max_queued);

@@ -38,8 +38,10 @@ struct TelemetryConfig {
   Duration request_timeout = std::chrono::seconds(5);      // a whole request head must arrive within it
   uint32_t max_header_bytes = 16384;                       // request line + headers; beyond it: 431, nothing buffered
   uint32_t threads = 2;
-  uint32_t max_label_values = 500;  // distinct task/group label values; beyond: "_other"
-  uint32_t max_task_series = 1000;  // distinct (group, task) pairs of the per-task families; beyond: "_other"
+  uint32_t max_label_values = 500;   // distinct task/group label values; beyond: "_other"
+  uint32_t max_task_series = 1000;   // distinct (group, task) pairs of the per-task families; beyond: "_other"
+  std::string web_config;            // exporter-toolkit web-config file (TLS, basic auth); empty: plain HTTP
+  bool health_without_auth = false;  // /health answers without basic auth (for probes)
 };
 
 // What SIGTERM does to running tasks: cancel them now, or let them finish for up to
@@ -102,6 +104,8 @@ std::optional<std::string> CheckAgentName(std::string_view name);
 std::optional<std::string> CheckMasterAddress(std::string_view host_port);
 std::optional<std::string> CheckListenAddress(std::string_view address);
 std::optional<std::string> CheckAbsolutePath(std::string_view path);
+// Empty (none) or an absolute path.
+std::optional<std::string> CheckOptionalAbsolutePath(std::string_view path);
 
 // The effective configuration as a TOML document (for --check-config and docs).
 std::string FormatConfig(const Config& config);

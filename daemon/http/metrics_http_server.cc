@@ -13,12 +13,14 @@
 #include <fmt/format.h>
 
 #include "daemon/http/accept_encoding.h"
+#include "daemon/http/web_access.h"
 #include "daemon/net/tcp_listen.h"
 
 namespace sloth {
 namespace {
 
 constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr const char* kOpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 constexpr std::string_view kLandingPage =
     "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>slothd</title></head>\n"
@@ -32,6 +34,7 @@ constexpr std::string_view kLandingPage =
 char g_counted_marker;
 
 MHD_Result Queue(MHD_Connection* connection, unsigned status, MHD_Response* response) {
+  WebAccess::AddHeaders(connection, response);
   const MHD_Result rc = MHD_queue_response(connection, status, response);
   MHD_destroy_response(response);
   return rc;
@@ -107,13 +110,19 @@ struct MhdCallbacks {
                                 MHD_ConnectionNotificationCode code);
 };
 
-MetricsHttpServer::MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pages, Logger& log)
-    : pages_(std::move(pages)), log_(log), deadlines_(limits.request_timeout) {
+MetricsHttpServer::MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pages, Logger& log, Access access)
+    : pages_(std::move(pages)),
+      log_(log),
+      deadlines_(limits.request_timeout),
+      access_(std::make_unique<WebAccess>(std::move(access.web), access.health_without_auth)) {
   port_ = BoundPort(listen_fd.get());
   const auto timeout_s = static_cast<unsigned>(
       std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.connection_timeout).count()));
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
   const int fd = listen_fd.get();
+  std::vector<MHD_OptionItem> access_options;
+  access_->AddMhdOptions(&access_options, &flags);
+  access_options.push_back({MHD_OPTION_END, 0, nullptr});
   daemon_ = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &MhdCallbacks::Handle, this, MHD_OPTION_LISTEN_SOCKET, fd,
       MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -121,7 +130,7 @@ MetricsHttpServer::MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pa
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(limits.max_header_bytes), MHD_OPTION_THREAD_POOL_SIZE,
       static_cast<unsigned>(limits.threads > 1 ? limits.threads : 0), MHD_OPTION_NOTIFY_COMPLETED,
       &MhdCallbacks::Completed, this, MHD_OPTION_NOTIFY_CONNECTION, &MhdCallbacks::ConnectionChanged, this,
-      MHD_OPTION_EXTERNAL_LOGGER, &LogFromMhd, &log_, MHD_OPTION_END);
+      MHD_OPTION_EXTERNAL_LOGGER, &LogFromMhd, &log_, MHD_OPTION_ARRAY, access_options.data(), MHD_OPTION_END);
   if (!daemon_) throw std::runtime_error(fmt::format("cannot start the HTTP server on port {}", port_));
   listen_fd.release();  // MHD owns and closes it now
 }
@@ -190,10 +199,11 @@ void MhdCallbacks::Completed(void* cls, MHD_Connection* connection, void** reque
   if (--self->in_flight_ == 0) self->in_flight_done_.notify_all();
 }
 
-void MhdCallbacks::ConnectionChanged(void* cls, MHD_Connection* connection, void** /*socket_context*/,
+void MhdCallbacks::ConnectionChanged(void* cls, MHD_Connection* connection, void** socket_context,
                                      MHD_ConnectionNotificationCode code) {
   auto* self = static_cast<MetricsHttpServer*>(cls);
   if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    self->access_->ConnectionStarted(connection, socket_context);
     const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (info) self->deadlines_.Opened(connection, info->connect_fd);
   } else {
@@ -203,6 +213,7 @@ void MhdCallbacks::ConnectionChanged(void* cls, MHD_Connection* connection, void
 
 int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, const char* method) {
   const std::string_view path(url);
+  if (auto refused = access_->RefuseUnauthorized(connection, path)) return *refused;
   const bool known = path == "/metrics" || path == "/health" || path == "/info" || path == "/";
   if (!known) {
     return Queue(connection, MHD_HTTP_NOT_FOUND,
@@ -218,14 +229,19 @@ int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, cons
   if (path == "/metrics") {
     const char* accept = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     const bool gzip = accept && AcceptsGzip(accept);
-    auto body = std::make_unique<MetricsBody>(pages_.metrics(gzip));
+    const char* accept_type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    const bool openmetrics = accept_type && PrefersOpenMetrics(accept_type);
+    auto body = std::make_unique<MetricsBody>(
+        pages_.metrics(gzip, openmetrics ? ExpositionFormat::kOpenMetrics : ExpositionFormat::kText004));
     const MHD_IoVec parts[2] = {{body->catalog->data(), body->catalog->size()},
                                 {body->runtime.data(), body->runtime.size()}};
     MHD_Response* r = MHD_create_response_from_iovec(parts, 2, &FreeMetricsBody, body.get());
     if (!r) return MHD_NO;
     body.release();  // owned by the response now; freed by FreeMetricsBody
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, kMetricsContentType);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            openmetrics ? kOpenMetricsContentType : kMetricsContentType);
+    // The 0.0.4 answer is every client's fallback, so only the OpenMetrics one varies by Accept.
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, openmetrics ? "Accept, Accept-Encoding" : "Accept-Encoding");
     if (gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     return Queue(connection, MHD_HTTP_OK, r);
   }

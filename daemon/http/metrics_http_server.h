@@ -16,11 +16,14 @@
 #include "common/unique_fd.h"
 #include "daemon/core/telemetry/telemetry.h"
 #include "daemon/http/request_deadlines.h"
+#include "daemon/http/web_config_files.h"
 
 struct MHD_Daemon;
 struct MHD_Connection;
 
 namespace sloth {
+
+class WebAccess;
 
 class MetricsHttpServer {
  public:
@@ -33,13 +36,19 @@ class MetricsHttpServer {
     uint32_t threads = 2;
   };
   struct Pages {
-    std::function<MetricsBody(bool gzip)> metrics;
+    std::function<MetricsBody(bool gzip, ExpositionFormat format)> metrics;
     std::function<std::optional<std::string>()> unhealthy_reason;  // nullopt: healthy
     std::function<std::string()> info_json;
   };
 
+  // Who may connect and ask (web-config: TLS, client certificates, basic auth, headers).
+  struct Access {
+    std::shared_ptr<const LoadedWebConfig> web;  // null: plain HTTP, open to all
+    bool health_without_auth = false;            // /health answers without basic auth (probes)
+  };
+
   // Serves on an already listening socket (ours or systemd's). Throws std::runtime_error.
-  MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pages, Logger& log);
+  MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pages, Logger& log, Access access);
   ~MetricsHttpServer();
   MetricsHttpServer(const MetricsHttpServer&) = delete;
   MetricsHttpServer& operator=(const MetricsHttpServer&) = delete;
@@ -59,6 +68,7 @@ class MetricsHttpServer {
   Pages pages_;
   Logger& log_;
   RequestDeadlines deadlines_;
+  std::unique_ptr<WebAccess> access_;  // outlives daemon_: MHD's threads call it
   uint16_t port_ = 0;
   MHD_Daemon* daemon_ = nullptr;
   bool accepting_ = true;

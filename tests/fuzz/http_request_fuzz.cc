@@ -48,7 +48,7 @@ Server* Start() {
   auto fd = sloth::ListenTcp("127.0.0.1", 0, 128);
   Check(fd.ok());
   sloth::MetricsHttpServer::Pages pages;
-  pages.metrics = [s](bool gzip) { return s->telemetry->Scrape(gzip); };
+  pages.metrics = [s](bool gzip, sloth::ExpositionFormat format) { return s->telemetry->Scrape(gzip, format); };
   pages.unhealthy_reason = [] { return std::optional<std::string>(); };
   pages.info_json = [] { return std::string("{\"name\":\"fuzz\"}"); };
   sloth::MetricsHttpServer::Limits limits;
@@ -58,7 +58,8 @@ Server* Start() {
   // (edge-triggered epoll): such a connection waits for the request deadline. Short here, so
   // those inputs cost a quarter second, not the daemon's 5 s.
   limits.request_timeout = std::chrono::milliseconds(250);
-  s->http = std::make_unique<sloth::MetricsHttpServer>(std::move(fd).value(), limits, std::move(pages), *s->log);
+  s->http = std::make_unique<sloth::MetricsHttpServer>(std::move(fd).value(), limits, std::move(pages), *s->log,
+                                                       sloth::MetricsHttpServer::Access{});
   s->port = s->http->port();
   return s;
 }

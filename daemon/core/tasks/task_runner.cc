@@ -277,13 +277,13 @@ void TaskRunner::CancelAndFinish(const ActivePtr& task, std::string reason) {
 std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spawn_error) {
   const TaskSpec& spec = task->spec;
   TaskResult snapshot;
+  telemetry_.TaskStarted();  // first: whoever sees the task started (its start time) sees the gauge too
   {
     std::lock_guard lock(mutex_);
     task->start_time = std::chrono::system_clock::now();
     task->steady_start = std::chrono::steady_clock::now();
     snapshot = SnapshotLocked(*task);
   }
-  telemetry_.TaskStarted();
   if (logger_.Enabled(LogLevel::kInfo)) {  // not even formatted below the log level
     logger_.Log(LogLevel::kInfo, fmt::format("task {} started", task->id),
                 {{"SLOTH_TASK", spec.name},
@@ -429,7 +429,7 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
   // Metrics first: whoever sees the task finished (Get, List, Shutdown) sees them too.
   if (ran) {
     telemetry_.TaskFinished(result.group, result.name, result.status == TaskStatus::kSuccess ? "success" : "failed",
-                            std::chrono::duration<double>(result.duration).count(), result.output_truncated);
+                            std::chrono::duration<double>(result.duration).count(), result.output_truncated, result.id);
   } else {
     telemetry_.TaskRefused(result.group);  // counted as failed; it never ran, so it has no duration
   }
