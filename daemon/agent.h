@@ -96,7 +96,7 @@ class Agent {
   std::unique_ptr<DbusFrontEnd> dbus_;
   TaskRunner runner_;
   ControlApi control_api_;
-  UniqueFd control_lock_;
+  HeldLockFile control_lock_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsHttpServer> http_;
 };

@@ -8,9 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -18,9 +16,11 @@
 #include "common/message_ids.h"
 #include "daemon/agent.h"
 #include "daemon/command_line.h"
+#include "daemon/config_file.h"
 #include "daemon/core/agent_info.h"
 #include "daemon/core/config.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/descriptor_limit.h"
 #include "daemon/http/web_config_files.h"
 #include "daemon/systemd/journal_log_sink.h"
 #include "daemon/systemd/listen_fds.h"
@@ -49,17 +49,14 @@ std::string DefaultAgentName() {
 // The configuration from the file (if any) and the flags, or the error to print.
 std::variant<Config, ConfigError> LoadConfiguration(const CommandLine& cli, std::string* loaded_from) {
   Config config;
-  std::ifstream file(cli.config_path);
-  if (file) {
-    std::stringstream text;
-    text << file.rdbuf();
-    auto parsed = ParseConfig(text.str(), cli.config_path);
+  auto text = ReadConfigFile(cli.config_path);
+  if (text) {
+    auto parsed = ParseConfig(*text, cli.config_path);
     if (auto* error = std::get_if<ConfigError>(&parsed)) return *error;
     config = std::get<Config>(parsed);
     *loaded_from = cli.config_path;
-  } else if (cli.config_path_given || errno != ENOENT) {
-    return ConfigError{cli.config_path, 0, 0, "",
-                       fmt::format("cannot read the configuration file: {}", std::strerror(errno))};
+  } else if (cli.config_path_given || !text.error().missing) {
+    return ConfigError{cli.config_path, 0, 0, "", text.error().message};
   } else {
     *loaded_from = "built-in defaults";
   }
@@ -80,6 +77,7 @@ std::unique_ptr<LogSink> MakeLogSink(LogTarget target, const std::string& agent_
 
 int Run(const Config& config, const CommandLine& cli, const std::string& loaded_from) {
   Logger log(MakeLogSink(config.log.target, config.agent.name), config.log.level);
+  if (auto note = RaiseDescriptorLimit(DescriptorsNeeded(config))) log.Warning(*note);
 
   // Signals are taken synchronously by the main thread; block them before any thread starts
   // so no other thread receives them (the task runner resets the mask for tasks).

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/http/request_deadlines.h"
 #include "daemon/http/web_config_files.h"
 
 struct MHD_Daemon;
@@ -27,9 +28,10 @@ class WebAccess;
 class MetricsHttpServer {
  public:
   struct Limits {
-    uint32_t max_connections = 256;
-    uint32_t max_connections_per_ip = 64;
-    Duration connection_timeout = std::chrono::seconds(10);
+    uint32_t max_connections = 1024;
+    uint32_t max_connections_per_ip = 16;
+    Duration connection_timeout = std::chrono::seconds(10);  // inactivity
+    Duration request_timeout = std::chrono::seconds(5);      // a whole request head must arrive within it
     uint32_t max_header_bytes = 16384;
     uint32_t threads = 2;
   };
@@ -65,6 +67,7 @@ class MetricsHttpServer {
 
   Pages pages_;
   Logger& log_;
+  RequestDeadlines deadlines_;
   std::unique_ptr<WebAccess> access_;  // outlives daemon_: MHD's threads call it
   uint16_t port_ = 0;
   MHD_Daemon* daemon_ = nullptr;

@@ -35,7 +35,6 @@ WebAccess::WebAccess(std::shared_ptr<const LoadedWebConfig> web, bool health_wit
 }
 
 void WebAccess::AddMhdOptions(std::vector<MHD_OptionItem>* options, unsigned* flags) {
-  options->push_back({MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&WebAccess::OnConnection), this});
   if (!tls()) return;
   *flags |= MHD_USE_TLS;
   options->push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(web_->cert_pem.c_str())});
@@ -47,16 +46,13 @@ void WebAccess::AddMhdOptions(std::vector<MHD_OptionItem>* options, unsigned* fl
       {MHD_OPTION_HTTPS_PRIORITIES, 0, const_cast<char*>(web_->config.tls_server.gnutls_priorities.c_str())});
 }
 
-void WebAccess::OnConnection(void* cls, MHD_Connection* connection, void** socket_context,
-                             MHD_ConnectionNotificationCode code) {
-  if (code != MHD_CONNECTION_NOTIFY_STARTED) return;
-  auto* self = static_cast<WebAccess*>(cls);
-  *socket_context = self;
-  if (!self->tls()) return;
+void WebAccess::ConnectionStarted(MHD_Connection* connection, void** socket_context) {
+  *socket_context = this;
+  if (!tls()) return;
   const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
   if (info == nullptr || info->tls_session == nullptr) return;
   auto session = static_cast<gnutls_session_t>(info->tls_session);
-  switch (self->web_->config.tls_server.client_auth) {
+  switch (web_->config.tls_server.client_auth) {
     case ClientAuth::kNoClientCert: gnutls_certificate_server_set_request(session, GNUTLS_CERT_IGNORE); break;
     case ClientAuth::kRequestClientCert: gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST); break;
     case ClientAuth::kRequireAnyClientCert: gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE); break;

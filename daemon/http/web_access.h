@@ -20,8 +20,7 @@ class WebAccess {
   // `web` null: plain HTTP, no authentication, no extra headers.
   WebAccess(std::shared_ptr<const LoadedWebConfig> web, bool health_without_auth);
 
-  // Adds MHD_USE_TLS and the TLS options (certificate, key, client CAs, priorities), and the
-  // connection notifier that applies the client-certificate policy and lets AddHeaders find us.
+  // Adds MHD_USE_TLS and the TLS options (certificate, key, client CAs, priorities).
   // The option strings stay valid as long as this object.
   void AddMhdOptions(std::vector<MHD_OptionItem>* options, unsigned* flags);
 
@@ -33,10 +32,12 @@ class WebAccess {
 
   bool tls() const { return web_ && web_->config.tls; }
 
- private:
-  static void OnConnection(void* cls, MHD_Connection* connection, void** socket_context,
-                           MHD_ConnectionNotificationCode code);
+  // A connection started: remembers this access policy on it and sets up its TLS session's
+  // client-certificate request. MHD keeps one NOTIFY_CONNECTION callback, so the server's own
+  // callback calls this.
+  void ConnectionStarted(MHD_Connection* connection, void** socket_context);
 
+ private:
   std::shared_ptr<const LoadedWebConfig> web_;
   bool health_without_auth_;
   std::unique_ptr<BasicAuthCheck> auth_;  // null: no basic_auth_users

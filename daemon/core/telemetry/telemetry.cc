@@ -23,7 +23,8 @@ std::string GoArch(std::string_view machine) {
 }
 
 // Error types recorded from the start at 0, so rate() and alerts work before the first error.
-constexpr std::string_view kKnownErrorTypes[] = {"task_spawn", "task_timeout", "grpc", "config", "master_unreachable"};
+constexpr std::string_view kKnownErrorTypes[] = {"task_spawn", "task_timeout",       "grpc",
+                                                 "config",     "master_unreachable", "control_refused"};
 constexpr std::string_view kTaskStatuses[] = {"success", "failed", "skipped"};
 
 template <typename Metric>
@@ -49,6 +50,7 @@ Telemetry::Telemetry(AgentIdentity identity, Options options)
       registry_(std::make_shared<prometheus::Registry>()),
       groups_(options.max_label_values),
       tasks_(options.max_label_values),
+      task_series_(options.max_task_series),
       methods_(options.max_label_values),
       tasks_total_(Register<prometheus::Counter>(catalog::kTasksTotal, *registry_)),
       tasks_running_(Register<prometheus::Gauge>(catalog::kTasksRunning, *registry_).Add({})),
@@ -82,8 +84,11 @@ void Telemetry::TaskFinished(std::string_view group, std::string_view task, std:
   tasks_total_.Add({{"status", std::string(status)}, {"group", g}}).Increment();
   // Skipped tasks never ran: they count, but have no duration and were never "running".
   if (status != "skipped") {
-    task_duration_.Add({{"group", g}, {"task", t}}, catalog::kTaskDurationBuckets).Observe(seconds);
-    if (!task_id.empty()) RecordExemplar(g, t, seconds, task_id);
+    // The capped pair names the series and its exemplars alike: both stay within max_task_series.
+    const auto [series_group, series_task] = task_series_.Admit(g, t);
+    task_duration_.Add({{"group", series_group}, {"task", series_task}}, catalog::kTaskDurationBuckets)
+        .Observe(seconds);
+    if (!task_id.empty()) RecordExemplar(series_group, series_task, seconds, task_id);
     tasks_running_.Decrement();
   }
   if (output_truncated) output_truncated_total_.Increment();

@@ -52,6 +52,7 @@ class Telemetry {
  public:
   struct Options {
     size_t max_label_values = 500;  // per user-controlled label (group, task)
+    size_t max_task_series = 1000;  // (group, task) pairs of the per-task families, in total
   };
 
   Telemetry(AgentIdentity identity, Options options);
@@ -98,6 +99,7 @@ class Telemetry {
   ProcessStatsReader process_reader_;
   LabelValueLimiter groups_;
   LabelValueLimiter tasks_;
+  LabelPairLimiter task_series_;  // every per-task family (group, task) shares the one cap
   LabelValueLimiter methods_;
 
   prometheus::Family<prometheus::Counter>& tasks_total_;
