@@ -10,6 +10,7 @@
 #include "ctl/commands/agent.h"
 #include "ctl/commands/grafana.h"
 #include "ctl/commands/metrics.h"
+#include "ctl/commands/run.h"
 #include "ctl/errors.h"
 #include "ctl/global_options.h"
 
@@ -158,6 +159,25 @@ int main(int argc, char** argv) {
       ->type_name("K=V")
       ->allow_extra_args(false);
   run->callback([&] { action = [&](const Context& c) { return ctl::AgentRunCommand(c, run_args); }; });
+
+  ctl::RunArgs workflow_args;
+  auto* workflow = app.add_subcommand(
+      "run",
+      "Run a workflow (groups of tasks with dependencies, TOML) on an agent, with live progress\n"
+      "and a summary; exits 1 if a task failed. A bad file is refused first, with file:line:column.");
+  workflow->add_option("-f,--file", workflow_args.file, "The workflow file")->type_name("FILE")->required();
+  workflow->add_option("--values", workflow_args.values_files, "A TOML file of values for {{ NAME }} (repeatable)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+  workflow->add_option("--set", workflow_args.sets, "Set a value, over the files (repeatable)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
+  workflow->add_option("--agent", workflow_args.agent, "The agent to run it on")->capture_default_str();
+  workflow->add_option("--group", workflow_args.groups, "Run only this group and those it needs (repeatable)")
+      ->type_name("G")
+      ->allow_extra_args(false);
+  workflow->add_flag("--dry-run", workflow_args.dry_run, "Print the plan (order, what runs in parallel); run nothing");
+  workflow->callback([&] { action = [&](const Context& c) { return ctl::RunCommand(c, workflow_args); }; });
 
   ctl::MetricsPromArgs prom_args;
   ctl::MetricsGrafanaArgs grafana_args;
