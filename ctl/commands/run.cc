@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -39,6 +40,27 @@ std::string ReadFile(const std::string& path, size_t limit, const char* flag) {
 }
 
 }  // namespace
+
+void AddRunCommand(CommandLine& cli) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* run =
+      cli.AddCommand(&cli.app, "run",
+                     "Run a workflow (groups of tasks with dependencies, TOML) on an agent, with live progress\n"
+                     "and a summary; exits 1 if a task failed. A bad file is refused first, with file:line:column.",
+                     [args](const Context& c) { return RunCommand(c, *args); });
+  run->add_option("-f,--file", args->file, "The workflow file")->type_name("FILE")->required();
+  run->add_option("--values", args->values_files, "A TOML file of values for {{ NAME }} (repeatable)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+  run->add_option("--set", args->sets, "Set a value, over the files (repeatable)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
+  run->add_option("--agent", args->agent, kAgentArgHelp)->capture_default_str();
+  run->add_option("--group", args->groups, "Run only this group and those it needs (repeatable)")
+      ->type_name("G")
+      ->allow_extra_args(false);
+  run->add_flag("--dry-run", args->dry_run, "Print the plan (order, what runs in parallel); run nothing");
+}
 
 WorkflowSource ReadWorkflowSource(const RunArgs& args) {
   WorkflowSource source;

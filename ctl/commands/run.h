@@ -4,10 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "ctl/command_line.h"
 #include "ctl/global_options.h"
 #include "daemon/core/workflows/workflow.h"
 
 namespace sloth::ctl {
+
+// Adds `run -f FILE [--values F] [--set K=V] [--agent A] [--group G] [--dry-run]`.
+void AddRunCommand(CommandLine& cli);
 
 struct RunArgs {
   std::string file;

@@ -111,9 +111,8 @@ class FileReader {
       return Error(node,
                    fmt::format("{}: expected a duration such as \"30s\" or \"10m\", got {}", path, TypeName(node)));
     }
-    std::string why;
-    auto d = ParseDuration(node.as_string()->get(), &why);
-    if (!d) return Error(node, fmt::format("{}: {}", path, why));
+    auto d = ParseDuration(node.as_string()->get());
+    if (!d) return Error(node, fmt::format("{}: {}", path, d.error().message));
     if (*d < min || *d > max) {
       return Error(node, fmt::format("{}: expected from {} to {}, got {}", path, FormatDuration(min),
                                      FormatDuration(max), node.as_string()->get()));
