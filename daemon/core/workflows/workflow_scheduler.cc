@@ -189,10 +189,29 @@ WorkflowScheduler::Decisions WorkflowScheduler::RetryDue(size_t task) {
   return out;
 }
 
+WorkflowScheduler::Decisions WorkflowScheduler::StartWithdrawn(size_t task) {
+  Decisions out;
+  TaskState& state = tasks_[task];
+  if (state.status != TaskStatus::kRunning) return out;
+  if (state.attempts > 1) {
+    FinishAttempts(task, false, out);
+    return out;
+  }
+  --running_;
+  --groups_[workflow_.group_of[task]].running;
+  state.status = TaskStatus::kQueued;  // as if never started: Block skips it
+  Block(task, "cancelled: " + cancel_reason_, "cancelled: " + cancel_reason_);
+  Propagate(out);
+  FillSlots(out);
+  out.finished = finished();
+  return out;
+}
+
 WorkflowScheduler::Decisions WorkflowScheduler::Cancel(const std::string& reason) {
   Decisions out;
   if (cancelled_ || finished()) return out;
   cancelled_ = true;
+  cancel_reason_ = reason;
   const std::string why = "cancelled: " + reason;
   for (size_t t = 0; t < tasks_.size(); ++t) {
     if (tasks_[t].status == TaskStatus::kQueued) Block(t, why, why);

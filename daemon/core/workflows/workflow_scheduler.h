@@ -44,6 +44,9 @@ class WorkflowScheduler {
   // After a cancel the task is failed for good instead.
   Decisions RetryDue(size_t task);
   Decisions Cancel(const std::string& reason);
+  // A start the executor did not carry out because the run was cancelled first: a first attempt
+  // is skipped with the cancel's reason (it never ran), a retry ends the task as failed.
+  Decisions StartWithdrawn(size_t task);
 
   // kQueued before it starts, kRunning while an attempt runs or waits to be retried.
   TaskStatus status(size_t task) const { return tasks_[task].status; }
@@ -104,6 +107,7 @@ class WorkflowScheduler {
   size_t unfinished_ = 0;
   size_t unsatisfied_ = 0;  // tasks failed or skipped for a failure or a cancel
   bool cancelled_ = false;
+  std::string cancel_reason_;
   std::vector<size_t> satisfied_queue_;  // dependants not yet told
   std::vector<BlockItem> block_queue_;
   std::deque<size_t> finished_groups_queue_;  // their dependants not yet told

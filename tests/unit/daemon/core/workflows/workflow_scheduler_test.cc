@@ -28,13 +28,14 @@ class Driver {
   explicit Driver(Workflow workflow, uint32_t max_parallel = 16)
       : workflow_(std::move(workflow)), scheduler_(workflow_, max_parallel), max_parallel_(max_parallel) {}
 
-  WorkflowScheduler::Decisions Start() { return Check(scheduler_.Start()); }
+  WorkflowScheduler::Decisions Start() { return CheckRules(scheduler_.Start()); }
   WorkflowScheduler::Decisions Finish(size_t task, Attempt outcome = Attempt::kSucceeded) {
     running_.erase(task);
-    return Check(scheduler_.AttemptFinished(task, outcome));
+    return CheckRules(scheduler_.AttemptFinished(task, outcome));
   }
-  WorkflowScheduler::Decisions RetryDue(size_t task) { return Check(scheduler_.RetryDue(task)); }
-  WorkflowScheduler::Decisions Cancel() { return Check(scheduler_.Cancel("by the caller")); }
+  WorkflowScheduler::Decisions RetryDue(size_t task) { return CheckRules(scheduler_.RetryDue(task)); }
+  WorkflowScheduler::Decisions Cancel() { return CheckRules(scheduler_.Cancel("by the caller")); }
+  WorkflowScheduler& scheduler_for_test() { return scheduler_; }
 
   size_t Index(const std::string& qualified) const {
     for (size_t t = 0; t < workflow_.tasks.size(); ++t) {
@@ -64,6 +65,14 @@ class Driver {
   const Workflow& workflow() const { return workflow_; }
   const std::set<size_t>& running() const { return running_; }
 
+  // For decisions the test asked the scheduler for itself: what ended is no longer running.
+  WorkflowScheduler::Decisions Check(WorkflowScheduler::Decisions d) {
+    std::erase_if(running_, [&](size_t t) {
+      return scheduler_.status(t) != TaskStatus::kRunning && scheduler_.status(t) != TaskStatus::kQueued;
+    });
+    return CheckRules(std::move(d));
+  }
+
  private:
   // Succeeded, or skipped by its `when`.
   bool Satisfied(size_t task) const {
@@ -71,7 +80,7 @@ class Driver {
            (scheduler_.status(task) == TaskStatus::kSkipped && scheduler_.reason(task).starts_with("when:"));
   }
 
-  WorkflowScheduler::Decisions Check(WorkflowScheduler::Decisions d) {
+  WorkflowScheduler::Decisions CheckRules(WorkflowScheduler::Decisions d) {
     for (size_t task : d.start) {
       for (size_t dep : workflow_.tasks[task].depends_on) {
         EXPECT_TRUE(Satisfied(dep)) << "started before its dependency";
@@ -327,6 +336,21 @@ TEST(WorkflowScheduler, CancelSkipsWhatHasNotStartedAndStartsNothingMore) {
   EXPECT_THAT(d.Groups(last), ElementsAre("g:failed"));
   EXPECT_EQ(d.scheduler().status(1), TaskStatus::kSuccess);
   EXPECT_THAT(d.Cancel().skipped, IsEmpty());  // nothing left
+}
+
+TEST(WorkflowScheduler, AStartNotCarriedOutBeforeACancelIsSkippedAndARetryFails) {
+  Driver d(MustLoad("[groups.g.tasks]\na={command='x',retries=1}\nb.command='x'\nc={command='x',depends_on=['b']}\n"));
+  EXPECT_THAT(d.Names(d.Start().start), ElementsAre("g.a", "g.b"));
+  d.Finish(0, Attempt::kFailed);
+  d.RetryDue(0);                              // a's second attempt decided, b's first
+  EXPECT_EQ(d.Skips(d.Cancel()).size(), 1u);  // c
+  auto withdrawn = d.Check(d.scheduler_for_test().StartWithdrawn(1));
+  EXPECT_THAT(d.Skips(withdrawn), ElementsAre(Pair("g.b", "cancelled: by the caller")));
+  EXPECT_FALSE(withdrawn.finished);
+  auto retry = d.Check(d.scheduler_for_test().StartWithdrawn(0));
+  EXPECT_EQ(d.scheduler().status(0), TaskStatus::kFailed);
+  EXPECT_TRUE(retry.finished);
+  EXPECT_THAT(d.Groups(retry), ElementsAre("g:failed"));
 }
 
 TEST(WorkflowScheduler, CancelWhileARetryWaitsEndsThatTaskAsFailed) {

@@ -1,0 +1,114 @@
+#include "daemon/core/workflow_runs/workflow_runs.h"
+
+#include <fmt/format.h>
+
+namespace sloth {
+
+WorkflowRuns::WorkflowRuns(Options options, TaskRunner& runner, Telemetry& telemetry, Logger& log)
+    : options_(options), runner_(runner), telemetry_(telemetry), log_(log) {}
+
+WorkflowRuns::~WorkflowRuns() {
+  Stop("the agent is stopping", true);
+  started_.Drain();
+  followers_.Drain();
+}
+
+Result<std::shared_ptr<WorkflowExecution>> WorkflowRuns::Admit(Workflow workflow, WorkflowEventSink on_event) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return Failure{"the agent is stopping: no new workflow runs"};
+  std::string id = fmt::format("w-{:06}-{:04x}", ++sequence_, random_() & 0xffffu);
+  auto run = std::make_shared<WorkflowExecution>(id, std::move(workflow), options_.max_parallel,
+                                                 WorkflowExecution::Parts{runner_, telemetry_, log_, followers_},
+                                                 std::move(on_event));
+  active_.emplace(std::move(id), run);
+  return run;
+}
+
+void WorkflowRuns::Remember(const std::shared_ptr<WorkflowExecution>& run, WorkflowRunResult result) {
+  std::lock_guard lock(mutex_);
+  active_.erase(run->id());
+  if (options_.history == 0) return;
+  history_.push_front(std::move(result));
+  if (history_.size() > options_.history) history_.pop_back();
+}
+
+Result<WorkflowRunResult> WorkflowRuns::Run(Workflow workflow, const WorkflowEventSink& on_event) {
+  auto run = Admit(std::move(workflow), on_event);
+  if (!run) return run.error();
+  WorkflowRunResult result = (*run)->Run();
+  Remember(*run, result);
+  return result;
+}
+
+Result<std::string> WorkflowRuns::Start(Workflow workflow, WorkflowEventSink on_event) {
+  auto run = Admit(std::move(workflow), std::move(on_event));
+  if (!run) return run.error();
+  std::shared_ptr<WorkflowExecution> execution = *run;
+  auto submitted = started_.Submit([this, execution] { Remember(execution, execution->Run()); });
+  if (!submitted) {
+    Remember(execution, execution->Snapshot(true));
+    return Failure{fmt::format("no thread to run the workflow: {}", submitted.error().message)};
+  }
+  return execution->id();
+}
+
+WorkflowRuns::CancelOutcome WorkflowRuns::Cancel(std::string_view id, const std::string& reason) {
+  std::shared_ptr<WorkflowExecution> run;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = active_.find(id); it != active_.end()) {
+      run = it->second;
+    } else {
+      for (const auto& finished : history_) {
+        if (finished.id == id) return CancelOutcome::kFinished;
+      }
+      return CancelOutcome::kUnknown;
+    }
+  }
+  return run->Cancel(reason, /*stop_running=*/true) ? CancelOutcome::kCancelled : CancelOutcome::kFinished;
+}
+
+std::optional<WorkflowRunResult> WorkflowRuns::Get(std::string_view id) const {
+  std::shared_ptr<WorkflowExecution> run;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = active_.find(id); it != active_.end()) {
+      run = it->second;
+    } else {
+      for (const auto& finished : history_) {
+        if (finished.id == id) return finished;
+      }
+      return std::nullopt;
+    }
+  }
+  return run->Snapshot(true);
+}
+
+std::vector<WorkflowRunResult> WorkflowRuns::List() const {
+  std::vector<std::shared_ptr<WorkflowExecution>> active;
+  std::vector<WorkflowRunResult> out;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, run] : active_) active.push_back(run);
+    for (const auto& finished : history_) {
+      out.push_back(finished);
+      out.back().tasks.clear();
+    }
+  }
+  std::vector<WorkflowRunResult> running;
+  for (const auto& run : active) running.push_back(run->Snapshot(false));
+  out.insert(out.begin(), running.begin(), running.end());
+  return out;
+}
+
+void WorkflowRuns::Stop(const std::string& reason, bool stop_running) {
+  std::vector<std::shared_ptr<WorkflowExecution>> active;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (const auto& [id, run] : active_) active.push_back(run);
+  }
+  for (const auto& run : active) run->Cancel(reason, stop_running);
+}
+
+}  // namespace sloth
