@@ -148,6 +148,8 @@ const std::vector<FieldSpec>& Fields() {
        Choice<TaskStopPolicy>([](Config& c) { return &c.tasks.on_stop; },
                               {{"cancel", TaskStopPolicy::kCancel}, {"drain", TaskStopPolicy::kDrain}})},
       {"tasks", "drain_timeout", DurationField([](Config& c) { return &c.tasks.drain_timeout; }, Duration::zero())},
+      {"workflows", "max_parallel", Integer<uint32_t>([](Config& c) { return &c.workflows.max_parallel; }, 1, 4096)},
+      {"workflows", "history", Integer<uint32_t>([](Config& c) { return &c.workflows.history; }, 0, 10000)},
       {"log", "target",
        Choice<LogTarget>(
            [](Config& c) { return &c.log.target; },
@@ -305,6 +307,9 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("history = {}\n", c.tasks.history);
   out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
   out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
+  out += "\n[workflows]\n";
+  out += fmt::format("max_parallel = {}\n", c.workflows.max_parallel);
+  out += fmt::format("history = {}\n", c.workflows.history);
   out += "\n[log]\n";
   out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));
   out += fmt::format("target = \"{}\"\n", c.log.target == LogTarget::kJournal   ? "journal"

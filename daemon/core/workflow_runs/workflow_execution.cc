@@ -138,6 +138,7 @@ void WorkflowExecution::Attempt(size_t task, Lock& lock) {
     begun_[task] = task_id;
     run_.tasks[task].last = TaskResult{};
     run_.tasks[task].last.id = task_id;
+    run_.tasks[task].last.start_time = std::chrono::system_clock::now();  // admitted; the result has the spawn's
     const bool stop_now = cancelled_ && stop_running_;
     lock.unlock();
     if (stop_now) parts_.runner.Cancel(task_id);
@@ -180,7 +181,7 @@ void WorkflowExecution::Apply(const WorkflowScheduler::Decisions& decisions, std
     if (!group_started_[group]) {
       group_started_[group] = now;
       run_.groups[group].status = TaskStatus::kRunning;
-      Queue(WorkflowGroupChange{group, run_.groups[group]});
+      Queue(WorkflowGroupChange{id_, group, run_.groups[group]});
     }
     ready_.push_back(task);
   }
@@ -234,7 +235,7 @@ void WorkflowExecution::GroupFinished(size_t group) {
       fmt::format("workflow {} run {}: group {} finished: {} in {}", workflow_.name, id_, state.name, status,
                   FormatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(state.duration))),
       message_id::kWorkflowGroupFinished, {{"SLOTH_GROUP", state.name}, {"SLOTH_STATUS", status}});
-  Queue(WorkflowGroupChange{group, state});
+  Queue(WorkflowGroupChange{id_, group, state});
 }
 
 void WorkflowExecution::StartFollowers(size_t count) {

@@ -74,7 +74,7 @@ class WorkflowExecution : public std::enable_shared_from_this<WorkflowExecution>
   void GroupFinished(size_t group);
   void StartFollowers(size_t count);
   void Queue(WorkflowEvent event) { outbox_.push_back(std::move(event)); }
-  void QueueTask(size_t task) { Queue(WorkflowTaskChange{task, run_.tasks[task]}); }
+  void QueueTask(size_t task) { Queue(WorkflowTaskChange{id_, task, run_.tasks[task]}); }
   // Hands the queued events to the sink, unlocked; if another thread is doing so, it takes these too.
   void EmitQueued(Lock& lock);
   // Logs with the run's SLOTH_WORKFLOW and SLOTH_RUN_ID besides `fields`.

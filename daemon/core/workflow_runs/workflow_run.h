@@ -52,15 +52,19 @@ struct WorkflowRunResult {
 // What a run streams: it started (every task listed, queued), a task or a group changed. The
 // result is returned by the call that ran it.
 struct WorkflowTaskChange {
+  std::string run_id;
   size_t index;
   WorkflowRunTask task;
 };
 struct WorkflowGroupChange {
+  std::string run_id;
   size_t index;
   WorkflowRunGroup group;
 };
 using WorkflowEvent = std::variant<WorkflowRunResult, WorkflowTaskChange, WorkflowGroupChange>;
 // Called with one event at a time, in order, from whichever thread made the change.
 using WorkflowEventSink = std::function<void(const WorkflowEvent&)>;
+// Called once a run has ended and is remembered, with its result.
+using WorkflowEndSink = std::function<void(const WorkflowRunResult&)>;
 
 }  // namespace sloth

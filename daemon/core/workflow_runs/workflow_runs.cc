@@ -9,6 +9,7 @@ WorkflowRuns::WorkflowRuns(Options options, TaskRunner& runner, Telemetry& telem
 
 WorkflowRuns::~WorkflowRuns() {
   Stop("the agent is stopping", true);
+  Drain();
   started_.Drain();
   followers_.Drain();
 }
@@ -25,11 +26,20 @@ Result<std::shared_ptr<WorkflowExecution>> WorkflowRuns::Admit(Workflow workflow
 }
 
 void WorkflowRuns::Remember(const std::shared_ptr<WorkflowExecution>& run, WorkflowRunResult result) {
-  std::lock_guard lock(mutex_);
-  active_.erase(run->id());
-  if (options_.history == 0) return;
-  history_.push_front(std::move(result));
-  if (history_.size() > options_.history) history_.pop_back();
+  {
+    std::lock_guard lock(mutex_);
+    active_.erase(run->id());
+    if (options_.history > 0) {
+      history_.push_front(std::move(result));
+      if (history_.size() > options_.history) history_.pop_back();
+    }
+  }
+  ended_.notify_all();
+}
+
+void WorkflowRuns::Drain() {
+  std::unique_lock lock(mutex_);
+  ended_.wait(lock, [this] { return active_.empty(); });
 }
 
 Result<WorkflowRunResult> WorkflowRuns::Run(Workflow workflow, const WorkflowEventSink& on_event) {
@@ -40,11 +50,15 @@ Result<WorkflowRunResult> WorkflowRuns::Run(Workflow workflow, const WorkflowEve
   return result;
 }
 
-Result<std::string> WorkflowRuns::Start(Workflow workflow, WorkflowEventSink on_event) {
+Result<std::string> WorkflowRuns::Start(Workflow workflow, WorkflowEventSink on_event, WorkflowEndSink on_end) {
   auto run = Admit(std::move(workflow), std::move(on_event));
   if (!run) return run.error();
   std::shared_ptr<WorkflowExecution> execution = *run;
-  auto submitted = started_.Submit([this, execution] { Remember(execution, execution->Run()); });
+  auto submitted = started_.Submit([this, execution, on_end = std::move(on_end)] {
+    WorkflowRunResult result = execution->Run();
+    Remember(execution, result);
+    if (on_end) on_end(result);
+  });
   if (!submitted) {
     Remember(execution, execution->Snapshot(true));
     return Failure{fmt::format("no thread to run the workflow: {}", submitted.error().message)};

@@ -4,6 +4,7 @@
 // listing and for clients that follow a run by its id (D-Bus). Pure daemon core, like the task
 // runner: threads and processes, no RPC types.
 // Thread-safe; Run executes on the calling thread, Start on a thread of its own.
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -44,8 +45,9 @@ class WorkflowRuns {
   // Runs `workflow` on the calling thread until every task has its status, handing `on_event`
   // every change in order; refused (the agent is stopping): why.
   Result<WorkflowRunResult> Run(Workflow workflow, const WorkflowEventSink& on_event);
-  // The same on a thread of the registry's own; returns the run's id at once.
-  Result<std::string> Start(Workflow workflow, WorkflowEventSink on_event);
+  // The same on a thread of the registry's own; returns the run's id at once. `on_end` gets the
+  // result once the run is remembered (Get finds it ended).
+  Result<std::string> Start(Workflow workflow, WorkflowEventSink on_event, WorkflowEndSink on_end);
 
   CancelOutcome Cancel(std::string_view id, const std::string& reason);
   // A run in progress (as it stands) or remembered.
@@ -56,6 +58,8 @@ class WorkflowRuns {
   // Refuses new runs; in every run, skips the tasks not started and, when `stop_running`, stops
   // the running ones (else the task runner's own shutdown decides when they end).
   void Stop(const std::string& reason, bool stop_running);
+  // Waits until no run is in progress (after Stop, each ends once its running tasks have).
+  void Drain();
 
   // Whether `id` names a run rather than a task ("w-..." vs "t-...").
   static bool IsRunId(std::string_view id) { return id.starts_with("w-"); }
@@ -71,7 +75,8 @@ class WorkflowRuns {
   WorkerPool followers_{"slothd-flow", 16};
   WorkerPool started_{"slothd-flow-run", 2};  // Start()'s runs
 
-  mutable std::mutex mutex_;  // guards what follows
+  mutable std::mutex mutex_;       // guards what follows
+  std::condition_variable ended_;  // a run left active_
   bool stopping_ = false;
   uint64_t sequence_ = 0;
   std::mt19937 random_{std::random_device{}()};

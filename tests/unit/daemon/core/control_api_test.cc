@@ -42,7 +42,7 @@ class ControlApiTest : public ::testing::Test {
  protected:
   ControlApi& Api(std::function<Result<ReloadReport>()> reload = {}) {
     api_ = std::make_unique<ControlApi>(
-        runner_, telemetry_, log_,
+        runner_, workflows_, telemetry_, log_,
         ControlApi::Sources{[] { return AgentInfo{}; }, [] { return std::nullopt; }, std::move(reload)});
     return *api_;
   }
@@ -57,6 +57,7 @@ class ControlApiTest : public ::testing::Test {
   Logger log_{std::make_unique<RecordingSink>(&messages_), LogLevel::kDebug};
   Telemetry telemetry_{CurrentBuildIdentity("test"), Telemetry::Options{}};
   TaskRunner runner_{TaskRunner::Options{}, telemetry_, log_};
+  WorkflowRuns workflows_{WorkflowRuns::Options{}, runner_, telemetry_, log_};
   std::unique_ptr<ControlApi> api_;
   const Caller caller_{"unix", 1000, 4242};
 };

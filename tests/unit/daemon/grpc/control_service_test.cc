@@ -11,7 +11,8 @@ class ControlServiceTest : public ::testing::Test {
   Logger log_{std::make_unique<ConsoleLogSink>(stderr), LogLevel::kError};
   Telemetry telemetry_{CurrentBuildIdentity("test"), Telemetry::Options{}};
   TaskRunner runner_{TaskRunner::Options{}, telemetry_, log_};
-  ControlApi api_{runner_, telemetry_, log_,
+  WorkflowRuns workflows_{WorkflowRuns::Options{}, runner_, telemetry_, log_};
+  ControlApi api_{runner_, workflows_, telemetry_, log_,
                   ControlApi::Sources{[] { return AgentInfo{}; }, [] { return std::nullopt; }, {}}};
   ControlService service_{api_, [](std::string_view) { return std::nullopt; }};
 };

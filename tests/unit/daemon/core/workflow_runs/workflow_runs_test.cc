@@ -439,8 +439,9 @@ TEST_F(WorkflowRunsTest, EveryRecordOfARunCarriesTheWorkflowAndTheRunId) {
 
 TEST_F(WorkflowRunsTest, StartRunsInTheBackgroundAndGetFollowsIt) {
   EventLog events;
+  std::optional<WorkflowRunResult> ended;
   auto id = Runs().Start(Load("[groups.g.tasks.a]\ncommand = 'until [ -e $D/release ]; do sleep 0.01; done'\n"),
-                         events.Sink());
+                         events.Sink(), [&](const WorkflowRunResult& result) { ended = result; });
   ASSERT_TRUE(id) << id.error().message;
   ASSERT_TRUE(events.WaitFor("g.a running"));
   auto running = Runs().Get(*id);
