@@ -109,12 +109,18 @@ std::string RenderTable(const std::vector<std::string>& header, const std::vecto
 }
 
 std::string RenderTasksText(const v1::ListTasksResponse& tasks) {
+  // A RUN column only when a workflow's task is listed.
+  const bool runs = std::any_of(tasks.tasks().begin(), tasks.tasks().end(),
+                                [](const v1::TaskResult& task) { return !task.run_id().empty(); });
   std::vector<std::vector<std::string>> rows;
   for (const auto& task : tasks.tasks()) {
     rows.push_back({task.id(), task.name(), task.group(), TaskStateName(task), ExitColumn(task),
                     FormatSeconds(task.duration_seconds()), FormatLocalTime(task.start_time_unix_ms())});
+    if (runs) rows.back().push_back(task.run_id().empty() ? "-" : task.run_id());
   }
-  std::string out = RenderTable({"ID", "NAME", "GROUP", "STATUS", "EXIT", "DURATION", "STARTED"}, rows);
+  std::vector<std::string> header = {"ID", "NAME", "GROUP", "STATUS", "EXIT", "DURATION", "STARTED"};
+  if (runs) header.push_back("RUN");
+  std::string out = RenderTable(header, rows);
   out += fmt::format("\n{} task{} listed.\n", rows.size(), rows.size() == 1 ? "" : "s");
   return out;
 }
@@ -140,6 +146,10 @@ nlohmann::json TaskJson(const v1::TaskResult& task) {
       {"output_truncated", task.output_truncated()},
   };
   if (!task.kept_output().empty()) out["output"] = task.kept_output();
+  if (!task.run_id().empty()) {
+    out["workflow"] = task.workflow();
+    out["run_id"] = task.run_id();
+  }
   return out;
 }
 

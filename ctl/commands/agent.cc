@@ -17,6 +17,7 @@
 #include "ctl/output.h"
 #include "ctl/resolve.h"
 #include "ctl/task_exit.h"
+#include "ctl/workflows/run_list.h"
 
 namespace sloth::ctl {
 namespace {
@@ -159,7 +160,9 @@ int AgentHealthCommand(const Context& context, const std::string& agent) {
 int AgentTasksCommand(const Context& context, const std::string& agent) {
   LocalAgent local = OpenLocalAgent(context, agent, false);
   const v1::ListTasksResponse tasks = CheckedCall(local.client->ListTasks(false), *local.client, agent, "ListTasks");
-  Print(context, RenderTasksText(tasks), TasksJson(tasks));
+  nlohmann::json json = TasksJson(tasks);
+  json["workflow_runs"] = WorkflowRunsJson(tasks);
+  Print(context, RenderTasksText(tasks) + RenderWorkflowRunsText(tasks), json);
   return kExitOk;
 }
 

@@ -4,15 +4,27 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "ctl/clients/agent_connection.h"
 #include "ctl/errors.h"
+#include "ctl/interrupt_watcher.h"
 #include "ctl/output.h"
+#include "ctl/resolve.h"
+#include "ctl/term/live_lines.h"
+#include "ctl/term/terminal.h"
+#include "ctl/term/terminal_policy.h"
 #include "ctl/workflows/plan_text.h"
+#include "ctl/workflows/run_progress.h"
 #include "daemon/core/workflows/workflow_plan.h"
 
 namespace sloth::ctl {
@@ -39,6 +51,54 @@ std::string ReadFile(const std::string& path, size_t limit, const char* flag) {
   return text;
 }
 
+// How long a Ctrl-C waits for the id of a run it is to cancel: the started event comes first.
+constexpr auto kRunIdWait = std::chrono::seconds(2);
+// How often the live frame is redrawn (elapsed times move on between events).
+constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
+
+int64_t NowUnixMillis() { return UnixMillis(std::chrono::system_clock::now()); }
+
+// What the stream's reader, the Ctrl-C handler and the drawing thread share.
+struct RunState {
+  std::mutex mutex;
+  std::condition_variable changed;  // an event came, the id is known, or the stream ended
+  RunProgress progress;
+  std::string run_id;
+  bool ended = false;
+  AgentConnection* client = nullptr;  // set once connected; outlives the watcher
+  int first_signal = 0;
+  int signals = 0;
+};
+
+// Redraws the live frame on its own thread until the stream ends, then draws the last one.
+class LiveView {
+ public:
+  LiveView(RunState& state, ProgressStyle style) : state_(state), style_(style), thread_([this] { Loop(); }) {}
+  ~LiveView() { thread_.join(); }
+
+ private:
+  void Loop() {
+    term::LiveLines lines(STDOUT_FILENO);
+    std::unique_lock lock(state_.mutex);
+    for (;;) {
+      const term::TerminalSize size = term::QueryTerminalSize(STDOUT_FILENO);
+      const bool last = state_.ended;
+      if (state_.progress.started()) {
+        lines.Draw(
+            state_.progress.LiveFrame(NowUnixMillis(), std::max(size.cols - 1, 20), std::max(size.rows, 4), style_));
+      }
+      if (last) return;
+      state_.changed.wait_for(lock, kRedrawInterval);
+    }
+  }
+
+  RunState& state_;
+  const ProgressStyle style_;
+  std::thread thread_;
+};
+
+int RunOnAgent(const Context& context, const RunArgs& args, const v1::RunWorkflowRequest& request);
+
 }  // namespace
 
 void AddRunCommand(CommandLine& cli) {
@@ -47,7 +107,10 @@ void AddRunCommand(CommandLine& cli) {
       cli.AddCommand(&cli.app, "run",
                      "Run a workflow (groups of tasks with dependencies, TOML) on an agent, with live progress\n"
                      "and a summary; exits 1 if a task failed. A bad file is refused first, with file:line:column.",
-                     [args](const Context& c) { return RunCommand(c, *args); });
+                     [args, &cli](const Context& c) {
+                       args->no_color_flag = cli.flags.no_color;
+                       return RunCommand(c, *args);
+                     });
   run->add_option("-f,--file", args->file, "The workflow file")->type_name("FILE")->required();
   run->add_option("--values", args->values_files, "A TOML file of values for {{ NAME }} (repeatable)")
       ->type_name("FILE")
@@ -73,18 +136,136 @@ WorkflowSource ReadWorkflowSource(const RunArgs& args) {
   return source;
 }
 
+v1::RunWorkflowRequest BuildRunWorkflowRequest(const WorkflowSource& source) {
+  v1::RunWorkflowRequest request;
+  request.mutable_file()->set_name(source.file.name);
+  request.mutable_file()->set_text(source.file.text);
+  for (const NamedText& values : source.values_files) {
+    v1::NamedText* out = request.add_values();
+    out->set_name(values.name);
+    out->set_text(values.text);
+  }
+  for (const std::string& set : source.sets) request.add_set(set);
+  for (const std::string& group : source.groups) request.add_groups(group);
+  return request;
+}
+
 int RunCommand(const Context& context, const RunArgs& args) {
   const WorkflowSource source = ReadWorkflowSource(args);
   auto workflow = LoadWorkflow(source);
   if (!workflow) throw CtlError(kExitUsage, workflow.error().ToString());
-  const WorkflowPlan plan = PlanWorkflow(*workflow);
   if (args.dry_run) {
+    const WorkflowPlan plan = PlanWorkflow(*workflow);
     std::cout << (context.output == OutputFormat::kJson ? DumpJson(PlanJson(*workflow, plan))
                                                         : RenderPlanText(*workflow, plan))
               << std::flush;
     return kExitOk;
   }
-  throw CtlError(kExitFailure, "run: only --dry-run so far");
+  return RunOnAgent(context, args, BuildRunWorkflowRequest(source));
 }
+
+namespace {
+
+int RunOnAgent(const Context& context, const RunArgs& args, const v1::RunWorkflowRequest& request) {
+  const bool json = context.output == OutputFormat::kJson;
+  const bool live = !json && term::ColourEnabled(term::ColorMode::kAuto, args.no_color_flag,
+                                                 ::isatty(STDOUT_FILENO) == 1, term::TermEnvironment::FromProcess());
+  const ProgressStyle style{.colour = live, .emoji = context.emoji};
+
+  RunState state;
+  RunHandle handle;
+  // Created before any gRPC thread so that they inherit the blocked SIGINT/SIGTERM.
+  LocalAgent local;
+  InterruptWatcher watcher([&](int signal) {
+    std::string id;
+    AgentConnection* client = nullptr;
+    {
+      std::unique_lock lock(state.mutex);
+      if (state.signals++ == 0) state.first_signal = signal;
+      client = state.client;
+      if (state.signals == 1 && client != nullptr) {
+        // Before the started event the reader cancels the run when its id comes (signals > 0).
+        if (state.run_id.empty() &&
+            state.changed.wait_for(lock, kRunIdWait, [&] { return !state.run_id.empty() || state.ended; })) {
+          return;
+        }
+        if (!state.ended) id = state.run_id;
+      }
+    }
+    // Cancelled, the run skips the rest and stops what runs; its result then ends the stream.
+    if (!id.empty()) {
+      if (auto cancelled = client->CancelTask(id); cancelled && cancelled->cancelled()) return;
+    }
+    handle.Abandon();  // a second Ctrl-C, no id in time, or the cancel was refused: stop waiting
+  });
+
+  local = OpenLocalAgent(context, args.agent, false);
+  {
+    std::lock_guard lock(state.mutex);
+    state.client = local.client.get();
+    if (state.signals > 0) throw CtlError(kExitSignalBase + state.first_signal, "interrupted before the run started");
+  }
+
+  std::optional<LiveView> view;
+  if (live) view.emplace(state, style);
+  const auto streamed = local.client->RunWorkflow(request, handle, [&](const v1::WorkflowEvent& event) {
+    std::string cancel_id;
+    {
+      std::lock_guard lock(state.mutex);
+      state.progress.Apply(event);
+      if (event.has_started()) {
+        state.run_id = event.started().id();
+        if (state.signals > 0) cancel_id = state.run_id;
+      }
+      if (event.has_result()) state.ended = true;
+    }
+    state.changed.notify_all();
+    if (!live && !json) {
+      if (const std::string line = PlainProgressLine(event); !line.empty()) std::cout << line << std::endl;
+    }
+    if (!cancel_id.empty()) (void)local.client->CancelTask(cancel_id);
+  });
+  {
+    std::lock_guard lock(state.mutex);
+    state.ended = true;
+  }
+  state.changed.notify_all();
+  view.reset();  // the last frame is drawn
+
+  int interrupted_by = 0;
+  {
+    std::lock_guard lock(state.mutex);
+    interrupted_by = state.first_signal;
+  }
+  const RunProgress& progress = state.progress;
+  if (progress.finished()) {
+    if (json) {
+      std::cout << DumpJson(progress.Json()) << std::flush;
+    } else {
+      std::cout << "\n" << progress.Summary(style) << std::flush;
+    }
+  }
+  if (interrupted_by != 0) {
+    const std::string what =
+        state.run_id.empty()
+            ? "before the agent named the run (if it runs, 'slothctl agent tasks " + args.agent + "' lists it)"
+        : !progress.finished()
+            ? "run " + state.run_id + " may still be running (cancel it with 'slothctl agent cancel " + args.agent +
+                  " " + state.run_id + "')"
+        : progress.run().cancelled() ? "run " + state.run_id + " cancelled"
+                                     : "run " + state.run_id + " had ended";
+    throw CtlError(kExitSignalBase + interrupted_by, fmt::format("interrupted: {}", what));
+  }
+  if (!streamed) {
+    if (streamed.error().code == CallCode::kInvalidArgument) throw CtlError(kExitUsage, streamed.error().message);
+    ThrowCallError(*local.client, args.agent, "RunWorkflow", streamed.error());
+  }
+  if (!progress.finished()) {
+    throw CtlError(kExitFailure, fmt::format("agent '{}' ended the workflow stream without a result", args.agent));
+  }
+  return progress.run().status() == v1::TASK_STATUS_SUCCESS ? kExitOk : kExitFailure;
+}
+
+}  // namespace
 
 }  // namespace sloth::ctl

@@ -7,6 +7,7 @@
 #include "ctl/command_line.h"
 #include "ctl/global_options.h"
 #include "daemon/core/workflows/workflow.h"
+#include "sloth/v1/agent.pb.h"
 
 namespace sloth::ctl {
 
@@ -20,7 +21,11 @@ struct RunArgs {
   std::string agent = "local";
   std::vector<std::string> groups;
   bool dry_run = false;
+  bool no_color_flag = false;  // the global --no-color
 };
+
+// The request that carries `source` to the agent.
+v1::RunWorkflowRequest BuildRunWorkflowRequest(const WorkflowSource& source);
 
 // The texts of the files `args` names (as typed, for messages); throws a usage CtlError naming a
 // file that cannot be read.
