@@ -19,8 +19,11 @@ using Dict = DbusDict;
 using TaskRow =
     sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>;
 
-// A call of org.slothrunner.Agent1 with the client's timeout.
-sdbus::MethodInvoker Invoke(sdbus::IProxy& proxy, const char* method, std::chrono::milliseconds timeout) {
+// A call of org.slothrunner.Agent1 with the client's timeout. The invoker keeps a reference to
+// the method's name until onInterface: `method` must be a string that outlives this call (the
+// caller's temporary does; one made here from a const char* would not, once past the small-string
+// buffer: "ListWorkflowRuns" failed with EINVAL).
+sdbus::MethodInvoker Invoke(sdbus::IProxy& proxy, const std::string& method, std::chrono::milliseconds timeout) {
   sdbus::MethodInvoker invoker = proxy.callMethod(method);
   invoker.onInterface(kInterface).withTimeout(timeout);
   return invoker;
