@@ -107,10 +107,7 @@ void AddRunCommand(CommandLine& cli) {
       cli.AddCommand(&cli.app, "run",
                      "Run a workflow (groups of tasks with dependencies, TOML) on an agent, with live progress\n"
                      "and a summary; exits 1 if a task failed. A bad file is refused first, with file:line:column.",
-                     [args, &cli](const Context& c) {
-                       args->no_color_flag = cli.flags.no_color;
-                       return RunCommand(c, *args);
-                     });
+                     [args](const Context& c) { return RunCommand(c, *args); });
   run->add_option("-f,--file", args->file, "The workflow file")->type_name("FILE")->required();
   run->add_option("--values", args->values_files, "A TOML file of values for {{ NAME }} (repeatable)")
       ->type_name("FILE")
@@ -168,8 +165,8 @@ namespace {
 
 int RunOnAgent(const Context& context, const RunArgs& args, const v1::RunWorkflowRequest& request) {
   const bool json = context.output == OutputFormat::kJson;
-  const bool live = !json && term::ColourEnabled(term::ColorMode::kAuto, args.no_color_flag,
-                                                 ::isatty(STDOUT_FILENO) == 1, term::TermEnvironment::FromProcess());
+  const bool live = !json && term::ColourEnabled(term::ColorMode::kAuto, context.no_color, ::isatty(STDOUT_FILENO) == 1,
+                                                 term::TermEnvironment::FromProcess());
   const ProgressStyle style{.colour = live, .emoji = context.emoji};
 
   RunState state;

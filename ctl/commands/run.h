@@ -21,7 +21,6 @@ struct RunArgs {
   std::string agent = "local";
   std::vector<std::string> groups;
   bool dry_run = false;
-  bool no_color_flag = false;  // the global --no-color
 };
 
 // The request that carries `source` to the agent.

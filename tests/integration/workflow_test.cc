@@ -385,6 +385,19 @@ when = "false"
   EXPECT_EQ(Sample(m, "sloth_tasks_running"), 0);
 }
 
+TEST_F(WorkflowTest, TheDashboardShowsTheRunsAndTheirGroups) {
+  ASSERT_EQ(Ctl(agent_,
+                {"run", "-f", Example("deploy.toml"), "--values", Example("prod.toml"), "--set", "app_dir=" + D("app")})
+                .exit_code,
+            0);
+  const auto frame = Ctl(agent_, {"--no-color", "metrics", "grafana", "local"}, {"COLUMNS=120"});
+  ASSERT_EQ(frame.exit_code, 0) << frame.output;
+  EXPECT_THAT(frame.output, HasSubstr("Workflow Groups"));
+  EXPECT_THAT(frame.output, ::testing::ContainsRegex(" run w-[0-9]+-[0-9a-f]+  deploy  success  5 ok"));
+  EXPECT_THAT(frame.output, ::testing::ContainsRegex(" app +1 +1 +0 +0 "));
+  EXPECT_THAT(frame.output, ::testing::ContainsRegex(" release +1 +1 +0 +0 "));
+}
+
 TEST_F(WorkflowTest, StoppingTheAgentCancelsARunAndRecordsIt) {
   const std::string file = Write("stop.toml", R"(
 [groups.g.tasks]
