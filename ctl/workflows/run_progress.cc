@@ -141,6 +141,7 @@ std::vector<std::string> RunProgress::LiveFrame(int64_t now_unix_ms, int cols, i
     line += PadRight(Qualified(task), static_cast<int>(name_width), style.emoji) + "  ";
     line += Paint(PadRight(state, 8), state, style) + "  " + PadRight(Elapsed(task, now_unix_ms), 7);
     if (!task.reason().empty()) line += "  " + task.reason();
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     lines.push_back(FitToWidth(line, cols, style.emoji));
   }
   if (shown.size() < static_cast<size_t>(run_.tasks_size())) {
