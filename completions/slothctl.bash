@@ -35,7 +35,9 @@ _slothctl() {
     --interval|-n) COMPREPLY=($(compgen -W "1 2 5 10 30" -- "$cur")); return ;;
     --color)    COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     --graph)    COMPREPLY=($(compgen -W "braille block ascii" -- "$cur")); return ;;
-    --name|--group|--env) return ;;
+    --name|--group|--env|--set) return ;;
+    --file|-f|--values) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+    --agent)    COMPREPLY=($(compgen -W "$(_slothctl_agents "")" -- "$cur")); return ;;
   esac
 
   # Walk the words typed so far: the command path, positionals after it, and --socket.
@@ -47,11 +49,12 @@ _slothctl() {
       --) after_dashdash=1 ;;
       --socket) sock=${words[i+1]}; ((i++)) ;;
       --socket=*) sock=${w#--socket=} ;;
-      --endpoint|--output|-o|--timeout|--name|--group|--workdir|--env|--interval|-n|--color|--graph) ((i++)) ;;
+      --endpoint|--output|-o|--timeout|--name|--group|--workdir|--env|--interval|-n|--color|--graph|\
+      --file|-f|--values|--set|--agent) ((i++)) ;;
       -*) ;;
       *)
         case "$path:$w" in
-          :agent|:metrics|agent:info|agent:health|agent:tasks|agent:cancel|agent:run|agent:metrics|\
+          :agent|:metrics|:run|agent:info|agent:health|agent:tasks|agent:cancel|agent:run|agent:metrics|\
           metrics:prom|"agent metrics:prom"|metrics:grafana|"agent metrics:grafana")
             path=${path:+$path }$w ;;
           *) ((npos++)) ;;
@@ -61,7 +64,8 @@ _slothctl() {
 
   local words_here="" opts=$global_opts
   case $path in
-    "")            words_here="agent metrics" ;;
+    "")            words_here="agent metrics run" ;;
+    run)           opts+=" --file -f --values --set --agent --group --dry-run" ;;
     agent)         words_here="info health tasks cancel run metrics" ;;
     metrics|"agent metrics") words_here="prom grafana" ;;
     "agent info"|"agent health"|"agent tasks")
