@@ -13,17 +13,6 @@
 namespace sloth::ctl {
 namespace {
 
-std::string StatusName(v1::TaskStatus status) {
-  switch (status) {
-    case v1::TASK_STATUS_QUEUED: return "queued";
-    case v1::TASK_STATUS_RUNNING: return "running";
-    case v1::TASK_STATUS_SUCCESS: return "success";
-    case v1::TASK_STATUS_FAILED: return "failed";
-    case v1::TASK_STATUS_SKIPPED: return "skipped";
-    default: return "unknown";
-  }
-}
-
 bool Finished(const v1::TaskResult& task) {
   return task.status() != v1::TASK_STATUS_QUEUED && task.status() != v1::TASK_STATUS_RUNNING;
 }
@@ -44,6 +33,17 @@ std::string Iso8601Utc(int64_t unix_ms) {
 }
 
 }  // namespace
+
+std::string StatusName(v1::TaskStatus status) {
+  switch (status) {
+    case v1::TASK_STATUS_QUEUED: return "queued";
+    case v1::TASK_STATUS_RUNNING: return "running";
+    case v1::TASK_STATUS_SUCCESS: return "success";
+    case v1::TASK_STATUS_FAILED: return "failed";
+    case v1::TASK_STATUS_SKIPPED: return "skipped";
+    default: return "unknown";
+  }
+}
 
 std::optional<OutputFormat> ParseOutputFormat(std::string_view text) {
   if (text == "text") return OutputFormat::kText;

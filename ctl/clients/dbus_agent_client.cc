@@ -291,9 +291,6 @@ Result<void, CallError> DbusAgentClient::RunTask(const v1::RunTaskRequest& reque
   return {};
 }
 
-}  // namespace sloth::ctl
-
-namespace sloth::ctl {
 namespace {
 
 // The order of a task's changes: its attempt, then queued < running < final. A signal handled
@@ -304,6 +301,12 @@ std::pair<uint32_t, int> Progress(const v1::WorkflowTask& task) {
 }
 
 }  // namespace
+
+void DbusAgentClient::FetchRun(const std::string& id, v1::WorkflowRun* run) {
+  Dict dict;
+  Invoke(*proxy_, "GetWorkflowRun", call_timeout_).withArguments(id).storeResultsTo(dict);
+  FillWorkflowRun(dict, run);
+}
 
 void DbusAgentClient::KeepRunEvent(const std::string& run_id, v1::WorkflowEvent event) {
   std::lock_guard lock(mutex_);
@@ -337,9 +340,7 @@ Result<void, CallError> DbusAgentClient::RunWorkflow(const v1::RunWorkflowReques
     Invoke(*proxy_, "RunWorkflow", call_timeout_)
         .withArguments(request.file().name(), request.file().text(), values, sets, groups)
         .storeResultsTo(id);
-    Dict run;
-    Invoke(*proxy_, "GetWorkflowRun", call_timeout_).withArguments(id).storeResultsTo(run);
-    FillWorkflowRun(run, started.mutable_started());
+    FetchRun(id, started.mutable_started());
   } catch (const sdbus::Error& e) {
     return CallErrorFromDbus(e.getName(), e.getMessage());
   }
@@ -379,10 +380,8 @@ Result<void, CallError> DbusAgentClient::RunWorkflow(const v1::RunWorkflowReques
   handle.Detach();
   if (!finished) return CallError{CallCode::kCancelled, "stopped waiting for the workflow run"};
   try {
-    Dict run;
-    Invoke(*proxy_, "GetWorkflowRun", call_timeout_).withArguments(id).storeResultsTo(run);
     v1::WorkflowEvent result;
-    FillWorkflowRun(run, result.mutable_result());
+    FetchRun(id, result.mutable_result());
     on_event(result);
   } catch (const sdbus::Error& e) {
     return CallErrorFromDbus(e.getName(), e.getMessage());

@@ -42,6 +42,8 @@ class DbusAgentClient final : public AgentConnection {
  private:
   // From the bus's thread: a workflow signal, kept while a RunWorkflow follows a run.
   void KeepRunEvent(const std::string& run_id, v1::WorkflowEvent event);
+  // GetWorkflowRun; throws sdbus::Error.
+  void FetchRun(const std::string& id, v1::WorkflowRun* run);
 
   std::string target_ = "dbus:system org.slothrunner.Agent1";
   std::chrono::milliseconds call_timeout_;

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "ctl/cancel_on_interrupt.h"
 #include "ctl/clients/agent_connection.h"
 #include "ctl/errors.h"
 #include "ctl/interrupt_watcher.h"
@@ -51,23 +52,17 @@ std::string ReadFile(const std::string& path, size_t limit, const char* flag) {
   return text;
 }
 
-// How long a Ctrl-C waits for the id of a run it is to cancel: the started event comes first.
-constexpr auto kRunIdWait = std::chrono::seconds(2);
 // How often the live frame is redrawn (elapsed times move on between events).
 constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
 
 int64_t NowUnixMillis() { return UnixMillis(std::chrono::system_clock::now()); }
 
-// What the stream's reader, the Ctrl-C handler and the drawing thread share.
+// What the stream's reader and the drawing thread share.
 struct RunState {
   std::mutex mutex;
-  std::condition_variable changed;  // an event came, the id is known, or the stream ended
+  std::condition_variable changed;  // an event came, or the stream ended
   RunProgress progress;
-  std::string run_id;
   bool ended = false;
-  AgentConnection* client = nullptr;  // set once connected; outlives the watcher
-  int first_signal = 0;
-  int signals = 0;
 };
 
 // Redraws the live frame on its own thread until the stream ends, then draws the last one.
@@ -171,57 +166,29 @@ int RunOnAgent(const Context& context, const RunArgs& args, const v1::RunWorkflo
 
   RunState state;
   RunHandle handle;
+  CancelOnInterrupt interrupt(handle);
   // Created before any gRPC thread so that they inherit the blocked SIGINT/SIGTERM.
   LocalAgent local;
-  InterruptWatcher watcher([&](int signal) {
-    std::string id;
-    AgentConnection* client = nullptr;
-    {
-      std::unique_lock lock(state.mutex);
-      if (state.signals++ == 0) state.first_signal = signal;
-      client = state.client;
-      if (state.signals == 1 && client != nullptr) {
-        // Before the started event the reader cancels the run when its id comes (signals > 0).
-        if (state.run_id.empty() &&
-            state.changed.wait_for(lock, kRunIdWait, [&] { return !state.run_id.empty() || state.ended; })) {
-          return;
-        }
-        if (!state.ended) id = state.run_id;
-      }
-    }
-    // Cancelled, the run skips the rest and stops what runs; its result then ends the stream.
-    if (!id.empty()) {
-      if (auto cancelled = client->CancelTask(id); cancelled && cancelled->cancelled()) return;
-    }
-    handle.Abandon();  // a second Ctrl-C, no id in time, or the cancel was refused: stop waiting
-  });
-
+  InterruptWatcher watcher([&](int signal) { interrupt.OnSignal(signal); });
   local = OpenLocalAgent(context, args.agent, false);
-  {
-    std::lock_guard lock(state.mutex);
-    state.client = local.client.get();
-    if (state.signals > 0) throw CtlError(kExitSignalBase + state.first_signal, "interrupted before the run started");
-  }
+  interrupt.Connected(local.client.get(), "the run");
 
   std::optional<LiveView> view;
   if (live) view.emplace(state, style);
   const auto streamed = local.client->RunWorkflow(request, handle, [&](const v1::WorkflowEvent& event) {
-    std::string cancel_id;
     {
       std::lock_guard lock(state.mutex);
       state.progress.Apply(event);
-      if (event.has_started()) {
-        state.run_id = event.started().id();
-        if (state.signals > 0) cancel_id = state.run_id;
-      }
       if (event.has_result()) state.ended = true;
     }
     state.changed.notify_all();
     if (!live && !json) {
       if (const std::string line = PlainProgressLine(event); !line.empty()) std::cout << line << std::endl;
     }
-    if (!cancel_id.empty()) (void)local.client->CancelTask(cancel_id);
+    if (event.has_started()) interrupt.IdKnown(event.started().id());
+    if (event.has_result()) interrupt.Ended(event.result().id());
   });
+  interrupt.Ended();
   {
     std::lock_guard lock(state.mutex);
     state.ended = true;
@@ -229,11 +196,8 @@ int RunOnAgent(const Context& context, const RunArgs& args, const v1::RunWorkflo
   state.changed.notify_all();
   view.reset();  // the last frame is drawn
 
-  int interrupted_by = 0;
-  {
-    std::lock_guard lock(state.mutex);
-    interrupted_by = state.first_signal;
-  }
+  const int interrupted_by = interrupt.first_signal();
+  const std::string run_id = interrupt.id();
   const RunProgress& progress = state.progress;
   if (progress.finished()) {
     if (json) {
@@ -244,13 +208,12 @@ int RunOnAgent(const Context& context, const RunArgs& args, const v1::RunWorkflo
   }
   if (interrupted_by != 0) {
     const std::string what =
-        state.run_id.empty()
+        run_id.empty()
             ? "before the agent named the run (if it runs, 'slothctl agent tasks " + args.agent + "' lists it)"
-        : !progress.finished()
-            ? "run " + state.run_id + " may still be running (cancel it with 'slothctl agent cancel " + args.agent +
-                  " " + state.run_id + "')"
-        : progress.run().cancelled() ? "run " + state.run_id + " cancelled"
-                                     : "run " + state.run_id + " had ended";
+        : !progress.finished() ? "run " + run_id + " may still be running (cancel it with 'slothctl agent cancel " +
+                                     args.agent + " " + run_id + "')"
+        : progress.run().cancelled() ? "run " + run_id + " cancelled"
+                                     : "run " + run_id + " had ended";
     throw CtlError(kExitSignalBase + interrupted_by, fmt::format("interrupted: {}", what));
   }
   if (!streamed) {

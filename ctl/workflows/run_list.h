@@ -13,5 +13,7 @@ namespace sloth::ctl {
 // STARTED DURATION.
 std::string RenderWorkflowRunsText(const v1::ListTasksResponse& tasks);
 nlohmann::json WorkflowRunsJson(const v1::ListTasksResponse& tasks);
+// One run without its tasks: id, workflow, status, times, counts, groups.
+nlohmann::json WorkflowRunJson(const v1::WorkflowRun& run);
 
 }  // namespace sloth::ctl

@@ -6,6 +6,7 @@
 
 #include "ctl/dashboard/text_cells.h"
 #include "ctl/output.h"
+#include "ctl/workflows/run_list.h"
 
 namespace sloth::ctl {
 namespace {
@@ -20,17 +21,6 @@ bool Running(const v1::WorkflowTask& task) { return task.status() == v1::TASK_ST
 bool Retrying(const v1::WorkflowTask& task) { return Running(task) && !task.reason().empty(); }
 
 std::string Qualified(const v1::WorkflowTask& task) { return task.group() + "." + task.name(); }
-
-std::string StatusWord(v1::TaskStatus status) {
-  switch (status) {
-    case v1::TASK_STATUS_QUEUED: return "queued";
-    case v1::TASK_STATUS_RUNNING: return "running";
-    case v1::TASK_STATUS_SUCCESS: return "success";
-    case v1::TASK_STATUS_FAILED: return "failed";
-    case v1::TASK_STATUS_SKIPPED: return "skipped";
-    default: return "unknown";
-  }
-}
 
 std::string Icon(const std::string& state) {
   if (state == "success") return "✅";
@@ -75,7 +65,7 @@ std::string LastLines(const std::string& text, size_t count) {
 }  // namespace
 
 std::string WorkflowTaskState(const v1::WorkflowTask& task) {
-  return Retrying(task) ? "retrying" : StatusWord(task.status());
+  return Retrying(task) ? "retrying" : StatusName(task.status());
 }
 
 void RunProgress::Apply(const v1::WorkflowEvent& event) {
@@ -169,7 +159,7 @@ std::string RunProgress::Summary(const ProgressStyle& style) const {
   }
   std::vector<std::vector<std::string>> group_rows;
   for (const auto& group : run_.groups()) {
-    group_rows.push_back({group.name(), StatusWord(group.status()),
+    group_rows.push_back({group.name(), StatusName(group.status()),
                           group.status() == v1::TASK_STATUS_SKIPPED ? "-" : FormatSeconds(group.duration_seconds())});
   }
   out += "\n" + RenderTable({"GROUP", "STATUS", "DURATION"}, group_rows);
@@ -180,7 +170,7 @@ std::string RunProgress::Summary(const ProgressStyle& style) const {
     if (!shown.empty() && shown.back() != '\n') shown += '\n';
     out += shown;
   }
-  const std::string status = StatusWord(run_.status());
+  const std::string status = StatusName(run_.status());
   std::string closing = fmt::format("workflow {} run {}: {}", run_.workflow(), run_.id(), status);
   if (!run_.reason().empty()) closing += " (" + run_.reason() + ")";
   closing += fmt::format(" in {}: {} succeeded, {} failed, {} skipped", FormatSeconds(run_.duration_seconds()),
@@ -202,29 +192,9 @@ nlohmann::json RunProgress::Json() const {
                      {"reason", task.reason()},
                      {"last_attempt", task.last().id().empty() ? nlohmann::json() : TaskJson(task.last())}});
   }
-  nlohmann::json groups = nlohmann::json::array();
-  for (const auto& group : run_.groups()) {
-    groups.push_back({{"name", group.name()},
-                      {"status", StatusWord(group.status())},
-                      {"duration_seconds", group.duration_seconds()}});
-  }
-  return {{"id", run_.id()},
-          {"workflow", run_.workflow()},
-          {"source", run_.source()},
-          {"status", StatusWord(run_.status())},
-          {"cancelled", run_.cancelled()},
-          {"reason", run_.reason()},
-          {"start_time_unix_ms", run_.start_time_unix_ms()},
-          {"end_time_unix_ms", run_.end_time_unix_ms()},
-          {"duration_seconds", run_.duration_seconds()},
-          {"counts",
-           {{"succeeded", run_.tasks_succeeded()},
-            {"failed", run_.tasks_failed()},
-            {"skipped", run_.tasks_skipped()},
-            {"running", run_.tasks_running()},
-            {"queued", run_.tasks_queued()}}},
-          {"groups", groups},
-          {"tasks", tasks}};
+  nlohmann::json out = WorkflowRunJson(run_);
+  out["tasks"] = tasks;
+  return out;
 }
 
 std::string PlainProgressLine(const v1::WorkflowEvent& event) {
@@ -247,7 +217,7 @@ std::string PlainProgressLine(const v1::WorkflowEvent& event) {
       const v1::WorkflowGroup& group = event.group();
       if (group.status() == v1::TASK_STATUS_RUNNING) return "";
       if (group.status() == v1::TASK_STATUS_SKIPPED) return fmt::format("group {}: skipped", group.name());
-      return fmt::format("group {}: {} in {}", group.name(), StatusWord(group.status()),
+      return fmt::format("group {}: {} in {}", group.name(), StatusName(group.status()),
                          FormatSeconds(group.duration_seconds()));
     }
     default: return "";

@@ -12,23 +12,10 @@
 
 #include <toml++/toml.h>
 
+#include "daemon/core/toml_type_name.h"
+
 namespace sloth {
 namespace {
-
-std::string_view TypeName(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
-  }
-}
 
 // Reads one value into the config; returns what is allowed when the value is refused.
 using Apply = std::function<std::optional<std::string>(const toml::node&, Config&)>;
@@ -40,7 +27,7 @@ struct FieldSpec {
 };
 
 std::optional<std::string> Expect(const toml::node& node, std::string_view what) {
-  return fmt::format("expected {}, got {}", what, TypeName(node));
+  return fmt::format("expected {}, got {}", what, TomlTypeName(node));
 }
 
 Apply String(std::string* (*field)(Config&), std::optional<std::string> (*check)(std::string_view) = nullptr) {
@@ -220,7 +207,7 @@ ConfigResult ParseConfig(std::string_view text, std::string_view source, const C
     }
     if (!section_node.is_table()) {
       return ErrorAt(source, section_node.source(), section,
-                     fmt::format("expected a table [{}], got {}", section, TypeName(section_node)));
+                     fmt::format("expected a table [{}], got {}", section, TomlTypeName(section_node)));
     }
     for (auto&& [key, node] : *section_node.as_table()) {
       const std::string full_key = fmt::format("{}.{}", section, key.str());

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sloth/v1/agent.grpc.pb.h"
+#include "tests/exposition_sample.h"
 #include "tests/integration/agent_rpc.h"
 #include "tests/integration/harness.h"
 
@@ -48,22 +49,6 @@ std::string ReadText(const std::string& path) {
   return text.str();
 }
 
-// The value of the sample `name{...}` whose labels include every `k="v"`; -1 if none.
-double Sample(const std::string& exposition, std::string_view name, const std::vector<std::string>& labels = {}) {
-  std::istringstream lines(exposition);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    const std::string series = line.substr(0, space);
-    const size_t brace = series.find('{');
-    if (series.substr(0, brace) != name) continue;
-    bool all = true;
-    for (const std::string& l : labels) all = all && series.find(l) != std::string::npos;
-    if (all) return std::stod(line.substr(space + 1));
-  }
-  return -1;
-}
-
 std::string Metrics(const Slothd& agent) { return HttpRequest(agent.metrics_url()).body; }
 
 // The JSON a `slothctl --output json run` printed last (it prints one document).
@@ -71,6 +56,13 @@ nlohmann::json Json(const CtlResult& result) {
   const size_t start = result.output.find('{');
   EXPECT_NE(start, std::string::npos) << result.output;
   return start == std::string::npos ? nlohmann::json() : nlohmann::json::parse(result.output.substr(start));
+}
+
+// The process whose pid `pidfile` holds is gone.
+void ExpectGone(const std::string& pidfile) {
+  const pid_t pid = std::stoi(ReadText(pidfile));
+  EXPECT_EQ(::kill(pid, 0), -1) << pidfile << " names a process still running";
+  EXPECT_EQ(errno, ESRCH);
 }
 
 const nlohmann::json& TaskIn(const nlohmann::json& run, const std::string& qualified) {
@@ -316,11 +308,8 @@ tasks.d.command = "touch $D/d-ran"
   EXPECT_THAT(out, HasSubstr("h.d: skipped (cancelled: by uid "));
   EXPECT_THAT(out, HasSubstr("interrupted: run w-"));
   EXPECT_THAT(out, ::testing::ContainsRegex("failed \\(cancelled: by uid [0-9]+ via unix\\)"));
-  for (const char* pidfile : {"a.pid", "b.pid"}) {
-    const pid_t pid = std::stoi(ReadText(D(pidfile)));
-    EXPECT_EQ(::kill(pid, 0), -1) << pidfile << " still runs";
-    EXPECT_EQ(errno, ESRCH);
-  }
+  ExpectGone(D("a.pid"));
+  ExpectGone(D("b.pid"));
   EXPECT_FALSE(std::filesystem::exists(D("c-ran")));
   EXPECT_FALSE(std::filesystem::exists(D("d-ran")));
 }
@@ -414,8 +403,7 @@ b = { command = "true", depends_on = ["a"] }
   const std::string log = agent_.process().Output();
   EXPECT_THAT(log, ::testing::ContainsRegex("workflow stop run w-[0-9]+-[0-9a-f]+ finished: failed \\(cancelled: the "
                                             "agent is stopping\\).*SLOTH_WORKFLOW=stop.*SLOTH_RUN_ID=w-"));
-  const pid_t pid = std::stoi(ReadText(D("a.pid")));
-  EXPECT_EQ(::kill(pid, 0), -1);
+  ExpectGone(D("a.pid"));
 }
 
 }  // namespace

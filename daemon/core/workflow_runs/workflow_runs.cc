@@ -66,36 +66,27 @@ Result<std::string> WorkflowRuns::Start(Workflow workflow, WorkflowEventSink on_
   return execution->id();
 }
 
-WorkflowRuns::CancelOutcome WorkflowRuns::Cancel(std::string_view id, const std::string& reason) {
-  std::shared_ptr<WorkflowExecution> run;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = active_.find(id); it != active_.end()) {
-      run = it->second;
-    } else {
-      for (const auto& finished : history_) {
-        if (finished.id == id) return CancelOutcome::kFinished;
-      }
-      return CancelOutcome::kUnknown;
-    }
+WorkflowRuns::Found WorkflowRuns::Find(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  if (auto it = active_.find(id); it != active_.end()) return Found{it->second, std::nullopt};
+  for (const auto& finished : history_) {
+    if (finished.id == id) return Found{nullptr, finished};
   }
-  return run->Cancel(reason, /*stop_running=*/true) ? CancelOutcome::kCancelled : CancelOutcome::kFinished;
+  return {};
+}
+
+WorkflowRuns::CancelOutcome WorkflowRuns::Cancel(std::string_view id, const std::string& reason) {
+  const Found found = Find(id);
+  if (found.active) {
+    return found.active->Cancel(reason, /*stop_running=*/true) ? CancelOutcome::kCancelled : CancelOutcome::kFinished;
+  }
+  return found.finished ? CancelOutcome::kFinished : CancelOutcome::kUnknown;
 }
 
 std::optional<WorkflowRunResult> WorkflowRuns::Get(std::string_view id) const {
-  std::shared_ptr<WorkflowExecution> run;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = active_.find(id); it != active_.end()) {
-      run = it->second;
-    } else {
-      for (const auto& finished : history_) {
-        if (finished.id == id) return finished;
-      }
-      return std::nullopt;
-    }
-  }
-  return run->Snapshot(true);
+  Found found = Find(id);
+  if (found.active) return found.active->Snapshot(true);
+  return std::move(found.finished);
 }
 
 std::vector<WorkflowRunResult> WorkflowRuns::List() const {

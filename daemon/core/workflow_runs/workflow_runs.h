@@ -66,6 +66,12 @@ class WorkflowRuns {
 
  private:
   Result<std::shared_ptr<WorkflowExecution>> Admit(Workflow workflow, WorkflowEventSink on_event);
+  // A run by id: in progress, or remembered; neither when unknown.
+  struct Found {
+    std::shared_ptr<WorkflowExecution> active;
+    std::optional<WorkflowRunResult> finished;
+  };
+  Found Find(std::string_view id) const;
   void Remember(const std::shared_ptr<WorkflowExecution>& run, WorkflowRunResult result);
 
   const Options options_;

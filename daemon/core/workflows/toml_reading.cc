@@ -22,21 +22,6 @@ size_t DelimiterLength(std::string_view raw) {
 
 SourcePosition PositionOf(const toml::source_position& p) { return {p.line, p.column}; }
 
-std::string_view TypeName(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
-  }
-}
-
 SourceText::SourceText(std::string_view text) : text_(text) {
   line_starts_.push_back(0);
   for (size_t i = 0; i < text.size(); ++i) {
@@ -135,7 +120,8 @@ Result<void, WorkflowError> MergeValuesTable(const toml::table& table, std::stri
     } else if (const auto* b = node->as_boolean()) {
       text = b->get() ? "true" : "false";
     } else {
-      return error(fmt::format("{}: expected a string, a number, a boolean or a table, got {}", name, TypeName(*node)));
+      return error(
+          fmt::format("{}: expected a string, a number, a boolean or a table, got {}", name, TomlTypeName(*node)));
     }
     values->Set(name, Values::Entry{std::move(text), fmt::format("{}:{}:{}", source, at.line, at.column)});
   }

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "common/result.h"
+#include "daemon/core/toml_type_name.h"
 #include "daemon/core/workflows/located_string.h"
 
 namespace sloth {
@@ -17,8 +18,6 @@ class Values;
 namespace toml_reading {
 
 SourcePosition PositionOf(const toml::source_position& p);
-// "a string", "an integer", ... for "expected X, got Y".
-std::string_view TypeName(const toml::node& node);
 
 // The document's text indexed by line, to see how each value was spelled.
 class SourceText {

@@ -12,7 +12,6 @@ namespace {
 
 using toml_reading::InFileOrder;
 using toml_reading::PositionOf;
-using toml_reading::TypeName;
 
 constexpr std::string_view kTopKeys[] = {"name", "values", "groups"};
 constexpr std::string_view kGroupKeys[] = {"parallel", "depends_on", "tasks"};
@@ -64,7 +63,8 @@ class FileReader {
         }
         file.name = name->value;
       } else if (key->str() == "values") {
-        if (!node->is_table()) return Error(*node, fmt::format("values: expected a table, got {}", TypeName(*node)));
+        if (!node->is_table())
+          return Error(*node, fmt::format("values: expected a table, got {}", TomlTypeName(*node)));
         if (auto merged = toml_reading::MergeValuesTable(*node->as_table(), source_, "", &file.defaults); !merged) {
           return merged.error();
         }
@@ -101,7 +101,7 @@ class FileReader {
   }
 
   Result<LocatedString, WorkflowError> String(const toml::node& node, const std::string& path) const {
-    if (!node.is_string()) return Error(node, fmt::format("{}: expected a string, got {}", path, TypeName(node)));
+    if (!node.is_string()) return Error(node, fmt::format("{}: expected a string, got {}", path, TomlTypeName(node)));
     return source_text_.Located(node);
   }
 
@@ -109,7 +109,7 @@ class FileReader {
                                                 Duration max) const {
     if (!node.is_string()) {
       return Error(node,
-                   fmt::format("{}: expected a duration such as \"30s\" or \"10m\", got {}", path, TypeName(node)));
+                   fmt::format("{}: expected a duration such as \"30s\" or \"10m\", got {}", path, TomlTypeName(node)));
     }
     auto d = ParseDuration(node.as_string()->get());
     if (!d) return Error(node, fmt::format("{}: {}", path, d.error().message));
@@ -125,7 +125,7 @@ class FileReader {
     if (!node.is_integer() || node.as_integer()->get() < min || node.as_integer()->get() > max) {
       return Error(node, fmt::format("{}: expected an integer from {} to {}, got {}", path, min, max,
                                      node.is_integer() ? std::to_string(node.as_integer()->get())
-                                                       : std::string(TypeName(node))));
+                                                       : std::string(TomlTypeName(node))));
     }
     return static_cast<uint32_t>(node.as_integer()->get());
   }
@@ -134,7 +134,7 @@ class FileReader {
     const toml::array* array = node.as_array();
     if (array == nullptr) {
       return Error(node,
-                   fmt::format("{}: expected an array of names such as [\"build\"], got {}", path, TypeName(node)));
+                   fmt::format("{}: expected an array of names such as [\"build\"], got {}", path, TomlTypeName(node)));
     }
     std::vector<LocatedString> names;
     for (const toml::node& element : *array) {
@@ -163,7 +163,7 @@ class FileReader {
     if (!name) return name.error();
     group.name = std::move(*name);
     const std::string path = "groups." + group.name.value;
-    if (!node.is_table()) return Error(node, fmt::format("{}: expected a table, got {}", path, TypeName(node)));
+    if (!node.is_table()) return Error(node, fmt::format("{}: expected a table, got {}", path, TomlTypeName(node)));
     const toml::node* tasks = nullptr;
     for (const auto& [k, v] : InFileOrder(*node.as_table())) {
       const std::string field = path + "." + std::string(k->str());
@@ -203,7 +203,7 @@ class FileReader {
     if (!name) return name.error();
     task.name = std::move(*name);
     const std::string path = prefix + task.name.value;
-    if (!node.is_table()) return Error(node, fmt::format("{}: expected a table, got {}", path, TypeName(node)));
+    if (!node.is_table()) return Error(node, fmt::format("{}: expected a table, got {}", path, TomlTypeName(node)));
     bool has_command = false;
     for (const auto& [k, v] : InFileOrder(*node.as_table())) {
       const std::string field = path + "." + std::string(k->str());
@@ -243,8 +243,8 @@ class FileReader {
   Result<void, WorkflowError> ReadEnv(const toml::node& node, const std::string& path,
                                       std::vector<std::pair<std::string, LocatedString>>* env) const {
     if (!node.is_table()) {
-      return Error(node,
-                   fmt::format("{}: expected a table such as {{ NAME = \"value\" }}, got {}", path, TypeName(node)));
+      return Error(
+          node, fmt::format("{}: expected a table such as {{ NAME = \"value\" }}, got {}", path, TomlTypeName(node)));
     }
     for (const auto& [k, v] : InFileOrder(*node.as_table())) {
       if (!IsEnvName(k->str())) {

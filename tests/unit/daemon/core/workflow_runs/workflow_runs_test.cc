@@ -19,10 +19,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/exposition_sample.h"
+
 namespace sloth {
 namespace {
 
 using namespace std::chrono_literals;
+using test::Sample;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -48,23 +51,6 @@ class RecordingSink final : public LogSink {
   mutable std::mutex mutex_;
   std::vector<Record> records_;
 };
-
-// The value of the sample `name{...}` whose labels include every `k="v"` of `labels`; -1 if none.
-double Sample(const std::string& exposition, std::string_view name, const std::vector<std::string>& labels = {}) {
-  std::istringstream lines(exposition);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    const std::string series = line.substr(0, space);
-    const size_t brace = series.find('{');
-    if (series.substr(0, brace) != name) continue;
-    const std::string label_text = brace == std::string::npos ? "" : series.substr(brace);
-    bool all = true;
-    for (const std::string& l : labels) all = all && label_text.find(l) != std::string::npos;
-    if (all) return std::stod(line.substr(space + 1));
-  }
-  return -1;
-}
 
 std::string ReadText(const std::string& path) {
   std::ifstream in(path);
