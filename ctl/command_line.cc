@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "build_info.h"
+#include "ctl/clients/agent_client.h"
+#include "ctl/completion.h"
 #include "ctl/errors.h"
 
 namespace sloth::ctl {
@@ -21,6 +23,25 @@ std::string CommandPath(const CLI::App& app) {
     path += " " + current->get_name();
   }
   return path;
+}
+
+// `slothctl __complete WORDS...`: the kind of answer on the first line, then the words to offer,
+// each with a tab and its description (see completion.h). Agent names come from the local agent.
+int PrintCompletion(const CLI::App& app, const std::vector<std::string>& words) {
+  Completion completion = Complete(app, words);
+  if (completion.kind == Completion::Kind::kAgents) {
+    completion.kind = Completion::Kind::kWords;
+    completion.words = {{"local", "the local agent"}, {".", "the local agent"}};
+    AgentClient client(ChooseSocketPath(completion.socket, Environment::FromProcess()), std::chrono::seconds(1));
+    if (client.Connect(std::chrono::seconds(1))) {
+      if (auto info = client.GetInfo(); info && !info->name().empty()) {
+        completion.words.emplace_back(info->name(), "the agent on " + client.target());
+      }
+    }
+  }
+  std::cout << KindName(completion.kind) << '\n';
+  for (const auto& [word, description] : completion.words) std::cout << word << '\t' << description << '\n';
+  return std::cout.flush() ? kExitOk : kExitFailure;
 }
 
 }  // namespace
@@ -68,11 +89,15 @@ void AddGlobalOptions(CommandLine& cli) {
       ->capture_default_str();
   app.add_flag("--no-color", flags.no_color, "Plain ASCII output (as NO_COLOR=1)");
   app.add_option("--via", flags.via, "Reach the local agent over its control socket (gRPC) or the system bus (D-Bus)")
+      ->type_name("socket|dbus")
       ->check(CLI::IsMember({"socket", "dbus"}))
       ->default_str("socket");
 }
 
 int RunCommandLine(CommandLine& cli, int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "__complete") {
+    return PrintCompletion(cli.app, std::vector<std::string>(argv + 2, argv + argc));
+  }
   try {
     cli.app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

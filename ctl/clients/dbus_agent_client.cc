@@ -20,9 +20,7 @@ using TaskRow =
     sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>;
 
 // A call of org.slothrunner.Agent1 with the client's timeout. The invoker keeps a reference to
-// the method's name until onInterface: `method` must be a string that outlives this call (the
-// caller's temporary does; one made here from a const char* would not, once past the small-string
-// buffer: "ListWorkflowRuns" failed with EINVAL).
+// `method`: the caller's string must outlive the statement that makes the call.
 sdbus::MethodInvoker Invoke(sdbus::IProxy& proxy, const std::string& method, std::chrono::milliseconds timeout) {
   sdbus::MethodInvoker invoker = proxy.callMethod(method);
   invoker.onInterface(kInterface).withTimeout(timeout);
@@ -120,11 +118,20 @@ void GetMetrics(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v
   metrics->set_content_type("text/plain; version=0.0.4; charset=utf-8");
 }
 
+void Reload(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::ReloadRequest&,
+            v1::ReloadResponse* response) {
+  std::string loaded_from;
+  std::vector<std::string> notes;
+  Invoke(proxy, "Reload", timeout).storeResultsTo(loaded_from, notes);
+  response->set_loaded_from(std::move(loaded_from));
+  for (auto& note : notes) response->add_notes(std::move(note));
+}
+
 // The unary calls of sloth.v1.Agent on the bus, a row each.
 const std::map<std::string_view, Row>& Rows() {
   static const std::map<std::string_view, Row> rows = {
       {"GetInfo", Typed(&GetInfo)},       {"GetHealth", Typed(&GetHealth)},   {"ListTasks", Typed(&ListTasks)},
-      {"CancelTask", Typed(&CancelTask)}, {"GetMetrics", Typed(&GetMetrics)},
+      {"CancelTask", Typed(&CancelTask)}, {"GetMetrics", Typed(&GetMetrics)}, {"Reload", Typed(&Reload)},
   };
   return rows;
 }

@@ -103,14 +103,14 @@ void AddRunCommand(CommandLine& cli) {
                      "Run a workflow (groups of tasks with dependencies, TOML) on an agent, with live progress\n"
                      "and a summary; exits 1 if a task failed. A bad file is refused first, with file:line:column.",
                      [args](const Context& c) { return RunCommand(c, *args); });
-  run->add_option("-f,--file", args->file, "The workflow file")->type_name("FILE")->required();
+  run->add_option("-f,--file", args->file, "The workflow file")->type_name("PATH")->required();
   run->add_option("--values", args->values_files, "A TOML file of values for {{ NAME }} (repeatable)")
-      ->type_name("FILE")
+      ->type_name("PATH")
       ->allow_extra_args(false);
   run->add_option("--set", args->sets, "Set a value, over the files (repeatable)")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false);
-  run->add_option("--agent", args->agent, kAgentArgHelp)->capture_default_str();
+  run->add_option("--agent", args->agent, kAgentArgHelp)->type_name("AGENT")->capture_default_str();
   run->add_option("--group", args->groups, "Run only this group and those it needs (repeatable)")
       ->type_name("G")
       ->allow_extra_args(false);

@@ -3,7 +3,7 @@
 # systemd-nspawn container over the host's /usr with the stage's /usr/local overlaid, and check
 # the units as users meet them: verify, socket activation, readiness and status, a task and its
 # journal fields, reload (good and bad file), watchdog kill-and-restart, stop, exposure score.
-# See /work/shared/notes/systemd-testing.md for why it is driven this way.
+# See doc/systemd-testing.md for why it is driven this way.
 #
 # Usage: nspawn_test.sh BUILD_DIR   (or SLOTH_BUILD_DIR=...). Needs root and systemd-nspawn
 # (packaging/install-deps.sh installs systemd-container); exits 77 (skipped) without them.

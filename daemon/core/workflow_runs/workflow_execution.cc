@@ -330,7 +330,7 @@ void WorkflowExecution::EmitQueued(Lock& lock) {
   if (finishing_) changed_.notify_all();
 }
 
-void WorkflowExecution::Log(LogLevel level, std::string message, std::string_view message_id,
+void WorkflowExecution::Log(LogLevel level, const std::string& message, std::string_view message_id,
                             std::vector<LogField> fields) const {
   if (!parts_.log.Enabled(level)) return;
   fields.push_back({"SLOTH_WORKFLOW", workflow_.name});

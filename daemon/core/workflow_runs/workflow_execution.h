@@ -78,7 +78,7 @@ class WorkflowExecution : public std::enable_shared_from_this<WorkflowExecution>
   // Hands the queued events to the sink, unlocked; if another thread is doing so, it takes these too.
   void EmitQueued(Lock& lock);
   // Logs with the run's SLOTH_WORKFLOW and SLOTH_RUN_ID besides `fields`.
-  void Log(LogLevel level, std::string message, std::string_view message_id, std::vector<LogField> fields) const;
+  void Log(LogLevel level, const std::string& message, std::string_view message_id, std::vector<LogField> fields) const;
   WorkflowRunResult SnapshotLocked(bool with_tasks) const;
 
   const std::string id_;

@@ -101,6 +101,7 @@ std::vector<WorkflowRunResult> WorkflowRuns::List() const {
     }
   }
   std::vector<WorkflowRunResult> running;
+  running.reserve(active.size());
   for (const auto& run : active) running.push_back(run->Snapshot(false));
   out.insert(out.begin(), running.begin(), running.end());
   return out;

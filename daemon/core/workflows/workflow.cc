@@ -224,7 +224,9 @@ class Resolver {
       out.spec.workdir = std::move(*workdir);
     }
     for (const auto& [name, value] : in.env) {
-      auto text = SubstitutePlaceholders(value, values_, file_.source, path + ".env." + name);
+      std::string key = path;
+      key.append(".env.").append(name);
+      auto text = SubstitutePlaceholders(value, values_, file_.source, key);
       if (!text) return text.error();
       out.spec.env.emplace_back(name, std::move(*text));
     }
