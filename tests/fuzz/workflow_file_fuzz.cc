@@ -19,7 +19,9 @@ void Check(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-bool IsFinal(TaskStatus s) { return s == TaskStatus::kSuccess || s == TaskStatus::kFailed || s == TaskStatus::kSkipped; }
+bool IsFinal(TaskStatus s) {
+  return s == TaskStatus::kSuccess || s == TaskStatus::kFailed || s == TaskStatus::kSkipped;
+}
 
 void Run(const Workflow& workflow, std::string_view outcomes) {
   WorkflowScheduler scheduler(workflow, 1 + static_cast<uint32_t>(outcomes.size() % 5));
