@@ -30,6 +30,11 @@ namespace sloth {
 struct AgentStartError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// The agent could not start because a file its configuration names is bad (the web-config):
+// a configuration error (exit 2), not a resource one.
+struct AgentConfigError : AgentStartError {
+  using AgentStartError::AgentStartError;
+};
 
 class Agent {
  public:
@@ -80,6 +85,7 @@ class Agent {
   std::atomic<bool> stopping_{false};
   bool control_passed_ = false;  // the control socket came from systemd: its path is not ours
   bool metrics_passed_ = false;
+  std::shared_ptr<const LoadedWebConfig> web_;  // what http_ serves with; null: plain HTTP
 
   Telemetry telemetry_;
   std::mutex reload_mutex_;  // one Reload at a time, none before the constructor is done or after Stop() began
@@ -92,7 +98,7 @@ class Agent {
   TaskRunner runner_;
   WorkflowRuns workflows_;
   ControlApi control_api_;
-  UniqueFd control_lock_;
+  HeldLockFile control_lock_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsHttpServer> http_;
 };

@@ -293,6 +293,13 @@ void PerformanceSection(FrameWriter& w, const DashboardModel& m) {
     row(r.group + "/" + r.task, FormatCount(r.count), Duration(w, r.p50_s), Duration(w, r.p99_s),
         r.recent_p99_s ? Duration(w, *r.recent_p99_s) : "-", SpeedLabel(w, r.speed));
   }
+  // For each slow task, the run to look at first and the command that shows its log.
+  for (const auto& r : m.performance) {
+    if (r.speed != Speed::kSlow || !r.slowest_run) continue;
+    w.Line(fmt::format(" {}{}/{} slowest recent run {} ({})", w.Icon("🔎"), r.group, r.task, r.slowest_run->id,
+                       Duration(w, r.slowest_run->seconds)));
+    w.Line("   " + w.Paint(JournalctlCommand(*r.slowest_run), Tone::kDim));
+  }
 }
 
 // Only once a workflow has run: ad-hoc tasks have no groups to show.

@@ -170,6 +170,12 @@ void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& row
         row.recent_p99_s = prom::HistogramQuantile(0.99, delta.buckets);
       }
     }
+    if (input.recent_runs) {
+      for (const TaskRun& run : *input.recent_runs) {
+        if (run.group != row.group || run.task != row.task) continue;
+        if (!row.slowest_run || run.seconds > row.slowest_run->seconds) row.slowest_run = run;
+      }
+    }
     rows.push_back(std::move(row));
   }
   std::stable_sort(rows.begin(), rows.end(), [](const TaskPerformance& a, const TaskPerformance& b) {
@@ -274,6 +280,8 @@ Speed SpeedOfP99(double p99_seconds) {
   return Speed::kFast;
 }
 
+std::string JournalctlCommand(const TaskRun& run) { return "journalctl SLOTH_TASK_ID=" + run.id; }
+
 DashboardModel BuildDashboardModel(const ModelInput& input) {
   DashboardModel model;
   BuildHeader(input, model.header);
@@ -340,7 +348,11 @@ nlohmann::json DashboardModelJson(const DashboardModel& model) {
                            {"p99_seconds", NumberOrNull(row.p99_s)},
                            {"speed", SpeedName(row.speed)},
                            {"recent_count", NumberOrNull(row.recent_count)},
-                           {"recent_p99_seconds", NumberOrNull(row.recent_p99_s)}});
+                           {"recent_p99_seconds", NumberOrNull(row.recent_p99_s)},
+                           {"slowest_run", row.slowest_run ? json{{"id", row.slowest_run->id},
+                                                                  {"seconds", row.slowest_run->seconds},
+                                                                  {"journal", JournalctlCommand(*row.slowest_run)}}
+                                                           : json(nullptr)}});
   }
   json groups = json::array();
   for (const auto& row : model.workflow_groups) {

@@ -63,6 +63,14 @@ struct TaskTotals {
 // One row of the task performance table. Quantiles are over the whole histogram (every
 // observation since the agent started), as the original showed them; `recent_*` are over the
 // observations made since the previous scrape only (watch mode), absent when there were none.
+// One finished run of a task, as the agent's task list (or a duration exemplar) tells it.
+struct TaskRun {
+  std::string group;
+  std::string task;
+  std::string id;  // "t-000042-ab12": its journal records carry SLOTH_TASK_ID=id
+  double seconds = 0;
+};
+
 struct TaskPerformance {
   std::string group;
   std::string task;
@@ -72,6 +80,7 @@ struct TaskPerformance {
   Speed speed = Speed::kUnknown;
   std::optional<double> recent_count;
   std::optional<double> recent_p99_s;
+  std::optional<TaskRun> slowest_run;  // the slowest of the recent runs known, if any
 };
 
 // One row of the workflow groups table (sloth_task_groups_total, sloth_task_group_duration_seconds):
@@ -141,10 +150,14 @@ struct ModelInput {
   std::optional<bool> healthy;
   std::string health_reason;
   std::vector<WorkflowRunRow> workflow_runs;  // running first, then newest; empty when not known
+  const std::vector<TaskRun>* recent_runs = nullptr;  // optional: for each row's slowest run
 };
 
 // The recent workflow runs the dashboard lists.
 inline constexpr size_t kRecentRunsShown = 5;
+
+// "journalctl SLOTH_TASK_ID=<id>": the command that shows a run's log.
+std::string JournalctlCommand(const TaskRun& run);
 
 DashboardModel BuildDashboardModel(const ModelInput& input);
 

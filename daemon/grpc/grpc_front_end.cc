@@ -38,6 +38,9 @@
 namespace sloth {
 namespace {
 
+// A control connection with no call in flight for this long is closed (GOAWAY), silent ones
+// included: idle connections cannot pile up. slothctl opens one per command and reconnects.
+constexpr std::chrono::milliseconds kMaxConnectionIdle = std::chrono::seconds(20);
 // Idle workers kept for the next streaming call; more than that exit when their call is done.
 constexpr size_t kIdleWorkersKept = 16;
 
@@ -50,6 +53,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
     queue_.workers = &workers_;
     grpc::ServerBuilder builder;
     builder.RegisterService(&queue_.service);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, static_cast<int>(kMaxConnectionIdle.count()));
     queue_.cq = builder.AddCompletionQueue();
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(telemetry));

@@ -6,7 +6,7 @@
 # See doc/systemd-testing.md for why it is driven this way.
 #
 # Usage: nspawn_test.sh BUILD_DIR   (or SLOTH_BUILD_DIR=...). Needs root and systemd-nspawn
-# (packaging/install-deps.sh installs systemd-container); exits 77 (skipped) without them.
+# (systemd-container, installed by packaging/install-deps.sh); exits 77 (skipped) without them.
 # Every wait polls a condition against a deadline; the whole run takes about 15 s.
 set -euo pipefail
 

@@ -32,7 +32,8 @@ struct TaskEnvironment {
   std::vector<char*> envp;
 };
 
-// `base` (an environ-style, NULL-terminated array) with `overrides` replacing or adding entries
+// `base` (an environ-style, NULL-terminated array: Spawn passes DaemonUserEnvironment(), never
+// the daemon's own environment) with `overrides` replacing or adding entries
 // (the last override of a name wins). Drops the systemd plumbing addressed to the daemon itself
 // (NOTIFY_SOCKET, LISTEN_*, WATCHDOG_*, JOURNAL_STREAM): a task must not be able to notify or
 // adopt sockets as slothd. An override may still set them explicitly. Copies no base entry.
