@@ -12,5 +12,9 @@ inline constexpr std::string_view kReloadFailed = "24ed2568d30147e091c346fbaf71d
 inline constexpr std::string_view kTaskStarted = "ddb13be93dbc49a59c1a15799ac7a50b";
 inline constexpr std::string_view kTaskFinished = "80620c2f77684e5a8d4be7af242ffe9b";
 inline constexpr std::string_view kControlCall = "2612421591c9435e813c304447bda4bc";
+inline constexpr std::string_view kWorkflowStarted = "6be99da298d649f08db4802d5d316921";
+inline constexpr std::string_view kWorkflowFinished = "a0699976d80a4712b9e08cf7b1e43278";
+inline constexpr std::string_view kWorkflowGroupFinished = "e85736ba318748c990a1540bc952d52f";
+inline constexpr std::string_view kTaskSkipped = "42de126b0f46475896fac9bcb0320129";
 
 }  // namespace sloth::message_id

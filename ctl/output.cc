@@ -13,17 +13,6 @@
 namespace sloth::ctl {
 namespace {
 
-std::string StatusName(v1::TaskStatus status) {
-  switch (status) {
-    case v1::TASK_STATUS_QUEUED: return "queued";
-    case v1::TASK_STATUS_RUNNING: return "running";
-    case v1::TASK_STATUS_SUCCESS: return "success";
-    case v1::TASK_STATUS_FAILED: return "failed";
-    case v1::TASK_STATUS_SKIPPED: return "skipped";
-    default: return "unknown";
-  }
-}
-
 bool Finished(const v1::TaskResult& task) {
   return task.status() != v1::TASK_STATUS_QUEUED && task.status() != v1::TASK_STATUS_RUNNING;
 }
@@ -44,6 +33,17 @@ std::string Iso8601Utc(int64_t unix_ms) {
 }
 
 }  // namespace
+
+std::string StatusName(v1::TaskStatus status) {
+  switch (status) {
+    case v1::TASK_STATUS_QUEUED: return "queued";
+    case v1::TASK_STATUS_RUNNING: return "running";
+    case v1::TASK_STATUS_SUCCESS: return "success";
+    case v1::TASK_STATUS_FAILED: return "failed";
+    case v1::TASK_STATUS_SKIPPED: return "skipped";
+    default: return "unknown";
+  }
+}
 
 std::optional<OutputFormat> ParseOutputFormat(std::string_view text) {
   if (text == "text") return OutputFormat::kText;
@@ -109,12 +109,18 @@ std::string RenderTable(const std::vector<std::string>& header, const std::vecto
 }
 
 std::string RenderTasksText(const v1::ListTasksResponse& tasks) {
+  // A RUN column only when a workflow's task is listed.
+  const bool runs = std::any_of(tasks.tasks().begin(), tasks.tasks().end(),
+                                [](const v1::TaskResult& task) { return !task.run_id().empty(); });
   std::vector<std::vector<std::string>> rows;
   for (const auto& task : tasks.tasks()) {
     rows.push_back({task.id(), task.name(), task.group(), TaskStateName(task), ExitColumn(task),
                     FormatSeconds(task.duration_seconds()), FormatLocalTime(task.start_time_unix_ms())});
+    if (runs) rows.back().push_back(task.run_id().empty() ? "-" : task.run_id());
   }
-  std::string out = RenderTable({"ID", "NAME", "GROUP", "STATUS", "EXIT", "DURATION", "STARTED"}, rows);
+  std::vector<std::string> header = {"ID", "NAME", "GROUP", "STATUS", "EXIT", "DURATION", "STARTED"};
+  if (runs) header.push_back("RUN");
+  std::string out = RenderTable(header, rows);
   out += fmt::format("\n{} task{} listed.\n", rows.size(), rows.size() == 1 ? "" : "s");
   return out;
 }
@@ -140,6 +146,10 @@ nlohmann::json TaskJson(const v1::TaskResult& task) {
       {"output_truncated", task.output_truncated()},
   };
   if (!task.kept_output().empty()) out["output"] = task.kept_output();
+  if (!task.run_id().empty()) {
+    out["workflow"] = task.workflow();
+    out["run_id"] = task.run_id();
+  }
   return out;
 }
 

@@ -103,7 +103,9 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
             return o;
           }(),
           telemetry_, log),
-      control_api_(runner_, telemetry_, log,
+      workflows_(WorkflowRuns::Options{config.workflows.max_parallel, config.workflows.history}, runner_, telemetry_,
+                 log),
+      control_api_(runner_, workflows_, telemetry_, log,
                    ControlApi::Sources{[this] { return Info(); }, [this] { return UnhealthyReason(); },
                                        [this] { return ReloadConfiguration(); }}) {
   std::error_code ec;
@@ -333,6 +335,7 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   needs_restart(next.telemetry.max_label_values != current->telemetry.max_label_values, "telemetry.max_label_values");
   needs_restart(next.telemetry.max_task_series != current->telemetry.max_task_series, "telemetry.max_task_series");
   needs_restart(!(next.tasks == current->tasks), "[tasks]");
+  needs_restart(!(next.workflows == current->workflows), "[workflows]");
   Config applied = next;
   // What could not change now stays as it runs, so /info and the next reload see the truth.
   applied.agent.name = current->agent.name;
@@ -340,6 +343,7 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   applied.telemetry.max_label_values = current->telemetry.max_label_values;
   applied.telemetry.max_task_series = current->telemetry.max_task_series;
   applied.tasks = current->tasks;
+  applied.workflows = current->workflows;
   if (control_passed_) applied.agent.control_socket = current->agent.control_socket;
   {
     std::lock_guard lock(config_mutex_);
@@ -380,9 +384,14 @@ void Agent::Stop() {
   }
   auto config = current_config();
   control_->StopAccepting();
-  const Duration drain =
-      config->tasks.on_stop == TaskStopPolicy::kDrain ? config->tasks.drain_timeout : Duration::zero();
-  if (!runner_.Shutdown(drain)) log_.Warning("some tasks had not finished when the stop grace ran out");
+  const bool drain_tasks = config->tasks.on_stop == TaskStopPolicy::kDrain;
+  // Workflow runs start nothing more and skip what had not started; their running tasks end as
+  // ad-hoc tasks do (cancelled, or drained first).
+  workflows_.Stop("the agent is stopping", !drain_tasks);
+  if (!runner_.Shutdown(drain_tasks ? config->tasks.drain_timeout : Duration::zero())) {
+    log_.Warning("some tasks had not finished when the stop grace ran out");
+  }
+  workflows_.Drain();  // each run records its end
   // After the tasks, so their TaskFinished signals still go out.
   if (dbus_) dbus_->Shutdown();
   control_->Shutdown(kServerGrace);

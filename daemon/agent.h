@@ -17,6 +17,7 @@
 #include "daemon/core/control_api.h"
 #include "daemon/core/tasks/task_runner.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/core/workflow_runs/workflow_runs.h"
 #include "daemon/dbus/dbus_front_end.h"
 #include "daemon/grpc/control_server.h"
 #include "daemon/http/metrics_http_server.h"
@@ -95,6 +96,7 @@ class Agent {
   // the system bus or the name was not available.
   std::unique_ptr<DbusFrontEnd> dbus_;
   TaskRunner runner_;
+  WorkflowRuns workflows_;
   ControlApi control_api_;
   HeldLockFile control_lock_;
   std::unique_ptr<ControlServer> control_;

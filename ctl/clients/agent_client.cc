@@ -99,20 +99,39 @@ Result<void, CallError> AgentClient::Unary(std::string_view method, const google
   return {};
 }
 
-Result<void, CallError> AgentClient::RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
-                                             const std::function<void(const v1::RunTaskEvent&)>& on_event) {
+namespace {
+
+// Reads a stream to its result event (the last by contract: no Read round for the end); another
+// thread may stop it through `handle`. `start` makes the call on the context.
+template <class Event, class Start>
+Result<void, CallError> FollowStream(RunHandle& handle, Start start,
+                                     const std::function<void(const Event&)>& on_event) {
   grpc::ClientContext context;
   handle.Attach([&context] { context.TryCancel(); });
-  auto reader = stub_->RunTask(&context, request);
-  v1::RunTaskEvent event;
+  auto reader = start(&context);
+  Event event;
   while (reader->Read(&event)) {
     on_event(event);
-    if (event.has_result()) break;  // the last event by contract: no Read round for the end
+    if (event.has_result()) break;
   }
   const grpc::Status status = reader->Finish();
   handle.Detach();
   if (!status.ok()) return CallErrorFromGrpc(status);
   return {};
+}
+
+}  // namespace
+
+Result<void, CallError> AgentClient::RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
+                                             const std::function<void(const v1::RunTaskEvent&)>& on_event) {
+  return FollowStream<v1::RunTaskEvent>(
+      handle, [&](grpc::ClientContext* context) { return stub_->RunTask(context, request); }, on_event);
+}
+
+Result<void, CallError> AgentClient::RunWorkflow(const v1::RunWorkflowRequest& request, RunHandle& handle,
+                                                 const std::function<void(const v1::WorkflowEvent&)>& on_event) {
+  return FollowStream<v1::WorkflowEvent>(
+      handle, [&](grpc::ClientContext* context) { return stub_->RunWorkflow(context, request); }, on_event);
 }
 
 CallError CallErrorFromGrpc(const grpc::Status& status) {

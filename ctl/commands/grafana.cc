@@ -44,6 +44,7 @@ struct Fetched {
   std::string error;  // when !ok: what failed, for the banner
   std::optional<bool> healthy;
   std::string health_reason;
+  std::vector<dashboard::WorkflowRunRow> workflow_runs;  // the local agent's; none over HTTP
   std::vector<dashboard::TaskRun> runs;  // recent runs with their ids, for the slow tasks' lines
 };
 
@@ -148,6 +149,17 @@ class LocalSource : public MetricsSource {
       out.healthy = health->healthy();
       out.health_reason = health->reason();
     }
+    if (auto tasks = client_->ListTasks(false)) {
+      for (const auto& run : tasks->workflow_runs()) {
+        v1::TaskResult status;  // for its status word
+        status.set_status(run.status());
+        out.workflow_runs.push_back({run.id(), run.workflow(), TaskStateName(status), run.cancelled(),
+                                     run.duration_seconds(), static_cast<double>(run.tasks_succeeded()),
+                                     static_cast<double>(run.tasks_failed()), static_cast<double>(run.tasks_skipped()),
+                                     static_cast<double>(run.tasks_running()),
+                                     static_cast<double>(run.tasks_queued())});
+      }
+    }
     return out;
   }
   std::string agent_name() const override { return name_; }
@@ -180,6 +192,7 @@ struct DashboardState {
   std::optional<prom::MetricSet> previous;
   std::optional<bool> healthy;
   std::string health_reason;
+  std::vector<dashboard::WorkflowRunRow> workflow_runs;
   double updated_unix_s = 0;
   std::string banner;  // non-empty while the source is lost or unreadable
   std::vector<dashboard::TaskRun> runs;
@@ -201,6 +214,7 @@ struct DashboardState {
     current = std::move(std::get<prom::MetricSet>(parsed));
     healthy = fetched.healthy;
     health_reason = fetched.health_reason;
+    workflow_runs = std::move(fetched.workflow_runs);
     runs = std::move(fetched.runs);
     updated_unix_s = UnixNow();
     return {};
@@ -216,6 +230,7 @@ struct DashboardState {
     input.updated_unix_s = updated_unix_s;
     input.healthy = healthy;
     input.health_reason = health_reason;
+    input.workflow_runs = workflow_runs;
     input.recent_runs = &runs;
     return dashboard::BuildDashboardModel(input);
   }

@@ -302,6 +302,40 @@ void PerformanceSection(FrameWriter& w, const DashboardModel& m) {
   }
 }
 
+// Only once a workflow has run: ad-hoc tasks have no groups to show.
+void WorkflowGroupsSection(FrameWriter& w, const DashboardModel& m) {
+  if (m.workflow_groups.empty() && m.workflow_runs.empty()) return;
+  w.Section("🧩", "Workflow Groups");
+  for (const auto& run : m.workflow_runs) {
+    std::string counts = FormatCount(run.succeeded) + " ok";
+    if (run.failed > 0) counts += ", " + FormatCount(run.failed) + " failed";
+    if (run.skipped > 0) counts += ", " + FormatCount(run.skipped) + " skipped";
+    if (run.running > 0) counts += ", " + FormatCount(run.running) + " running";
+    if (run.queued > 0) counts += ", " + FormatCount(run.queued) + " queued";
+    const Tone tone = run.status == "success" ? Tone::kGood : run.status == "failed" ? Tone::kBad : Tone::kWarn;
+    w.Line(" run " + run.id + "  " + run.workflow + "  " +
+           w.Paint(run.status + (run.cancelled ? " (cancelled)" : ""), tone) + "  " + counts + w.Dot() +
+           Duration(w, run.duration_s));
+  }
+  if (m.workflow_groups.empty()) return;
+  constexpr int kNum = 9;
+  const bool p50 = w.cols() >= 70;
+  const int fixed = 1 + 8 + 3 * kNum + (p50 ? kNum : 0) + kNum;
+  const int name_width = std::max(w.cols() - fixed, 10);
+  auto row = [&](const std::string& name, const std::string& runs, const std::string& ok, const std::string& failed,
+                 const std::string& skipped, const std::string& c50, const std::string& c99) {
+    std::string line = " " + PadRight(name, name_width, w.style().unicode) + PadLeft(runs, 8) + PadLeft(ok, kNum) +
+                       PadLeft(failed, kNum) + PadLeft(skipped, kNum);
+    if (p50) line += PadLeft(c50, kNum);
+    w.Line(line + PadLeft(c99, kNum));
+  };
+  row("GROUP", "RUNS", "SUCCESS", "FAILED", "SKIPPED", "P50", "P99");
+  for (const auto& r : m.workflow_groups) {
+    row(r.group, FormatCount(r.runs), FormatCount(r.success), FormatCount(r.failed), FormatCount(r.skipped),
+        Duration(w, r.p50_s), Duration(w, r.p99_s));
+  }
+}
+
 void GrpcSection(FrameWriter& w, const DashboardModel& m) {
   w.Section("🌐", "gRPC");
   if (m.grpc.empty()) {
@@ -381,6 +415,7 @@ std::string DashboardFrame(const DashboardModel& model, const FrameOptions& opti
   SystemSection(w, model);
   TasksSection(w, model);
   PerformanceSection(w, model);
+  WorkflowGroupsSection(w, model);
   GrpcSection(w, model);
   ErrorsSection(w, model);
   SummaryLine(w, model);

@@ -187,6 +187,33 @@ void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& row
   });
 }
 
+void BuildWorkflowGroups(const ModelInput& input, std::vector<GroupRuns>& rows) {
+  std::map<std::string, GroupRuns> by_group;
+  if (const Family* family = input.scrape->Find(metric_names::kGroupsTotal)) {
+    for (const auto& sample : family->samples) {
+      if (std::isnan(sample.value)) continue;
+      GroupRuns& row = by_group[Label(sample.labels, "group")];
+      const std::string status = Label(sample.labels, "status");
+      row.runs += sample.value;
+      if (status == "success") row.success += sample.value;
+      if (status == "failed") row.failed += sample.value;
+      if (status == "skipped") row.skipped += sample.value;
+    }
+  }
+  for (auto& [group, row] : by_group) {
+    row.group = group;
+    row.p50_s = row.p99_s = std::nan("");
+  }
+  for (const auto& series : HistogramsOf(input.scrape, metric_names::kGroupDuration)) {
+    auto it = by_group.find(Label(series.labels, "group"));
+    if (it == by_group.end()) continue;
+    it->second.p50_s = prom::HistogramQuantile(0.5, series.buckets);
+    it->second.p99_s = prom::HistogramQuantile(0.99, series.buckets);
+  }
+  for (auto& [group, row] : by_group) rows.push_back(std::move(row));
+  std::stable_sort(rows.begin(), rows.end(), [](const GroupRuns& a, const GroupRuns& b) { return a.runs > b.runs; });
+}
+
 void BuildGrpc(const ModelInput& input, std::vector<GrpcMethodStats>& methods) {
   std::map<std::string, GrpcMethodStats> by_method;
   if (const Family* family = input.scrape->Find(metric_names::kGrpcRequests)) {
@@ -261,6 +288,10 @@ DashboardModel BuildDashboardModel(const ModelInput& input) {
   BuildSystem(input, model.header, model.system);
   BuildTasks(input, model.tasks);
   BuildPerformance(input, model.performance);
+  BuildWorkflowGroups(input, model.workflow_groups);
+  model.workflow_runs.assign(
+      input.workflow_runs.begin(),
+      input.workflow_runs.begin() + static_cast<long>(std::min(input.workflow_runs.size(), kRecentRunsShown)));
   BuildGrpc(input, model.grpc);
   BuildErrors(input, model);
   const auto task_points = PointsOf(input.history, kTasksFinishedKey);
@@ -323,6 +354,29 @@ nlohmann::json DashboardModelJson(const DashboardModel& model) {
                                                                   {"journal", JournalctlCommand(*row.slowest_run)}}
                                                            : json(nullptr)}});
   }
+  json groups = json::array();
+  for (const auto& row : model.workflow_groups) {
+    groups.push_back({{"group", row.group},
+                      {"runs", row.runs},
+                      {"success", row.success},
+                      {"failed", row.failed},
+                      {"skipped", row.skipped},
+                      {"p50_seconds", NumberOrNull(row.p50_s)},
+                      {"p99_seconds", NumberOrNull(row.p99_s)}});
+  }
+  json runs = json::array();
+  for (const auto& run : model.workflow_runs) {
+    runs.push_back({{"id", run.id},
+                    {"workflow", run.workflow},
+                    {"status", run.status},
+                    {"cancelled", run.cancelled},
+                    {"duration_seconds", run.duration_s},
+                    {"succeeded", run.succeeded},
+                    {"failed", run.failed},
+                    {"skipped", run.skipped},
+                    {"running", run.running},
+                    {"queued", run.queued}});
+  }
   json grpc = json::array();
   for (const auto& m : model.grpc) {
     grpc.push_back({{"method", m.method},
@@ -338,6 +392,8 @@ nlohmann::json DashboardModelJson(const DashboardModel& model) {
           {"system", system},
           {"tasks", tasks},
           {"task_performance", performance},
+          {"workflow_groups", groups},
+          {"workflow_runs", runs},
           {"grpc", grpc},
           {"errors", errors},
           {"errors_total", model.errors_total},

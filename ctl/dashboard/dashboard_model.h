@@ -83,6 +83,28 @@ struct TaskPerformance {
   std::optional<TaskRun> slowest_run;  // the slowest of the recent runs known, if any
 };
 
+// One row of the workflow groups table (sloth_task_groups_total, sloth_task_group_duration_seconds):
+// how often a group of a workflow ran to its end, how it ended, and how long it took.
+struct GroupRuns {
+  std::string group;
+  double runs = 0;  // finished, any status
+  double success = 0;
+  double failed = 0;
+  double skipped = 0;
+  double p50_s = 0;  // NaN when no duration was observed (skipped groups have none)
+  double p99_s = 0;
+};
+
+// A recent workflow run, as the local agent lists them (not in the metrics: none over --endpoint).
+struct WorkflowRunRow {
+  std::string id;
+  std::string workflow;
+  std::string status;  // running, success, failed
+  bool cancelled = false;
+  double duration_s = 0;
+  double succeeded = 0, failed = 0, skipped = 0, running = 0, queued = 0;
+};
+
 struct GrpcMethodStats {
   std::string method;  // "sloth.v1.Agent/RunTask"
   double requests = 0;
@@ -108,9 +130,11 @@ struct DashboardModel {
   Header header;
   SystemStats system;
   TaskTotals tasks;
-  std::vector<TaskPerformance> performance;  // slowest P99 first; no observations last
-  std::vector<GrpcMethodStats> grpc;         // most requests first
-  std::vector<ErrorCount> errors;            // most first, then by type
+  std::vector<TaskPerformance> performance;   // slowest P99 first; no observations last
+  std::vector<GroupRuns> workflow_groups;     // most runs first; empty before the first workflow
+  std::vector<WorkflowRunRow> workflow_runs;  // newest first, at most kRecentRunsShown
+  std::vector<GrpcMethodStats> grpc;          // most requests first
+  std::vector<ErrorCount> errors;             // most first, then by type
   double errors_total = 0;
   std::optional<double> error_rate_per_s;  // sloth_errors_total per second over the history
   Trends trends;
@@ -125,8 +149,12 @@ struct ModelInput {
   double updated_unix_s = 0;
   std::optional<bool> healthy;
   std::string health_reason;
+  std::vector<WorkflowRunRow> workflow_runs;  // running first, then newest; empty when not known
   const std::vector<TaskRun>* recent_runs = nullptr;  // optional: for each row's slowest run
 };
+
+// The recent workflow runs the dashboard lists.
+inline constexpr size_t kRecentRunsShown = 5;
 
 // "journalctl SLOTH_TASK_ID=<id>": the command that shows a run's log.
 std::string JournalctlCommand(const TaskRun& run);

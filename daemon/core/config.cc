@@ -13,23 +13,10 @@
 
 #include <toml++/toml.h>
 
+#include "daemon/core/toml_type_name.h"
+
 namespace sloth {
 namespace {
-
-std::string_view TypeName(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
-  }
-}
 
 // Reads one value into the config; returns what is allowed when the value is refused.
 using Apply = std::function<std::optional<std::string>(const toml::node&, Config&)>;
@@ -41,7 +28,7 @@ struct FieldSpec {
 };
 
 std::optional<std::string> Expect(const toml::node& node, std::string_view what) {
-  return fmt::format("expected {}, got {}", what, TypeName(node));
+  return fmt::format("expected {}, got {}", what, TomlTypeName(node));
 }
 
 Apply String(std::string* (*field)(Config&), std::optional<std::string> (*check)(std::string_view) = nullptr) {
@@ -125,7 +112,7 @@ Apply Environment(std::vector<std::pair<std::string, std::string>>* (*field)(Con
                                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
       if (!name_ok)
         return fmt::format("expected variable names of A-Z a-z 0-9 _ (not starting with a digit), got \"{}\"", name);
-      if (!value.is_string()) return fmt::format("{}: expected a string, got {}", name, TypeName(value));
+      if (!value.is_string()) return fmt::format("{}: expected a string, got {}", name, TomlTypeName(value));
       const std::string& text = value.as_string()->get();
       if (text.find('\0') != std::string::npos) return fmt::format("{}: the value contains a NUL character", name);
       entries.emplace_back(name, text);
@@ -190,6 +177,8 @@ const std::vector<FieldSpec>& Fields() {
        Choice<TaskStopPolicy>([](Config& c) { return &c.tasks.on_stop; },
                               {{"cancel", TaskStopPolicy::kCancel}, {"drain", TaskStopPolicy::kDrain}})},
       {"tasks", "drain_timeout", DurationField([](Config& c) { return &c.tasks.drain_timeout; }, Duration::zero())},
+      {"workflows", "max_parallel", Integer<uint32_t>([](Config& c) { return &c.workflows.max_parallel; }, 1, 4096)},
+      {"workflows", "history", Integer<uint32_t>([](Config& c) { return &c.workflows.history; }, 0, 10000)},
       {"log", "target",
        Choice<LogTarget>(
            [](Config& c) { return &c.log.target; },
@@ -260,7 +249,7 @@ ConfigResult ParseConfig(std::string_view text, std::string_view source, const C
     }
     if (!section_node.is_table()) {
       return ErrorAt(source, section_node.source(), section,
-                     fmt::format("expected a table [{}], got {}", section, TypeName(section_node)));
+                     fmt::format("expected a table [{}], got {}", section, TomlTypeName(section_node)));
     }
     for (auto&& [key, node] : *section_node.as_table()) {
       const std::string full_key = fmt::format("{}.{}", section, key.str());
@@ -362,6 +351,9 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("history = {}\n", c.tasks.history);
   out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
   out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
+  out += "\n[workflows]\n";
+  out += fmt::format("max_parallel = {}\n", c.workflows.max_parallel);
+  out += fmt::format("history = {}\n", c.workflows.history);
   out += "\n[log]\n";
   out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));
   out += fmt::format("target = \"{}\"\n", c.log.target == LogTarget::kJournal   ? "journal"

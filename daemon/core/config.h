@@ -64,6 +64,14 @@ struct TaskConfig {
   bool operator==(const TaskConfig&) const = default;
 };
 
+// Workflow runs (slothctl run -f FILE): how many of a run's tasks run at once, unless a group's
+// `parallel` asks for fewer, and how many finished runs are remembered for listing.
+struct WorkflowConfig {
+  uint32_t max_parallel = 16;
+  uint32_t history = 20;
+  bool operator==(const WorkflowConfig&) const = default;
+};
+
 // Where logs go: "auto" is the journal when stderr is connected to it, else the console.
 enum class LogTarget { kAuto, kConsole, kJournal };
 
@@ -76,6 +84,7 @@ struct Config {
   AgentConfig agent;
   TelemetryConfig telemetry;
   TaskConfig tasks;
+  WorkflowConfig workflows;
   LogConfig log;
 };
 

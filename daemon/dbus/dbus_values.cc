@@ -89,4 +89,43 @@ bool IsFinished(TaskStatus s) {
   return s == TaskStatus::kSuccess || s == TaskStatus::kFailed || s == TaskStatus::kSkipped;
 }
 
+std::map<std::string, sdbus::Variant> ToDbus(const WorkflowRunResult& run) {
+  std::map<std::string, sdbus::Variant> out;
+  out["id"] = ValidUtf8(run.id);
+  out["workflow"] = ValidUtf8(run.workflow);
+  out["source"] = ValidUtf8(run.source);
+  out["status"] = std::string(TaskStatusName(run.status));
+  out["cancelled"] = run.cancelled;
+  out["reason"] = ValidUtf8(run.reason);
+  out["start_time_unix_ms"] = UnixMillis(run.start_time);
+  out["end_time_unix_ms"] = UnixMillis(run.end_time);
+  out["duration_seconds"] = Seconds(run.duration);
+  out["tasks_queued"] = run.counts.queued;
+  out["tasks_running"] = run.counts.running;
+  out["tasks_succeeded"] = run.counts.success;
+  out["tasks_failed"] = run.counts.failed;
+  out["tasks_skipped"] = run.counts.skipped;
+  std::vector<std::map<std::string, sdbus::Variant>> groups;
+  for (const WorkflowRunGroup& group : run.groups) {
+    groups.push_back({{"name", ValidUtf8(group.name)},
+                      {"status", std::string(TaskStatusName(group.status))},
+                      {"duration_seconds", Seconds(group.duration)}});
+  }
+  out["groups"] = groups;
+  if (run.tasks.empty()) return out;
+  std::vector<std::map<std::string, sdbus::Variant>> tasks;
+  for (const WorkflowRunTask& task : run.tasks) {
+    std::vector<std::string> depends_on;
+    for (const std::string& dep : task.depends_on) depends_on.push_back(ValidUtf8(dep));
+    std::map<std::string, sdbus::Variant> entry = {
+        {"group", ValidUtf8(task.group)}, {"name", ValidUtf8(task.name)},
+        {"depends_on", depends_on},       {"status", std::string(TaskStatusName(task.status))},
+        {"attempts", task.attempts},      {"reason", ValidUtf8(task.reason)}};
+    if (!task.last.id.empty()) entry["task"] = ToDbus(task.last);
+    tasks.push_back(std::move(entry));
+  }
+  out["tasks"] = tasks;
+  return out;
+}
+
 }  // namespace sloth

@@ -10,6 +10,7 @@
 
 #include "daemon/core/agent_info.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/workflow_runs/workflow_run.h"
 
 namespace sloth {
 
@@ -24,6 +25,8 @@ std::string ValidUtf8(std::string_view in);
 std::map<std::string, sdbus::Variant> ToDbus(const AgentInfo& info);
 std::map<std::string, sdbus::Variant> ToDbus(const TaskResult& task);
 TaskRow ToRow(const TaskResult& task);
+// A workflow run (GetWorkflowRun; ListWorkflowRuns without tasks when it has none).
+std::map<std::string, sdbus::Variant> ToDbus(const WorkflowRunResult& run);
 bool IsFinished(TaskStatus status);
 
 }  // namespace sloth

@@ -1,6 +1,6 @@
 #pragma once
 // The core a control front end serves, for the front ends' fuzzers: a real Telemetry, TaskRunner
-// and ControlApi, as daemon/agent.cc builds them, with small limits and a quiet log.
+// WorkflowRuns and ControlApi, as daemon/agent.cc builds them, with small limits and a quiet log.
 // Built once per fuzzer process; thread-safe as the core is.
 #include <memory>
 #include <optional>
@@ -11,6 +11,7 @@
 #include "daemon/core/tasks/task.h"
 #include "daemon/core/tasks/task_runner.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/core/workflow_runs/workflow_runs.h"
 
 namespace sloth::fuzz {
 
@@ -29,7 +30,8 @@ struct FuzzAgent {
               return o;
             }(),
             telemetry, log),
-        api(runner, telemetry, log,
+        workflows(WorkflowRuns::Options{}, runner, telemetry, log),
+        api(runner, workflows, telemetry, log,
             ControlApi::Sources{
                 [this] { return AgentInfo{telemetry.identity(), 1, telemetry.start_time(), 0, "", "", "", 0}; },
                 [] { return std::optional<std::string>(); },
@@ -38,6 +40,7 @@ struct FuzzAgent {
   Logger log;
   Telemetry telemetry;
   TaskRunner runner;
+  WorkflowRuns workflows;
   ControlApi api;
 };
 

@@ -31,7 +31,9 @@ check() {  # check "WORDS..." EXPECTED-WORD...: completing the last word offers 
   done
   echo "ok: '$line<TAB>' -> $(tr '\n' ' ' <<<"$got")"
 }
-check "slothctl " agent metrics
+check "slothctl " agent metrics run
+check "slothctl run --" --file --values --set --agent --group --dry-run
+check "slothctl run --agent " local .
 check "slothctl agent " info health tasks cancel run metrics
 check "slothctl metrics " prom grafana
 check "slothctl metrics grafana --" --watch --interval --color --graph

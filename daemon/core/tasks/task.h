@@ -22,6 +22,10 @@ struct TaskSpec {
   std::string workdir;                                   // empty: the runner's default
   std::vector<std::pair<std::string, std::string>> env;  // added to (and overriding) the base env
   std::optional<Duration> timeout;                       // nullopt: the runner's default
+  // A workflow's task: the workflow's name and the run's id, logged with the task (SLOTH_WORKFLOW,
+  // SLOTH_RUN_ID) and kept in its result. Empty for an ad-hoc task.
+  std::string workflow;
+  std::string run_id;
 };
 
 // `spec` as a front end received it, checked and completed for the runner: an empty name or group
@@ -51,6 +55,7 @@ struct TaskNotice {
 struct TaskResult {
   std::string id;
   std::string name, group, command;
+  std::string workflow, run_id;  // a workflow's task: see TaskSpec
   TaskStatus status = TaskStatus::kQueued;
   int exit_code = -1;  // -1 when killed by a signal or never ran
   int signal = 0;

@@ -108,6 +108,33 @@ SteadyTime TaskDeadline(SteadyTime start, Duration timeout) {
   return timeout <= Duration::zero() ? SteadyTime::max() : SaturatingAdd(start, timeout);
 }
 
+// A task's identity in a result: id, names, command, and its workflow run if any.
+TaskResult Described(const std::string& id, const TaskSpec& spec) {
+  TaskResult r;
+  r.id = id;
+  r.name = spec.name;
+  r.group = spec.group;
+  r.command = spec.command;
+  r.workflow = spec.workflow;
+  r.run_id = spec.run_id;
+  return r;
+}
+
+// SLOTH_TASK, SLOTH_GROUP, SLOTH_TASK_ID, SLOTH_STATUS, a workflow task's SLOTH_WORKFLOW and
+// SLOTH_RUN_ID, then `extra` (when it has a key).
+std::vector<LogField> LogFields(const TaskResult& task, std::string status, LogField extra) {
+  std::vector<LogField> fields = {{"SLOTH_TASK", task.name},
+                                  {"SLOTH_GROUP", task.group},
+                                  {"SLOTH_TASK_ID", task.id},
+                                  {"SLOTH_STATUS", std::move(status)}};
+  if (!task.run_id.empty()) {
+    fields.push_back({"SLOTH_WORKFLOW", task.workflow});
+    fields.push_back({"SLOTH_RUN_ID", task.run_id});
+  }
+  if (!extra.key.empty()) fields.push_back(std::move(extra));
+  return fields;
+}
+
 }  // namespace
 
 TaskRunner::TaskRunner(Options options, Telemetry& telemetry, Logger& logger)
@@ -128,11 +155,7 @@ TaskRunner::~TaskRunner() {
 std::string TaskRunner::NextIdLocked() { return fmt::format("t-{:06}-{:04x}", ++sequence_, random_() & 0xffffu); }
 
 TaskResult TaskRunner::SnapshotLocked(const Active& task) const {
-  TaskResult r;
-  r.id = task.id;
-  r.name = task.spec.name;
-  r.group = task.spec.group;
-  r.command = task.spec.command;
+  TaskResult r = Described(task.id, task.spec);
   r.status = task.status;
   // Admitted to a slot but not spawned yet (between Begin and Complete): no times yet.
   if (task.status == TaskStatus::kRunning && task.steady_start != std::chrono::steady_clock::time_point{}) {
@@ -187,11 +210,7 @@ Result<TaskRunner::ActivePtr, TaskResult> TaskRunner::Admit(TaskSpec spec) {
     }
   }
   if (!refusal.empty()) {
-    TaskResult r;
-    r.id = task->id;
-    r.name = task->spec.name;
-    r.group = task->spec.group;
-    r.command = task->spec.command;
+    TaskResult r = Described(task->id, task->spec);
     r.status = TaskStatus::kFailed;
     r.reason = std::move(refusal);
     r.start_time = r.end_time = std::chrono::system_clock::now();
@@ -285,12 +304,8 @@ std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spaw
     snapshot = SnapshotLocked(*task);
   }
   if (logger_.Enabled(LogLevel::kInfo)) {  // not even formatted below the log level
-    logger_.Log(LogLevel::kInfo, fmt::format("task {} started", task->id),
-                {{"SLOTH_TASK", spec.name},
-                 {"SLOTH_GROUP", spec.group},
-                 {"SLOTH_TASK_ID", task->id},
-                 {"SLOTH_STATUS", "running"}},
-                message_id::kTaskStarted);
+    const auto fields = LogFields(Described(task->id, spec), "running", {});
+    logger_.Log(LogLevel::kInfo, fmt::format("task {} started", task->id), fields, message_id::kTaskStarted);
   }
   Notify(snapshot);
   if (ThreadCancelFd() < 0) {  // a task we could not cancel is not started
@@ -306,11 +321,7 @@ std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spaw
 
 TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice) {
   const TaskSpec& spec = task->spec;
-  TaskResult result;
-  result.id = task->id;
-  result.name = spec.name;
-  result.group = spec.group;
-  result.command = spec.command;
+  TaskResult result = Described(task->id, spec);
   {
     std::unique_lock lock(mutex_);
     const auto may_go = [&] {
@@ -451,13 +462,9 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
   if (logger_.Enabled(LogLevel::kInfo)) {
     std::string message = fmt::format("task {} finished: {}", result.id, TaskStatusName(result.status));
     if (!result.reason.empty()) message += fmt::format(" ({})", result.reason);
-    logger_.Log(LogLevel::kInfo, message,
-                {{"SLOTH_TASK", result.name},
-                 {"SLOTH_GROUP", result.group},
-                 {"SLOTH_TASK_ID", result.id},
-                 {"SLOTH_STATUS", std::string(TaskStatusName(result.status))},
-                 {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)}},
-                message_id::kTaskFinished);
+    const auto fields = LogFields(result, std::string(TaskStatusName(result.status)),
+                                  {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)});
+    logger_.Log(LogLevel::kInfo, message, fields, message_id::kTaskFinished);
   }
   Notify(result);
   return result;

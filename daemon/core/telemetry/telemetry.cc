@@ -127,7 +127,8 @@ void Telemetry::TaskRefused(std::string_view group) {
 void Telemetry::GroupFinished(std::string_view group, std::string_view status, double seconds) {
   const std::string g = groups_.Admit(group);
   task_groups_total_.Add({{"status", std::string(status)}, {"group", g}}).Increment();
-  task_group_duration_.Add({{"group", g}}, catalog::kGroupDurationBuckets).Observe(seconds);
+  // A skipped group never ran: it counts, with no duration (as skipped tasks).
+  if (status != "skipped") task_group_duration_.Add({{"group", g}}, catalog::kGroupDurationBuckets).Observe(seconds);
   Changed();
 }
 

@@ -68,6 +68,7 @@ class Telemetry {
   // A task that never ran (refused at admission, cancelled while queued): counted as failed in
   // sloth_tasks_total, with no duration sample and no change to sloth_tasks_running.
   void TaskRefused(std::string_view group);
+  // A workflow group: status "success", "failed" or "skipped" (counted, no duration sample).
   void GroupFinished(std::string_view group, std::string_view status, double seconds);
   void GrpcRequestServed(std::string_view method, std::string_view status, double seconds);
   void ErrorOccurred(std::string_view type);

@@ -55,5 +55,52 @@ TEST(ToRow, ListEntryInTheInterfaceOrder) {
   EXPECT_EQ(row.get<5>(), 3);
 }
 
+// What GetWorkflowRun returns, and the same without tasks for ListWorkflowRuns.
+TEST(ToDbus, WorkflowRunHasItsCountsGroupsAndTasksWithTheirLatestAttempt) {
+  WorkflowRunResult run;
+  run.id = "w-000001-abcd";
+  run.workflow = "deploy";
+  run.source = "deploy.toml";
+  run.status = TaskStatus::kFailed;
+  run.reason = "app.test failed";
+  run.counts.failed = 1;
+  run.counts.skipped = 1;
+  run.groups.push_back({"app", TaskStatus::kFailed, std::chrono::milliseconds(1500)});
+  WorkflowRunTask test;
+  test.group = "app";
+  test.name = "test";
+  test.depends_on = {"app.build"};
+  test.status = TaskStatus::kFailed;
+  test.attempts = 2;
+  test.reason = "exit code 3";
+  test.last.id = "t-000002-abcd";
+  test.last.exit_code = 3;
+  test.last.kept_output = "boom\n";
+  WorkflowRunTask skipped;
+  skipped.group = "app";
+  skipped.name = "ship";
+  skipped.status = TaskStatus::kSkipped;
+  skipped.reason = "dependency app.test failed";
+  run.tasks = {test, skipped};
+  const auto d = ToDbus(run);
+  EXPECT_EQ(d.at("status").get<std::string>(), "failed");
+  EXPECT_EQ(d.at("reason").get<std::string>(), "app.test failed");
+  EXPECT_EQ(d.at("tasks_failed").get<uint32_t>(), 1u);
+  const auto groups = d.at("groups").get<std::vector<std::map<std::string, sdbus::Variant>>>();
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].at("duration_seconds").get<double>(), 1.5);
+  const auto tasks = d.at("tasks").get<std::vector<std::map<std::string, sdbus::Variant>>>();
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_EQ(tasks[0].at("depends_on").get<std::vector<std::string>>(), std::vector<std::string>{"app.build"});
+  EXPECT_EQ(tasks[0].at("attempts").get<uint32_t>(), 2u);
+  const auto last = tasks[0].at("task").get<std::map<std::string, sdbus::Variant>>();
+  EXPECT_EQ(last.at("exit_code").get<int32_t>(), 3);
+  const auto output = last.at("output").get<std::vector<uint8_t>>();
+  EXPECT_EQ(std::string(output.begin(), output.end()), "boom\n");
+  EXPECT_EQ(tasks[1].count("task"), 0u);  // it never ran
+  run.tasks.clear();
+  EXPECT_EQ(ToDbus(run).count("tasks"), 0u);
+}
+
 }  // namespace
 }  // namespace sloth

@@ -11,7 +11,8 @@ class ControlServiceTest : public ::testing::Test {
   Logger log_{std::make_unique<ConsoleLogSink>(stderr), LogLevel::kError};
   Telemetry telemetry_{CurrentBuildIdentity("test"), Telemetry::Options{}};
   TaskRunner runner_{TaskRunner::Options{}, telemetry_, log_};
-  ControlApi api_{runner_, telemetry_, log_,
+  WorkflowRuns workflows_{WorkflowRuns::Options{}, runner_, telemetry_, log_};
+  ControlApi api_{runner_, workflows_, telemetry_, log_,
                   ControlApi::Sources{[] { return AgentInfo{}; }, [] { return std::nullopt; }, {}}};
   ControlService service_{api_, [](std::string_view) { return std::nullopt; }};
 };
@@ -104,6 +105,58 @@ TEST(ToProto, AgentInfoCarriesTheIdentityAndEndpoints) {
   EXPECT_EQ(out.control_socket(), "/run/slothd/slothd.sock");
   EXPECT_EQ(out.tasks_running(), 3u);
   EXPECT_FALSE(out.version().empty());
+}
+
+TEST(FromProto, RunWorkflowRequestBecomesTheWorkflowSource) {
+  v1::RunWorkflowRequest request;
+  request.mutable_file()->set_name("deploy.toml");
+  request.mutable_file()->set_text("[groups.g.tasks.a]\ncommand = 'x'\n");
+  auto* values = request.add_values();
+  values->set_name("dev.toml");
+  values->set_text("env = 'dev'\n");
+  request.add_set("env=prod");
+  request.add_groups("g");
+  const WorkflowSource source = FromProto(request);
+  EXPECT_EQ(source.file.name, "deploy.toml");
+  ASSERT_EQ(source.values_files.size(), 1u);
+  EXPECT_EQ(source.values_files[0].text, "env = 'dev'\n");
+  EXPECT_EQ(source.sets, std::vector<std::string>{"env=prod"});
+  EXPECT_EQ(source.groups, std::vector<std::string>{"g"});
+}
+
+TEST(ToProto, WorkflowRunCarriesItsCountsGroupsAndTasks) {
+  WorkflowRunResult run;
+  run.id = "w-000001-abcd";
+  run.workflow = "deploy";
+  run.status = TaskStatus::kSuccess;
+  run.duration = std::chrono::seconds(2);
+  run.counts.success = 2;
+  run.groups.push_back({"app", TaskStatus::kSuccess, std::chrono::seconds(2)});
+  WorkflowRunTask task;
+  task.group = "app";
+  task.name = "build";
+  task.status = TaskStatus::kSuccess;
+  task.attempts = 1;
+  task.last.id = "t-000001-abcd";
+  task.last.run_id = run.id;
+  WorkflowRunTask never;
+  never.group = "app";
+  never.name = "skip";
+  never.depends_on = {"app.build"};
+  never.status = TaskStatus::kSkipped;
+  run.tasks = {task, never};
+  v1::WorkflowRun out;
+  ToProto(run, &out);
+  EXPECT_EQ(out.status(), v1::TASK_STATUS_SUCCESS);
+  EXPECT_EQ(out.duration_seconds(), 2.0);
+  EXPECT_EQ(out.tasks_succeeded(), 2u);
+  ASSERT_EQ(out.groups_size(), 1);
+  EXPECT_EQ(out.groups(0).index(), 0u);
+  ASSERT_EQ(out.tasks_size(), 2);
+  EXPECT_EQ(out.tasks(0).last().run_id(), "w-000001-abcd");
+  EXPECT_EQ(out.tasks(1).index(), 1u);
+  EXPECT_EQ(out.tasks(1).depends_on(0), "app.build");
+  EXPECT_FALSE(out.tasks(1).has_last());  // never ran
 }
 
 }  // namespace
