@@ -110,6 +110,44 @@ Apply Choice(E* (*field)(Config&), std::vector<std::pair<std::string_view, E>> c
   };
 }
 
+// A list of strings, each checked; a repeated one is refused.
+Apply StringList(std::vector<std::string>* (*field)(Config&), std::optional<std::string> (*check)(std::string_view)) {
+  return [field, check](const toml::node& node, Config& config) -> std::optional<std::string> {
+    if (!node.is_array()) return Expect(node, "an array of strings such as [\"deploy\", \"nobody\"]");
+    std::vector<std::string> values;
+    for (const toml::node& item : *node.as_array()) {
+      if (!item.is_string()) return Expect(item, "an array of strings only");
+      const std::string& value = item.as_string()->get();
+      if (auto why = check(value)) return why;
+      if (std::find(values.begin(), values.end(), value) != values.end()) {
+        return fmt::format("\"{}\" is listed twice", value);
+      }
+      values.push_back(value);
+    }
+    *field(config) = std::move(values);
+    return std::nullopt;
+  };
+}
+
+// A limit written as text ("512M", "50%") or, where `integers` allows, as a bare count; "max"
+// (the default) leaves the field unset: no limit.
+Apply Limit(std::optional<uint64_t>* (*field)(Config&), Result<uint64_t> (*parse)(std::string_view), bool integers) {
+  return [field, parse, integers](const toml::node& node, Config& config) -> std::optional<std::string> {
+    std::string text;
+    if (integers && node.is_integer()) {
+      text = std::to_string(node.as_integer()->get());
+    } else if (node.is_string()) {
+      text = node.as_string()->get();
+    } else {
+      return parse("").error().message;  // says what is allowed
+    }
+    auto value = parse(text);
+    if (!value) return value.error().message;
+    *field(config) = *value == kNoLimit ? std::nullopt : std::optional<uint64_t>(*value);
+    return std::nullopt;
+  };
+}
+
 // In the file an empty name means "the host name", as documented in etc/slothd.toml.
 std::optional<std::string> CheckAgentNameOrEmpty(std::string_view name) {
   return name.empty() ? std::nullopt : CheckAgentName(name);
@@ -149,6 +187,16 @@ const std::vector<FieldSpec>& Fields() {
        Choice<TaskStopPolicy>([](Config& c) { return &c.tasks.on_stop; },
                               {{"cancel", TaskStopPolicy::kCancel}, {"drain", TaskStopPolicy::kDrain}})},
       {"tasks", "drain_timeout", DurationField([](Config& c) { return &c.tasks.drain_timeout; }, Duration::zero())},
+      {"tasks", "isolation",
+       Choice<TaskIsolation>(
+           [](Config& c) { return &c.tasks.isolation; },
+           {{"auto", TaskIsolation::kAuto}, {"unit", TaskIsolation::kUnit}, {"process", TaskIsolation::kProcess}})},
+      {"tasks", "user", String([](Config& c) { return &c.tasks.user; }, CheckUserName)},
+      {"tasks", "allowed_users", StringList([](Config& c) { return &c.tasks.allowed_users; }, CheckUserName)},
+      {"tasks", "memory_max", Limit([](Config& c) { return &c.tasks.limits.memory_max; }, ParseMemoryMax, false)},
+      {"tasks", "cpu_quota", Limit([](Config& c) { return &c.tasks.limits.cpu_quota; }, ParseCpuQuota, false)},
+      {"tasks", "tasks_max", Limit([](Config& c) { return &c.tasks.limits.tasks_max; }, ParseTasksMax, true)},
+      {"tasks", "launcher_socket", String([](Config& c) { return &c.tasks.launcher_socket; }, CheckAbsolutePath)},
       {"log", "target",
        Choice<LogTarget>(
            [](Config& c) { return &c.log.target; },
@@ -276,6 +324,19 @@ std::optional<std::string> CheckAbsolutePath(std::string_view path) {
   return fmt::format("expected an absolute path, got \"{}\"", path);
 }
 
+std::optional<std::string> CheckUserName(std::string_view name) {
+  std::string_view body = name;
+  if (!body.empty() && body.back() == '$') body.remove_suffix(1);
+  const bool ok =
+      !body.empty() && name.size() <= 32 && body.front() != '-' && std::all_of(body.begin(), body.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+               c == '.';
+      });
+  if (ok) return std::nullopt;
+  return fmt::format(
+      "expected a user name of 1 to 32 characters of a-z A-Z 0-9 _ - . (not starting with '-'), got \"{}\"", name);
+}
+
 std::string FormatConfig(const Config& c) {
   // A JSON string literal is a valid TOML basic string ("..." with the same escapes).
   auto quoted = [](std::string_view s) { return nlohmann::json(std::string(s)).dump(); };
@@ -306,6 +367,18 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("history = {}\n", c.tasks.history);
   out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
   out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
+  out += fmt::format("isolation = \"{}\"\n", c.tasks.isolation == TaskIsolation::kUnit      ? "unit"
+                                             : c.tasks.isolation == TaskIsolation::kProcess ? "process"
+                                                                                            : "auto");
+  out += fmt::format("user = {}\n", quoted(c.tasks.user));
+  std::vector<std::string> users;
+  for (const std::string& u : c.tasks.allowed_users) users.push_back(quoted(u));
+  out += fmt::format("allowed_users = [{}]\n", fmt::join(users, ", "));
+  const TaskLimits& limits = c.tasks.limits;
+  out += fmt::format("memory_max = \"{}\"\n", FormatMemorySize(limits.memory_max.value_or(kNoLimit)));
+  out += fmt::format("cpu_quota = \"{}\"\n", FormatCpuQuota(limits.cpu_quota.value_or(kNoLimit)));
+  out += limits.tasks_max ? fmt::format("tasks_max = {}\n", *limits.tasks_max) : "tasks_max = \"max\"\n";
+  out += fmt::format("launcher_socket = {}\n", quoted(c.tasks.launcher_socket));
   out += "\n[log]\n";
   out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));
   out += fmt::format("target = \"{}\"\n", c.log.target == LogTarget::kJournal   ? "journal"

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/duration.h"
+#include "daemon/core/tasks/task_limits.h"
 
 namespace sloth {
 
@@ -21,6 +22,8 @@ struct TaskSpec {
   std::string workdir;                                   // empty: the runner's default
   std::vector<std::pair<std::string, std::string>> env;  // added to (and overriding) the base env
   std::optional<Duration> timeout;                       // nullopt: the runner's default
+  std::string user;                                      // empty: the runner's default ([tasks] user)
+  TaskLimits limits;                                     // unset fields: the runner's defaults
 };
 
 enum class TaskStatus { kQueued, kRunning, kSuccess, kFailed, kSkipped };
@@ -54,6 +57,12 @@ struct TaskResult {
   bool output_truncated = false;
   uint64_t output_bytes = 0;  // total produced, kept or not
   std::string kept_output;    // interleaved stdout+stderr, up to the runner's cap
+  std::string user;           // who it ran (or runs) as
+  std::string unit;           // unit mode: "sloth-task-<id>.service"; empty in process mode
+  TaskUsage usage;            // what it consumed, once it ran
+  // Limits that were asked for but not enforced, and why ("memory_max=64M not enforced: ..."); empty
+  // when every limit asked for held, or none was asked for.
+  std::string limits_not_enforced;
 };
 
 }  // namespace sloth

@@ -30,11 +30,10 @@
 #include "common/log.h"
 #include "common/worker_pool.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/tasks/task_starter.h"
 #include "daemon/core/telemetry/telemetry.h"
 
 namespace sloth {
-
-class TaskProcess;
 
 // Thread-safe: Run() executes on the calling thread, Start() on a worker thread the runner owns;
 // every other call may come from any thread.
@@ -54,6 +53,13 @@ class TaskRunner {
     std::string default_workdir = "/";
     size_t history_size = 100;
     ChangeObserver on_change;  // optional
+    // Who tasks run as and where (DESIGN §3 "Tasks"). A request may name `default_user` or one of
+    // `allowed_users`; the starter decides whether it can run as that user.
+    std::string default_user = "root";
+    std::vector<std::string> allowed_users;
+    TaskLimits default_limits;
+    // Where tasks run; it must outlive the runner. nullptr: process mode (ProcessStarter).
+    TaskStarter* starter = nullptr;
   };
 
   TaskRunner(Options options, Telemetry& telemetry, Logger& logger);
@@ -124,9 +130,11 @@ class TaskRunner {
   // Admits a task: running (slot free), queued, or refused (returned as a finished result).
   ActivePtr Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused);
   TaskResult Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice = {});
-  // Marks a running task started (times, telemetry, log, observers) and spawns its process
-  // (nullptr and *spawn_error on failure). Once per task, by the thread that follows it.
-  std::unique_ptr<TaskProcess> Launch(const ActivePtr& task, int* spawn_error);
+  // Marks a running task started (times, telemetry, log, observers) and starts it (nullptr and
+  // the reason in *spawn_error on failure). Once per task, by the thread that follows it.
+  std::unique_ptr<RunningTask> Launch(const ActivePtr& task, std::string* spawn_error);
+  // Empty if the task may run as its user, which it resolves; else why not.
+  std::string AdmitUser(Active& task) const;
   // Counts a Run/Begin/Start caller or worker using this object (the destructor waits for none).
   void EnterInFlight();
   void LeaveInFlight();
@@ -143,6 +151,8 @@ class TaskRunner {
   void RequestCancelLocked(Active& task, std::string reason);
 
   const Options options_;
+  std::unique_ptr<TaskStarter> own_starter_;  // when Options::starter is null
+  TaskStarter& starter_;
   Telemetry& telemetry_;
   Logger& logger_;
 

@@ -64,6 +64,14 @@ inline constexpr FamilySpec kGroupDuration{"sloth_task_group_duration_seconds",
                                            kGroup};
 inline constexpr FamilySpec kOutputTruncated{
     "sloth_task_output_truncated_total", "Tasks whose output passed the kept-output cap.", MetricType::Counter, {}};
+inline constexpr FamilySpec kTaskCpu{"sloth_task_cpu_seconds_total",
+                                     "CPU time (user + system) used by tasks in seconds, by group and task.",
+                                     MetricType::Counter, kGroupTask};
+inline constexpr FamilySpec kTaskMemoryPeak{
+    "sloth_task_memory_peak_bytes",
+    "Peak memory of each task in bytes, by group and task: the task's cgroup where it has a memory controller, "
+    "else its largest process.",
+    MetricType::Histogram, kGroupTask};
 inline constexpr FamilySpec kProcessCpu{
     "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", MetricType::Counter, {}, true};
 inline constexpr FamilySpec kProcessResident{
@@ -84,16 +92,19 @@ inline constexpr FamilySpec kProcessThreads{
 
 // Every family, in exposition order.
 inline constexpr const FamilySpec* kAll[] = {
-    &kTasksTotal,    &kTasksRunning,    &kTaskDuration,    &kGrpcRequests,    &kGrpcDuration,   &kErrors,
-    &kUptime,        &kAgentInfo,       &kMemoryAllocated, &kGoroutines,      &kBuildInfo,      &kGroupsTotal,
-    &kGroupDuration, &kOutputTruncated, &kProcessCpu,      &kProcessResident, &kProcessVirtual, &kProcessOpenFds,
-    &kProcessMaxFds, &kProcessStart,    &kProcessThreads};
+    &kTasksTotal,     &kTasksRunning,    &kTaskDuration,    &kGrpcRequests,   &kGrpcDuration,  &kErrors,
+    &kUptime,         &kAgentInfo,       &kMemoryAllocated, &kGoroutines,     &kBuildInfo,     &kGroupsTotal,
+    &kGroupDuration,  &kOutputTruncated, &kTaskCpu,         &kTaskMemoryPeak, &kProcessCpu,    &kProcessResident,
+    &kProcessVirtual, &kProcessOpenFds,  &kProcessMaxFds,   &kProcessStart,   &kProcessThreads};
 
 // Histogram buckets (DESIGN §3).
 inline const prometheus::Histogram::BucketBoundaries kTaskDurationBuckets = {.005, .01, .025, .05, .1, .25,
                                                                              .5,   1,   2.5,  5,   10};
 inline const prometheus::Histogram::BucketBoundaries kGrpcDurationBuckets = {.001, .005, .01, .025, .05, .1,
                                                                              .25,  .5,   1,   2.5,  5,   10};
+// Task memory: from a small script (a few MiB) to a large build, by powers of four.
+inline const prometheus::Histogram::BucketBoundaries kTaskMemoryBuckets = {
+    1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20, 1 << 30, 4.0 * (1 << 30), 16.0 * (1 << 30)};
 // Groups run for longer than single tasks: the default buckets, extended to an hour.
 inline const prometheus::Histogram::BucketBoundaries kGroupDurationBuckets = {.005, .01, .025, .05, .1, .25, .5,  1,
                                                                               2.5,  5,   10,   30,  60, 300, 900, 3600};
