@@ -353,6 +353,8 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   result.name = spec.name;
   result.group = spec.group;
   result.command = spec.command;
+  result.user = task->user;
+  result.unit = task->unit;
   {
     std::unique_lock lock(mutex_);
     const auto may_go = [&] {
@@ -447,7 +449,7 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   result.timed_out = exit.timed_out;
   result.cancelled = exit.cancelled;
   result.usage = exit.usage;
-  result.limits_not_enforced = LimitsNotEnforced(task->limits, exit.support);
+  result.limits_not_enforced = LimitsNotEnforced(task->limits, exit.support ? *exit.support : starter_.support());
   result.status = TaskStatus::kFailed;
   if (exit.timed_out) {
     telemetry_.ErrorOccurred("task_timeout");

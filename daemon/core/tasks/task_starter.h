@@ -6,6 +6,7 @@
 // and then Supervise on the same thread.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,7 +27,8 @@ struct ProcessExit {
   // Set when the end needs more words than the exit status: "out of memory: ...", "spawn failed:
   // ...". The runner then reports the task as failed with this reason.
   std::string failure;
-  LimitSupport support;  // what was enforced on this task
+  // What was enforced on this task, when the place it ran could tell; else the starter's support().
+  std::optional<LimitSupport> support;
 };
 
 struct SupervisionLimits {
