@@ -19,3 +19,25 @@ wait_for() {
     sleep 0.1
   done
 }
+# The loaded task units (sloth-task-*.service), one name per line; empty when none.
+task_units() { inside systemctl list-units --all --plain --no-legend 'sloth-task-*' | awk '{print $1}'; }
+no_task_units() { [[ -z $(task_units) ]]; }
+# Asks slothd-launcher, as user $1, for each JSON request given (a start request gets three
+# descriptors of a pipe); prints one reply per request, or "connect: ERROR" when refused at the door.
+ask_launcher() {
+  local user=$1; shift
+  inside setpriv --reuid="$user" --regid="$(inside id -g "$user")" --clear-groups python3 - "$@" <<'PY'
+import json, os, socket, sys
+try:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect("/run/slothd/launcher.sock")
+except OSError as e:
+    print(f"connect: {e.strerror}")
+    sys.exit(0)
+r, w = os.pipe()
+for text in sys.argv[1:]:
+    fds = [r, w, w] if json.loads(text).get("op") == "start" else []
+    socket.send_fds(s, [text.encode()], fds)
+    print(s.recv(4096).decode())
+PY
+}
