@@ -16,33 +16,25 @@ struct Unit {
 };
 constexpr Unit kUnits[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"h", 3600e9}, {"m", 60e9}, {"s", 1e9}};
 
-bool Fail(std::string* error, std::string message) {
-  if (error) *error = std::move(message);
-  return false;
-}
-
 }  // namespace
 
-std::optional<Duration> ParseDuration(std::string_view text, std::string* error) {
+Result<Duration> ParseDuration(std::string_view text) {
   const std::string_view original = text;
   if (text.empty()) {
-    Fail(error, "empty duration (examples: 500ms, 30s, 5m, 1h)");
-    return std::nullopt;
+    return Failure{"empty duration (examples: 500ms, 30s, 5m, 1h)"};
   }
   double total = 0;
   while (!text.empty()) {
     size_t digits = 0;
     while (digits < text.size() && ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) ++digits;
     if (digits == 0) {
-      Fail(error, fmt::format("invalid duration '{}': expected a number at '{}' (examples: 500ms, 30s, 5m, 1h)",
-                              original, text));
-      return std::nullopt;
+      return Failure{fmt::format("invalid duration '{}': expected a number at '{}' (examples: 500ms, 30s, 5m, 1h)",
+                                 original, text)};
     }
     double value = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + digits, value);
     if (ec != std::errc() || ptr != text.data() + digits) {
-      Fail(error, fmt::format("invalid duration '{}': bad number '{}'", original, text.substr(0, digits)));
-      return std::nullopt;
+      return Failure{fmt::format("invalid duration '{}': bad number '{}'", original, text.substr(0, digits))};
     }
     text.remove_prefix(digits);
     const Unit* unit = nullptr;
@@ -55,18 +47,21 @@ std::optional<Duration> ParseDuration(std::string_view text, std::string* error)
       }
     }
     if (!unit) {
-      Fail(error, fmt::format("invalid duration '{}': missing or unknown unit after {} (use ns, us, ms, s, m or h)",
-                              original, value));
-      return std::nullopt;
+      return Failure{fmt::format("invalid duration '{}': missing or unknown unit after {} (use ns, us, ms, s, m or h)",
+                                 original, value)};
     }
     text.remove_prefix(unit->name.size());
     total += value * unit->nanos;
   }
   if (!std::isfinite(total) || total > static_cast<double>(INT64_MAX)) {
-    Fail(error, fmt::format("invalid duration '{}': too large", original));
-    return std::nullopt;
+    return Failure{fmt::format("invalid duration '{}': too large", original)};
   }
   return Duration(static_cast<int64_t>(std::llround(total)));
+}
+
+int64_t UnixMillis(std::chrono::system_clock::time_point t) {
+  if (t.time_since_epoch().count() == 0) return 0;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 std::string FormatDuration(Duration d) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <type_traits>
 
+#include "common/result.h"
+
 namespace sloth {
 
 class DynamicLibrary {
@@ -32,5 +34,19 @@ class DynamicLibrary {
   std::string soname_;
   std::string error_;
 };
+
+// `Functions` (a struct of function pointers) from `soname`, opened and bound by `bind` once per
+// process on first use; later calls return the same outcome. Thread-safe.
+template <typename Functions>
+const Result<const Functions*>& OpenOnce(const char* soname, void (*bind)(DynamicLibrary&, Functions&)) {
+  static const Result<const Functions*> opened = [&]() -> Result<const Functions*> {
+    static Functions functions;
+    DynamicLibrary library(soname);
+    bind(library, functions);
+    if (!library.ok()) return Failure{library.error()};
+    return &functions;
+  }();
+  return opened;
+}
 
 }  // namespace sloth

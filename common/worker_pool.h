@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/result.h"
+
 namespace sloth {
 
 class WorkerPool {
@@ -26,8 +28,8 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
   ~WorkerPool() { Drain(); }
 
-  // False, with the reason in *error, if no thread could be started for it (it was not run).
-  bool Submit(std::function<void()> job, std::string* error = nullptr) {
+  // Fails, saying why, if no thread could be started for it (it was not run).
+  Result<void> Submit(std::function<void()> job) {
     std::unique_lock lock(mutex_);
     JoinExitedLocked();
     jobs_.push_back(std::move(job));
@@ -36,17 +38,16 @@ class WorkerPool {
       // on the mutex we still held (two more context switches per job).
       lock.unlock();
       wake_.notify_one();
-      return true;
+      return {};
     }
     try {
       std::thread thread([this] { Loop(); });
       threads_.emplace(thread.get_id(), std::move(thread));
     } catch (const std::system_error& e) {
       jobs_.pop_back();
-      if (error != nullptr) *error = e.what();
-      return false;
+      return Failure{e.what()};
     }
-    return true;
+    return {};
   }
 
   // Waits for every job to finish, then stops and joins the threads.

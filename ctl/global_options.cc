@@ -45,9 +45,8 @@ bool EmojiAllowed(bool no_color_flag, const Environment& env) {
 }
 
 Duration ParseDurationFlag(const std::string& flag, const std::string& value) {
-  std::string error;
-  auto parsed = ParseDuration(value, &error);
-  if (!parsed) throw UsageError(flag + ": " + error + " (examples: 500ms, 30s, 5m, 1h)");
+  auto parsed = ParseDuration(value);
+  if (!parsed) throw UsageError(flag + ": " + parsed.error().message + " (examples: 500ms, 30s, 5m, 1h)");
   if (*parsed <= Duration::zero()) throw UsageError(flag + ": must be greater than 0, got '" + value + "'");
   return *parsed;
 }
@@ -61,6 +60,7 @@ Context MakeContext(const GlobalFlags& flags, const Environment& env) {
   context.output = *format;
   context.call_timeout = ParseDurationFlag("--timeout", flags.timeout);
   context.emoji = EmojiAllowed(flags.no_color, env);
+  context.no_color = flags.no_color;
   if (flags.via == "dbus") {
     context.via = Context::Via::kDbus;
   } else if (flags.via != "socket") {

@@ -35,7 +35,8 @@ struct Context {
   std::optional<std::string> endpoint;
   OutputFormat output = OutputFormat::kText;
   Duration call_timeout = std::chrono::seconds(10);
-  bool emoji = true;  // seed-style emoji in text output; plain ASCII otherwise
+  bool emoji = true;      // seed-style emoji in text output; plain ASCII otherwise
+  bool no_color = false;  // --no-color: no colour whatever the terminal (NO_COLOR is read where colour is chosen)
   // How to reach the local agent: its control socket (gRPC), or the system bus (D-Bus).
   enum class Via { kSocket, kDbus } via = Via::kSocket;
 };

@@ -1,5 +1,6 @@
 #include "ctl/resolve.h"
 
+#include "ctl/clients/agent_client.h"
 #include "ctl/clients/dbus_agent_client.h"
 
 #include <algorithm>
@@ -48,11 +49,10 @@ LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool 
 }
 
 void ThrowCallError(const AgentConnection& client, const std::string& agent, const std::string& what,
-                    const grpc::Status& status) {
-  const bool unreachable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                           status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+                    const CallError& error) {
+  const bool unreachable = error.code == CallCode::kUnavailable || error.code == CallCode::kDeadline;
   throw CtlError(unreachable ? kExitUnavailable : kExitFailure,
-                 fmt::format("agent '{}' at {}: {} failed: {}", agent, client.target(), what, DescribeStatus(status)));
+                 fmt::format("agent '{}' at {}: {} failed: {}", agent, client.target(), what, error.message));
 }
 
 std::unique_ptr<AgentConnection> MakeLocalConnection(const Context& context, std::chrono::milliseconds timeout) {
@@ -66,10 +66,13 @@ LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool
   local.client = MakeLocalConnection(context, timeout);
   LocalProbe probe;
   probe.target = local.client->target();
-  probe.error = local.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
-  if (probe.error.empty()) {
-    const grpc::Status status = local.client->GetInfo(&local.info);
-    if (!status.ok()) probe.error = "GetInfo failed: " + DescribeStatus(status);
+  if (auto connected = local.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
+      !connected) {
+    probe.error = connected.error().message;
+  } else if (auto info = local.client->GetInfo(); !info) {
+    probe.error = "GetInfo failed: " + info.error().message;
+  } else {
+    local.info = std::move(info).value();
     probe.name = local.info.name();
   }
   const LocalDecision decision = DecideLocal(agent, probe, metrics_command, context.endpoint.has_value());

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "ctl/clients/agent_client.h"
+#include "ctl/clients/agent_connection.h"
 #include "ctl/global_options.h"
 
 namespace sloth::ctl {
@@ -49,6 +49,13 @@ LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool
 // Turns a failed call into the CtlError to exit with: 69 when the agent is unreachable or
 // silent, 1 otherwise. `what` names the call ("GetInfo").
 [[noreturn]] void ThrowCallError(const AgentConnection& client, const std::string& agent, const std::string& what,
-                                 const grpc::Status& status);
+                                 const CallError& error);
+
+// The value of a call that worked, or ThrowCallError.
+template <class T>
+T CheckedCall(CallResult<T> result, const AgentConnection& client, const std::string& agent, const std::string& what) {
+  if (!result) ThrowCallError(client, agent, what, result.error());
+  return std::move(result).value();
+}
 
 }  // namespace sloth::ctl

@@ -53,12 +53,11 @@ Result<std::unique_ptr<SystemdTransientUnits>> ConnectTransientUnits(const TaskC
     return Failure{fmt::format("the launcher's socket {} is missing (systemctl enable --now slothd-launcher.socket)",
                                t.launcher_socket)};
   }
-  std::string error;
-  auto create =
-      reinterpret_cast<CreateUnitWatcherFn>(LoadModuleSymbol(kUnitsModuleFileName, kCreateUnitWatcherSymbol, &error));
-  std::unique_ptr<UnitWatcher> watcher(create ? create(&error) : nullptr);
-  if (!watcher) return Failure{error};
-  auto units = std::make_unique<SystemdTransientUnits>(std::move(watcher), t.launcher_socket);
+  auto symbol = LoadModuleSymbol(kUnitsModuleFileName, kCreateUnitWatcherSymbol);
+  if (!symbol) return symbol.error();
+  auto watcher = reinterpret_cast<CreateUnitWatcherFn>(*symbol)();
+  if (!watcher) return watcher.error();
+  auto units = std::make_unique<SystemdTransientUnits>(std::move(watcher).value(), t.launcher_socket);
   if (auto connected = units->launcher().Connect(); !connected) return connected.error();
   return units;
 }
@@ -100,8 +99,11 @@ bool SameHttpSettings(const TelemetryConfig& a, const TelemetryConfig& b) {
 
 }  // namespace
 
-Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets passed)
+Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets passed, ConfigSource source,
+             SystemdNotifier& notifier)
     : log_(log),
+      config_source_(std::move(source)),
+      notifier_(notifier),
       config_(std::make_shared<const Config>(config)),
       telemetry_(CurrentBuildIdentity(config.agent.name),
                  Telemetry::Options{.max_label_values = config.telemetry.max_label_values}),
@@ -115,7 +117,8 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
           }(),
           telemetry_, log),
       control_api_(runner_, telemetry_, log,
-                   ControlApi::Sources{[this] { return Info(); }, [this] { return UnhealthyReason(); }}) {
+                   ControlApi::Sources{[this] { return Info(); }, [this] { return UnhealthyReason(); },
+                                       [this] { return ReloadConfiguration(); }}) {
   std::error_code ec;
   std::filesystem::create_directories(config.agent.state_dir, ec);
   if (ec) {
@@ -128,14 +131,14 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
   // Before any listener, so no task can change before dbus_ is set. Without D-Bus the agent
   // still serves its socket and HTTP.
   if (SystemBusMayExist()) {
-    std::string error;
-    auto create = reinterpret_cast<CreateDbusFrontEndFn>(
-        LoadModuleSymbol(kDbusModuleFileName, kCreateDbusFrontEndSymbol, &error));
-    // Reload over D-Bus takes the same path as SIGHUP and systemctl reload (the main loop).
-    if (create)
-      dbus_.reset(create(
-          &control_api_, &log_, [] { ::kill(::getpid(), SIGHUP); }, &error));
-    if (!dbus_) log_.Notice(fmt::format("running without D-Bus: {}", error));
+    auto symbol = LoadModuleSymbol(kDbusModuleFileName, kCreateDbusFrontEndSymbol);
+    auto created = symbol ? reinterpret_cast<CreateDbusFrontEndFn>(*symbol)(&control_api_, &log_)
+                          : Result<std::unique_ptr<DbusFrontEnd>>(symbol.error());
+    if (created) {
+      dbus_ = std::move(created).value();
+    } else {
+      log_.Notice(fmt::format("running without D-Bus: {}", created.error().message));
+    }
   }
   // If a listener below fails, stop the bus thread before the members its calls use are destroyed.
   struct StopDbusIfThrown {
@@ -157,9 +160,10 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
       config_ = std::make_shared<const Config>(std::move(effective));
     }
   } else {
-    std::string error;
-    control_fd = ListenControlSocket(config.agent.control_socket, &control_lock_, &error);
-    if (!control_fd) throw AgentStartError(error);
+    auto listening = ListenControlSocket(config.agent.control_socket);
+    if (!listening) throw AgentStartError(listening.error().message);
+    control_fd = std::move(listening->fd);
+    control_lock_ = std::move(listening->lock);
   }
   control_ = std::make_unique<ControlServer>(std::move(control_fd), control_api_, telemetry_, log_);
 
@@ -169,15 +173,20 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
       metrics_passed_ = true;
       fd = std::move(passed.metrics);
     } else {
-      std::string error;
-      fd = ListenTcp(config.telemetry.address, config.telemetry.port, 128, &error);
-      if (!fd) {
+      auto listening = ListenTcp(config.telemetry.address, config.telemetry.port, 128);
+      if (!listening) {
         if (!control_passed_) ::unlink(config.agent.control_socket.c_str());
-        throw AgentStartError(fmt::format(
-            "{}; choose another port with --metrics-port (or telemetry.port), or stop the process using it", error));
+        throw AgentStartError(
+            fmt::format("{}; choose another port with --metrics-port (or telemetry.port), or stop the process using it",
+                        listening.error().message));
       }
+      fd = std::move(listening).value();
     }
     http_ = StartHttp(std::move(fd), config.telemetry);
+  }
+  {
+    std::lock_guard reloading(reload_mutex_);
+    started_ = true;
   }
   log_.Log(LogLevel::kNotice,
            fmt::format("slothd {} agent {} ready ({}); control socket {}; metrics {}", telemetry_.identity().version,
@@ -303,27 +312,32 @@ void Agent::OnTaskChange(const TaskResult& task) {
   if (observer) observer(task);
 }
 
-std::string Agent::Reload(const Config& next, const std::string& loaded_from, std::vector<std::string>* notes) {
+Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::string& loaded_from) {
+  std::lock_guard reloading(reload_mutex_);
+  if (!started_) return Failure{"the agent is still starting: try again"};  // D-Bus serves before the listeners
+  if (stopping_.load()) return Failure{"the agent is stopping"};
   const auto current = current_config();
+  std::vector<std::string> notes;
   // Phase 1: everything that can fail. Nothing running is touched yet.
   UniqueFd new_control_fd, new_control_lock;
   const bool control_moves = !control_passed_ && next.agent.control_socket != current->agent.control_socket;
   if (control_moves) {
-    std::string error;
-    new_control_fd = ListenControlSocket(next.agent.control_socket, &new_control_lock, &error);
-    if (!new_control_fd) return error;
+    auto listening = ListenControlSocket(next.agent.control_socket);
+    if (!listening) return listening.error();
+    new_control_fd = std::move(listening->fd);
+    new_control_lock = std::move(listening->lock);
   } else if (control_passed_ && next.agent.control_socket != current->agent.control_socket) {
-    notes->push_back("agent.control_socket is ignored: the control socket is passed by systemd (slothd.socket)");
+    notes.push_back("agent.control_socket is ignored: the control socket is passed by systemd (slothd.socket)");
   }
   UniqueFd new_http_fd;
   const bool http_changes = !metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry);
   if (http_changes && next.telemetry.enabled && !(http_ && SameListener(next.telemetry, current->telemetry))) {
-    std::string error;
-    new_http_fd = ListenTcp(next.telemetry.address, next.telemetry.port, 128, &error);
-    if (!new_http_fd) return error + " (telemetry.address/telemetry.port)";
+    auto listening = ListenTcp(next.telemetry.address, next.telemetry.port, 128);
+    if (!listening) return Failure{listening.error().message + " (telemetry.address/telemetry.port)"};
+    new_http_fd = std::move(listening).value();
   }
   if (metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry)) {
-    notes->push_back("[telemetry] listener settings are ignored: the metrics socket is passed by systemd");
+    notes.push_back("[telemetry] listener settings are ignored: the metrics socket is passed by systemd");
   }
 
   // Phase 2: switch. Nothing below can fail.
@@ -347,7 +361,7 @@ std::string Agent::Reload(const Config& next, const std::string& loaded_from, st
   }
   log_.set_min_level(next.log.level);
   auto needs_restart = [&](bool changed, std::string_view what) {
-    if (changed) notes->push_back(fmt::format("{} changed: takes effect at the next start", what));
+    if (changed) notes.push_back(fmt::format("{} changed: takes effect at the next start", what));
   };
   needs_restart(next.agent.name != current->agent.name, "agent.name");
   needs_restart(next.agent.state_dir != current->agent.state_dir, "agent.state_dir");
@@ -365,11 +379,38 @@ std::string Agent::Reload(const Config& next, const std::string& loaded_from, st
     config_ = std::make_shared<const Config>(std::move(applied));
   }
   log_.Log(LogLevel::kNotice, fmt::format("configuration reloaded from {}", loaded_from), {}, message_id::kReloaded);
-  return {};
+  return notes;
+}
+
+Result<ReloadReport> Agent::ReloadConfiguration() {
+  notifier_.Reloading("reloading configuration");
+  ReloadReport report;
+  auto loaded = config_source_(&report.loaded_from);
+  Result<std::vector<std::string>> applied = std::vector<std::string>{};
+  if (auto* config_error = std::get_if<ConfigError>(&loaded)) {
+    applied = Failure{config_error->ToString()};
+  } else {
+    applied = Reload(std::get<Config>(loaded), report.loaded_from);
+  }
+  notifier_.Ready(StatusLine());
+  if (!applied) {
+    RecordError("config");
+    log_.Log(LogLevel::kError,
+             fmt::format("reload failed, the running configuration stays: {}", applied.error().message), {},
+             message_id::kReloadFailed);
+    return applied.error();
+  }
+  report.notes = std::move(applied).value();
+  for (const auto& note : report.notes) log_.Warning(fmt::format("reload: {}", note));
+  return report;
 }
 
 void Agent::Stop() {
-  if (stopping_.exchange(true)) return;
+  {
+    // A reload in progress finishes first; later ones are refused.
+    std::lock_guard reloading(reload_mutex_);
+    if (stopping_.exchange(true)) return;
+  }
   auto config = current_config();
   control_->StopAccepting();
   const Duration drain =

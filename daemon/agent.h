@@ -1,13 +1,15 @@
 #pragma once
 // The running agent: the core (telemetry, task runner, control dispatch) and its adapters
 // (control socket, metrics HTTP), built from a Config, partly rebuilt on reload, and stopped.
-// Threads: constructed, reloaded and stopped by the main thread; the parts it owns run their
+// Threads: constructed and stopped by the main thread, reloaded from any (SIGHUP on the main
+// thread, a control call's Reload on a front end's); the parts it owns run their
 // own threads and read the configuration through current_config().
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "common/log.h"
@@ -21,6 +23,7 @@
 #include "daemon/grpc/control_server.h"
 #include "daemon/http/metrics_http_server.h"
 #include "daemon/systemd/listen_fds.h"
+#include "daemon/systemd/notifier.h"
 
 namespace sloth {
 
@@ -31,15 +34,24 @@ struct AgentStartError : std::runtime_error {
 
 class Agent {
  public:
-  Agent(Config config, std::string loaded_from, Logger& log, PassedSockets passed);
+  // Reads the configuration again the way the agent was started (its file and flags), for a reload.
+  using ConfigSource = std::function<std::variant<Config, ConfigError>(std::string* loaded_from)>;
+
+  Agent(Config config, std::string loaded_from, Logger& log, PassedSockets passed, ConfigSource source,
+        SystemdNotifier& notifier);
   ~Agent();
 
   // Applies `next` atomically: new listeners are bound first, and only if all succeed is
   // anything switched (the old listener's socket is handed over when the address is the same,
-  // so no connection is refused in between); running tasks are untouched. Returns the problems
-  // (empty: applied); settings that need a restart are applied at the next start and reported
-  // in `notes`.
-  std::string Reload(const Config& next, const std::string& loaded_from, std::vector<std::string>* notes);
+  // so no connection is refused in between); running tasks are untouched. Returns what could not
+  // change now (settings applied at the next start), or why nothing changed. Any thread; one
+  // reload at a time, none once Stop() has begun.
+  Result<std::vector<std::string>> Reload(const Config& next, const std::string& loaded_from);
+
+  // SIGHUP and the control calls' Reload: re-reads the configuration from its source and applies
+  // it (Reload), with systemd told (RELOADING=1, then READY=1), the outcome logged and a failure
+  // counted; a bad file leaves everything as it runs. Any thread.
+  Result<ReloadReport> ReloadConfiguration();
 
   // Stops accepting, then cancels running tasks (or, with tasks.on_stop = "drain", lets them
   // finish for up to tasks.drain_timeout first), then closes the servers.
@@ -65,6 +77,8 @@ class Agent {
   void OnTaskChange(const TaskResult& task);
 
   Logger& log_;
+  const ConfigSource config_source_;
+  SystemdNotifier& notifier_;
   mutable std::mutex config_mutex_;
   std::shared_ptr<const Config> config_;
   std::string metrics_url_;  // "" when telemetry is off; guarded by config_mutex_ (reload rewrites it)
@@ -73,6 +87,8 @@ class Agent {
   bool metrics_passed_ = false;
 
   Telemetry telemetry_;
+  std::mutex reload_mutex_;  // one Reload at a time, none before the constructor is done or after Stop() began
+  bool started_ = false;     // guarded by reload_mutex_
   std::mutex observer_mutex_;
   std::function<void(const TaskResult&)> on_task_change_;
   // Declared before runner_ so it outlives the task threads that call OnTaskChange; null when

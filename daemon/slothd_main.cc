@@ -70,32 +70,11 @@ std::variant<Config, ConfigError> LoadConfiguration(const CommandLine& cli, std:
 std::unique_ptr<LogSink> MakeLogSink(LogTarget target, const std::string& agent_name) {
   const bool journal = target == LogTarget::kJournal || (target == LogTarget::kAuto && StderrIsJournal());
   if (journal) {
-    const char* why = "";
-    if (const Libsystemd* lib = Libsystemd::Get(&why)) return std::make_unique<JournalLogSink>(*lib, agent_name);
-    std::fprintf(stderr, "slothd: journal logging unavailable (%s); logging to stderr\n", why);
+    const auto& lib = Libsystemd::Get();
+    if (lib) return std::make_unique<JournalLogSink>(**lib, agent_name);
+    std::fprintf(stderr, "slothd: journal logging unavailable (%s); logging to stderr\n", lib.error().message.c_str());
   }
   return std::make_unique<ConsoleLogSink>(stderr);
-}
-
-// SIGHUP: re-read the file and re-apply the flags; a bad file leaves everything as it runs.
-void Reload(Agent& agent, const CommandLine& cli, Logger& log, SystemdNotifier& notifier) {
-  notifier.Reloading("reloading configuration");
-  std::string loaded_from;
-  auto loaded = LoadConfiguration(cli, &loaded_from);
-  std::string error;
-  std::vector<std::string> notes;
-  if (auto* config_error = std::get_if<ConfigError>(&loaded)) {
-    error = config_error->ToString();
-  } else {
-    error = agent.Reload(std::get<Config>(loaded), loaded_from, &notes);
-  }
-  for (const auto& note : notes) log.Warning(fmt::format("reload: {}", note));
-  if (!error.empty()) {
-    agent.RecordError("config");
-    log.Log(LogLevel::kError, fmt::format("reload failed, the running configuration stays: {}", error), {},
-            message_id::kReloadFailed);
-  }
-  notifier.Ready(agent.StatusLine());
 }
 
 int Run(const Config& config, const CommandLine& cli, const std::string& loaded_from) {
@@ -112,7 +91,9 @@ int Run(const Config& config, const CommandLine& cli, const std::string& loaded_
   SystemdNotifier notifier;
   std::unique_ptr<Agent> agent;
   try {
-    agent = std::make_unique<Agent>(config, loaded_from, log, TakePassedSockets(log));
+    agent = std::make_unique<Agent>(
+        config, loaded_from, log, TakePassedSockets(log),
+        [&cli](std::string* reloaded_from) { return LoadConfiguration(cli, reloaded_from); }, notifier);
   } catch (const AgentStartError& e) {
     log.Error(e.what());
     return kExitFailure;
@@ -146,7 +127,7 @@ int Run(const Config& config, const CommandLine& cli, const std::string& loaded_
     }
     if (sig == SIGHUP) {
       log.Notice(fmt::format("SIGHUP received from pid {}: reloading the configuration", info.si_pid));
-      Reload(*agent, cli, log, notifier);
+      [[maybe_unused]] auto reloaded = agent->ReloadConfiguration();  // logged either way
       continue;
     }
     log.Log(LogLevel::kNotice,

@@ -7,28 +7,42 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <google/protobuf/descriptor.h>
 
 #include "common/duration.h"
+#include "common/unique_fd.h"
 #include "proto/grpc_tuning.h"
 
 namespace sloth::ctl {
 namespace {
 
 // A plain connect() first: gRPC only says "not connected", errno says why.
-std::string ProbeUnixSocket(const std::string& path) {
+Result<void, CallError> ProbeUnixSocket(const std::string& path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  if (path.empty()) return "empty socket path";
-  if (path.size() >= sizeof address.sun_path) return "socket path too long";
+  if (path.empty()) return CallError{CallCode::kUnavailable, "empty socket path"};
+  if (path.size() >= sizeof address.sun_path) return CallError{CallCode::kUnavailable, "socket path too long"};
   memcpy(address.sun_path, path.data(), path.size());
-  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return strerror(errno);
-  std::string error;
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    error = strerror(errno);
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return CallError{CallCode::kUnavailable, strerror(errno)};
+  if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    const CallCode code = errno == EACCES || errno == EPERM ? CallCode::kPermissionDenied : CallCode::kUnavailable;
+    return CallError{code, strerror(errno)};
   }
-  close(fd);
-  return error;
+  return {};
+}
+
+// The method of sloth.v1.Agent called `name`, if its request and reply have these types.
+const google::protobuf::MethodDescriptor* AgentMethod(std::string_view name, const google::protobuf::Message& request,
+                                                      const google::protobuf::Message& reply) {
+  const auto* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(v1::Agent::service_full_name());
+  const auto* method = service == nullptr ? nullptr : service->FindMethodByName(std::string(name));
+  if (method == nullptr || method->input_type() != request.GetDescriptor() ||
+      method->output_type() != reply.GetDescriptor()) {
+    return nullptr;
+  }
+  return method;
 }
 
 }  // namespace
@@ -36,76 +50,77 @@ std::string ProbeUnixSocket(const std::string& path) {
 AgentClient::AgentClient(std::string socket_path, std::chrono::milliseconds call_timeout)
     : socket_path_(std::move(socket_path)), target_("unix:" + socket_path_), call_timeout_(call_timeout) {}
 
-std::string AgentClient::Connect(std::chrono::milliseconds timeout) {
-  if (std::string error = ProbeUnixSocket(socket_path_); !error.empty()) return error;
+Result<void, CallError> AgentClient::Connect(std::chrono::milliseconds timeout) {
+  if (auto probed = ProbeUnixSocket(socket_path_); !probed) return probed;
   TurnOffMutexDebugging();
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(-1);  // metrics text and kept output can be large
   channel_ = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), arguments);
   if (!channel_->WaitForConnected(std::chrono::system_clock::now() + timeout)) {
-    return fmt::format("no gRPC connection within {}", FormatDuration(timeout));
+    return CallError{CallCode::kUnavailable, fmt::format("no gRPC connection within {}", FormatDuration(timeout))};
   }
   stub_ = v1::Agent::NewStub(channel_);
-  return "";
+  generic_ =
+      std::make_unique<grpc::TemplatedGenericStub<google::protobuf::Message, google::protobuf::Message>>(channel_);
+  return {};
 }
 
-void AgentClient::SetDeadline(grpc::ClientContext* context) const {
-  context->set_deadline(std::chrono::system_clock::now() + call_timeout_);
-}
-
-grpc::Status AgentClient::GetInfo(v1::AgentInfo* info) {
+Result<void, CallError> AgentClient::Unary(std::string_view method, const google::protobuf::Message& request,
+                                           google::protobuf::Message* reply) {
+  const auto* descriptor = AgentMethod(method, request, *reply);
+  if (descriptor == nullptr) {
+    return CallError{CallCode::kFailed, fmt::format("sloth.v1.Agent has no method {} taking {} and giving {}", method,
+                                                    request.GetTypeName(), reply->GetTypeName())};
+  }
   grpc::ClientContext context;
-  SetDeadline(&context);
-  return stub_->GetInfo(&context, v1::GetInfoRequest(), info);
+  context.set_deadline(std::chrono::system_clock::now() + call_timeout_);
+  grpc::CompletionQueue queue;
+  auto call = generic_->PrepareUnaryCall(&context, fmt::format("/{}/{}", v1::Agent::service_full_name(), method),
+                                         request, &queue);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(reply, &status, nullptr);
+  void* tag = nullptr;
+  bool ok = false;
+  queue.Next(&tag, &ok);  // the one operation: the call's end, whatever it was
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  if (!status.ok()) return CallErrorFromGrpc(status);
+  return {};
 }
 
-grpc::Status AgentClient::GetHealth(v1::Health* health) {
+Result<void, CallError> AgentClient::RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
+                                             const std::function<void(const v1::RunTaskEvent&)>& on_event) {
   grpc::ClientContext context;
-  SetDeadline(&context);
-  return stub_->GetHealth(&context, v1::GetHealthRequest(), health);
-}
-
-grpc::Status AgentClient::ListTasks(bool include_output, v1::ListTasksResponse* tasks) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
-  v1::ListTasksRequest request;
-  request.set_include_output(include_output);
-  return stub_->ListTasks(&context, request, tasks);
-}
-
-grpc::Status AgentClient::CancelTask(const std::string& id, v1::CancelTaskResponse* response) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
-  v1::CancelTaskRequest request;
-  request.set_id(id);
-  return stub_->CancelTask(&context, request, response);
-}
-
-grpc::Status AgentClient::GetMetrics(v1::Metrics* metrics) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
-  return stub_->GetMetrics(&context, v1::GetMetricsRequest(), metrics);
-}
-
-grpc::Status AgentClient::RunTask(const v1::RunTaskRequest& request, grpc::ClientContext* context,
-                                  const std::function<void(const v1::RunTaskEvent&)>& on_event) {
-  auto reader = stub_->RunTask(context, request);
+  handle.Attach([&context] { context.TryCancel(); });
+  auto reader = stub_->RunTask(&context, request);
   v1::RunTaskEvent event;
   while (reader->Read(&event)) {
     on_event(event);
     if (event.has_result()) break;  // the last event by contract: no Read round for the end
   }
-  return reader->Finish();
+  const grpc::Status status = reader->Finish();
+  handle.Detach();
+  if (!status.ok()) return CallErrorFromGrpc(status);
+  return {};
 }
 
-std::string DescribeStatus(const grpc::Status& status) {
+CallError CallErrorFromGrpc(const grpc::Status& status) {
   switch (status.error_code()) {
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "no answer before the deadline (--timeout)";
-    case grpc::StatusCode::UNIMPLEMENTED: return "the agent does not implement this call (older slothd?)";
+    case grpc::StatusCode::UNAVAILABLE: return {CallCode::kUnavailable, status.error_message()};
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return {CallCode::kDeadline, "no answer before the deadline (--timeout)"};
+    case grpc::StatusCode::INVALID_ARGUMENT: return {CallCode::kInvalidArgument, status.error_message()};
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::UNAUTHENTICATED: return {CallCode::kPermissionDenied, status.error_message()};
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return {CallCode::kUnimplemented, "the agent does not implement this call (older slothd?)"};
+    case grpc::StatusCode::CANCELLED: return {CallCode::kCancelled, status.error_message()};
     default: break;
   }
-  return status.error_message().empty() ? fmt::format("gRPC status {}", static_cast<int>(status.error_code()))
-                                        : status.error_message();
+  return {CallCode::kFailed, status.error_message().empty()
+                                 ? fmt::format("gRPC status {}", static_cast<int>(status.error_code()))
+                                 : status.error_message()};
 }
 
 }  // namespace sloth::ctl

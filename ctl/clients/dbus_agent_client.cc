@@ -14,6 +14,8 @@ constexpr const char* kObjectPath = "/org/slothrunner/Agent1";
 constexpr const char* kInterface = "org.slothrunner.Agent1";
 
 using Dict = std::map<std::string, sdbus::Variant>;
+using TaskRow =
+    sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>;
 
 template <typename T>
 T Get(const Dict& d, const char* key, T fallback = {}) {
@@ -24,23 +26,6 @@ T Get(const Dict& d, const char* key, T fallback = {}) {
   } catch (const sdbus::Error&) {
     return fallback;
   }
-}
-
-// D-Bus errors as gRPC statuses, so the commands report them the same way.
-grpc::Status ToStatus(const sdbus::Error& e) {
-  const std::string name = e.getName();
-  grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
-  if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
-      name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected") {
-    code = grpc::StatusCode::UNAVAILABLE;
-  } else if (name == "org.freedesktop.DBus.Error.AccessDenied") {
-    code = grpc::StatusCode::PERMISSION_DENIED;
-  } else if (name == "org.freedesktop.DBus.Error.InvalidArgs") {
-    code = grpc::StatusCode::INVALID_ARGUMENT;
-  } else if (name == "org.freedesktop.DBus.Error.Timeout" || name == "org.freedesktop.DBus.Error.TimedOut") {
-    code = grpc::StatusCode::DEADLINE_EXCEEDED;
-  }
-  return {code, fmt::format("{}: {}", name, e.getMessage())};
 }
 
 v1::TaskStatus StatusOf(const std::string& s) {
@@ -70,7 +55,123 @@ void FillTask(const Dict& d, v1::TaskResult* t) {
   t->set_output_bytes(Get<uint64_t>(d, "output_bytes"));
 }
 
+// A call of org.slothrunner.Agent1 with the client's timeout.
+sdbus::MethodInvoker Invoke(sdbus::IProxy& proxy, const char* method, std::chrono::milliseconds timeout) {
+  sdbus::MethodInvoker invoker = proxy.callMethod(method);
+  invoker.onInterface(kInterface).withTimeout(timeout);
+  return invoker;
+}
+
+// How one unary call of sloth.v1.Agent is made on the bus; throws sdbus::Error.
+using Row = std::function<void(sdbus::IProxy& proxy, std::chrono::milliseconds timeout,
+                               const google::protobuf::Message& request, google::protobuf::Message* reply)>;
+
+template <class Request, class Reply>
+Row Typed(void (*call)(sdbus::IProxy&, std::chrono::milliseconds, const Request&, Reply*)) {
+  return [call](sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const google::protobuf::Message& request,
+                google::protobuf::Message* reply) {
+    call(proxy, timeout, static_cast<const Request&>(request), static_cast<Reply*>(reply));
+  };
+}
+
+void GetInfo(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::GetInfoRequest&, v1::AgentInfo* info) {
+  Dict d;
+  Invoke(proxy, "GetInfo", timeout).storeResultsTo(d);
+  info->set_name(Get<std::string>(d, "name"));
+  info->set_version(Get<std::string>(d, "version"));
+  info->set_commit(Get<std::string>(d, "commit"));
+  info->set_compiler(Get<std::string>(d, "compiler"));
+  info->set_os(Get<std::string>(d, "os"));
+  info->set_arch(Get<std::string>(d, "arch"));
+  info->set_pid(Get<int32_t>(d, "pid"));
+  info->set_start_time_unix_ms(Get<int64_t>(d, "start_time_unix_ms"));
+  info->set_uptime_seconds(Get<double>(d, "uptime_seconds"));
+  info->set_master(Get<std::string>(d, "master"));
+  info->set_metrics_url(Get<std::string>(d, "metrics_url"));
+  info->set_control_socket(Get<std::string>(d, "control_socket"));
+  info->set_tasks_running(Get<uint32_t>(d, "tasks_running"));
+}
+
+// The interface has no health call: an agent that answers GetInfo on the bus is up.
+void GetHealth(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::GetHealthRequest&,
+               v1::Health* health) {
+  v1::AgentInfo info;
+  try {
+    GetInfo(proxy, timeout, {}, &info);
+    health->set_healthy(true);
+  } catch (const sdbus::Error& e) {
+    health->set_healthy(false);
+    health->set_reason(fmt::format("{}: {}", e.getName(), e.getMessage()));
+  }
+}
+
+// The bus's ListTasks has no output (GetTask has): include_output is not asked for.
+void ListTasks(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::ListTasksRequest&,
+               v1::ListTasksResponse* tasks) {
+  std::vector<TaskRow> rows;
+  Invoke(proxy, "ListTasks", timeout).storeResultsTo(rows);
+  for (const auto& row : rows) {
+    v1::TaskResult* t = tasks->add_tasks();
+    t->set_id(row.get<0>());
+    t->set_name(row.get<1>());
+    t->set_group(row.get<2>());
+    t->set_status(StatusOf(row.get<3>()));
+    t->set_reason(row.get<4>());
+    t->set_exit_code(row.get<5>());
+    t->set_duration_seconds(row.get<6>());
+    t->set_start_time_unix_ms(row.get<7>());
+  }
+}
+
+void CancelTask(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::CancelTaskRequest& request,
+                v1::CancelTaskResponse* response) {
+  try {
+    bool cancelled = false;
+    Invoke(proxy, "CancelTask", timeout).withArguments(request.id()).storeResultsTo(cancelled);
+    response->set_cancelled(cancelled);
+    if (!cancelled) response->set_reason(fmt::format("task {} already finished", request.id()));
+  } catch (const sdbus::Error& e) {
+    if (!std::string(e.getName()).ends_with(".UnknownTask")) throw;
+    response->set_cancelled(false);
+    response->set_reason(e.getMessage());
+  }
+}
+
+void GetMetrics(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::GetMetricsRequest&,
+                v1::Metrics* metrics) {
+  std::string text;
+  Invoke(proxy, "GetMetrics", timeout).storeResultsTo(text);
+  metrics->set_text(std::move(text));
+  metrics->set_content_type("text/plain; version=0.0.4; charset=utf-8");
+}
+
+// The unary calls of sloth.v1.Agent on the bus, a row each.
+const std::map<std::string_view, Row>& Rows() {
+  static const std::map<std::string_view, Row> rows = {
+      {"GetInfo", Typed(&GetInfo)},       {"GetHealth", Typed(&GetHealth)},   {"ListTasks", Typed(&ListTasks)},
+      {"CancelTask", Typed(&CancelTask)}, {"GetMetrics", Typed(&GetMetrics)},
+  };
+  return rows;
+}
+
 }  // namespace
+
+CallError CallErrorFromDbus(std::string_view name, std::string_view message) {
+  CallCode code = CallCode::kFailed;
+  if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
+      name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected") {
+    code = CallCode::kUnavailable;
+  } else if (name == "org.freedesktop.DBus.Error.AccessDenied") {
+    code = CallCode::kPermissionDenied;
+  } else if (name == "org.freedesktop.DBus.Error.InvalidArgs") {
+    code = CallCode::kInvalidArgument;
+  } else if (name == "org.freedesktop.DBus.Error.Timeout" || name == "org.freedesktop.DBus.Error.TimedOut") {
+    code = CallCode::kDeadline;
+  } else if (name == "org.freedesktop.DBus.Error.UnknownMethod") {
+    code = CallCode::kUnimplemented;
+  }
+  return {code, fmt::format("{}: {}", name, message)};
+}
 
 DbusAgentClient::DbusAgentClient(std::chrono::milliseconds call_timeout) : call_timeout_(call_timeout) {}
 
@@ -78,7 +179,7 @@ DbusAgentClient::DbusAgentClient(std::chrono::milliseconds call_timeout) : call_
 // thread (by destroying the proxy) before the members it writes are destroyed.
 DbusAgentClient::~DbusAgentClient() { proxy_.reset(); }
 
-std::string DbusAgentClient::Connect(std::chrono::milliseconds timeout) {
+Result<void, CallError> DbusAgentClient::Connect(std::chrono::milliseconds timeout) {
   try {
     auto connection = sdbus::createSystemBusConnection();
     bool has_owner = false;
@@ -88,7 +189,10 @@ std::string DbusAgentClient::Connect(std::chrono::milliseconds timeout) {
         .withTimeout(timeout)
         .withArguments(std::string(kBusName))
         .storeResultsTo(has_owner);
-    if (!has_owner) return fmt::format("{} is not on the system bus (is slothd running, with D-Bus?)", kBusName);
+    if (!has_owner) {
+      return CallError{CallCode::kUnavailable,
+                       fmt::format("{} is not on the system bus (is slothd running, with D-Bus?)", kBusName)};
+    }
     // The proxy owns the connection and runs its event loop, for the TaskFinished signal.
     proxy_ = sdbus::createProxy(std::move(connection), kBusName, kObjectPath);
     proxy_->uponSignal("TaskFinished")
@@ -101,128 +205,57 @@ std::string DbusAgentClient::Connect(std::chrono::milliseconds timeout) {
             });
     proxy_->finishRegistration();
   } catch (const sdbus::Error& e) {
-    return fmt::format("{} ({})", e.getMessage(), e.getName());
+    return CallError{CallCode::kUnavailable, fmt::format("{} ({})", e.getMessage(), e.getName())};
   }
-  return "";
+  return {};
 }
 
-grpc::Status DbusAgentClient::GetInfo(v1::AgentInfo* info) {
+Result<void, CallError> DbusAgentClient::Unary(std::string_view method, const google::protobuf::Message& request,
+                                               google::protobuf::Message* reply) {
+  const auto row = Rows().find(method);
+  if (row == Rows().end()) {
+    return CallError{CallCode::kUnimplemented, fmt::format("{} has no D-Bus counterpart", method)};
+  }
   try {
-    Dict d;
-    proxy_->callMethod("GetInfo").onInterface(kInterface).withTimeout(call_timeout_).storeResultsTo(d);
-    info->set_name(Get<std::string>(d, "name"));
-    info->set_version(Get<std::string>(d, "version"));
-    info->set_commit(Get<std::string>(d, "commit"));
-    info->set_compiler(Get<std::string>(d, "compiler"));
-    info->set_os(Get<std::string>(d, "os"));
-    info->set_arch(Get<std::string>(d, "arch"));
-    info->set_pid(Get<int32_t>(d, "pid"));
-    info->set_start_time_unix_ms(Get<int64_t>(d, "start_time_unix_ms"));
-    info->set_uptime_seconds(Get<double>(d, "uptime_seconds"));
-    info->set_master(Get<std::string>(d, "master"));
-    info->set_metrics_url(Get<std::string>(d, "metrics_url"));
-    info->set_control_socket(Get<std::string>(d, "control_socket"));
-    info->set_tasks_running(Get<uint32_t>(d, "tasks_running"));
-    return grpc::Status::OK;
+    row->second(*proxy_, call_timeout_, request, reply);
   } catch (const sdbus::Error& e) {
-    return ToStatus(e);
+    return CallErrorFromDbus(e.getName(), e.getMessage());
   }
+  return {};
 }
 
-grpc::Status DbusAgentClient::GetHealth(v1::Health* health) {
-  // The D-Bus interface has no health call: an agent that answers GetInfo on the bus is up.
-  v1::AgentInfo info;
-  grpc::Status status = GetInfo(&info);
-  health->set_healthy(status.ok());
-  if (!status.ok()) health->set_reason(status.error_message());
-  return grpc::Status::OK;
-}
-
-grpc::Status DbusAgentClient::ListTasks(bool /*include_output*/, v1::ListTasksResponse* tasks) {
-  try {
-    std::vector<
-        sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>>
-        rows;
-    proxy_->callMethod("ListTasks").onInterface(kInterface).withTimeout(call_timeout_).storeResultsTo(rows);
-    for (const auto& row : rows) {
-      v1::TaskResult* t = tasks->add_tasks();
-      t->set_id(row.get<0>());
-      t->set_name(row.get<1>());
-      t->set_group(row.get<2>());
-      t->set_status(StatusOf(row.get<3>()));
-      t->set_reason(row.get<4>());
-      t->set_exit_code(row.get<5>());
-      t->set_duration_seconds(row.get<6>());
-      t->set_start_time_unix_ms(row.get<7>());
-    }
-    return grpc::Status::OK;
-  } catch (const sdbus::Error& e) {
-    return ToStatus(e);
-  }
-}
-
-grpc::Status DbusAgentClient::CancelTask(const std::string& id, v1::CancelTaskResponse* response) {
-  try {
-    bool cancelled = false;
-    proxy_->callMethod("CancelTask")
-        .onInterface(kInterface)
-        .withTimeout(call_timeout_)
-        .withArguments(id)
-        .storeResultsTo(cancelled);
-    response->set_cancelled(cancelled);
-    if (!cancelled) response->set_reason(fmt::format("task {} already finished", id));
-    return grpc::Status::OK;
-  } catch (const sdbus::Error& e) {
-    if (std::string(e.getName()).ends_with(".UnknownTask")) {
-      response->set_cancelled(false);
-      response->set_reason(e.getMessage());
-      return grpc::Status::OK;
-    }
-    return ToStatus(e);
-  }
-}
-
-grpc::Status DbusAgentClient::GetMetrics(v1::Metrics* metrics) {
-  try {
-    std::string text;
-    proxy_->callMethod("GetMetrics").onInterface(kInterface).withTimeout(call_timeout_).storeResultsTo(text);
-    metrics->set_text(std::move(text));
-    metrics->set_content_type("text/plain; version=0.0.4; charset=utf-8");
-    return grpc::Status::OK;
-  } catch (const sdbus::Error& e) {
-    return ToStatus(e);
-  }
-}
-
-grpc::Status DbusAgentClient::RunTask(const v1::RunTaskRequest& request, grpc::ClientContext* /*context*/,
-                                      const std::function<void(const v1::RunTaskEvent&)>& on_event) {
+Result<void, CallError> DbusAgentClient::RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
+                                                 const std::function<void(const v1::RunTaskEvent&)>& on_event) {
   std::string id;
   try {
     std::map<std::string, std::string> env(request.env().begin(), request.env().end());
-    proxy_->callMethod("RunTask")
-        .onInterface(kInterface)
-        .withTimeout(call_timeout_)
+    Invoke(*proxy_, "RunTask", call_timeout_)
         .withArguments(request.command(), request.name(), request.group(), env,
                        static_cast<uint64_t>(request.timeout_ms()))
         .storeResultsTo(id);
   } catch (const sdbus::Error& e) {
-    return ToStatus(e);
+    return CallErrorFromDbus(e.getName(), e.getMessage());
   }
   v1::RunTaskEvent started;
   started.mutable_started()->set_id(id);
   on_event(started);
+  bool abandoned = false;  // guarded by mutex_
+  handle.Attach([&] {
+    std::lock_guard lock(mutex_);
+    abandoned = true;
+    changed_.notify_all();
+  });
+  bool finished = false;
   {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return finished_.count(id) > 0 || abandoned_; });
-    if (!finished_.count(id)) return {grpc::StatusCode::CANCELLED, "stopped waiting for the task"};
+    changed_.wait(lock, [&] { return finished_.count(id) > 0 || abandoned; });
+    finished = finished_.count(id) > 0;
   }
+  handle.Detach();
+  if (!finished) return CallError{CallCode::kCancelled, "stopped waiting for the task"};
   try {
     Dict d;
-    proxy_->callMethod("GetTask")
-        .onInterface(kInterface)
-        .withTimeout(call_timeout_)
-        .withArguments(id)
-        .storeResultsTo(d);
+    Invoke(*proxy_, "GetTask", call_timeout_).withArguments(id).storeResultsTo(d);
     const auto output = Get<std::vector<uint8_t>>(d, "output");
     if (!output.empty()) {
       v1::RunTaskEvent chunk;
@@ -233,16 +266,10 @@ grpc::Status DbusAgentClient::RunTask(const v1::RunTaskRequest& request, grpc::C
     v1::RunTaskEvent result;
     FillTask(d, result.mutable_result());
     on_event(result);
-    return grpc::Status::OK;
   } catch (const sdbus::Error& e) {
-    return ToStatus(e);
+    return CallErrorFromDbus(e.getName(), e.getMessage());
   }
-}
-
-void DbusAgentClient::AbandonRunTask(grpc::ClientContext* /*context*/) {
-  std::lock_guard lock(mutex_);
-  abandoned_ = true;
-  changed_.notify_all();
+  return {};
 }
 
 }  // namespace sloth::ctl

@@ -1,14 +1,15 @@
 #pragma once
 // The agent over D-Bus (`slothctl --via dbus`): org.slothrunner.Agent1 on the system bus
-// (DBUS_SYSTEM_BUS_ADDRESS when set). D-Bus has no streams: RunTask returns an id, the
-// TaskFinished signal says when it ended, and GetTask then gives the kept output, which is
-// handed on as one output event before the result.
+// (DBUS_SYSTEM_BUS_ADDRESS when set). Each unary call of sloth.v1.Agent is a row that maps it to
+// the bus interface; D-Bus errors become CallErrors here and nowhere else. D-Bus has no streams:
+// RunTask returns an id, the TaskFinished signal says when it ended, and GetTask then gives the
+// kept output, which is handed on as one output event before the result.
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
+#include <string_view>
 
 #include "ctl/clients/agent_connection.h"
 
@@ -18,7 +19,7 @@ class IProxy;
 
 namespace sloth::ctl {
 
-// Thread-compatible like AgentClient; AbandonRunTask and CancelTask may come from the
+// Thread-compatible like AgentClient; CancelTask and RunHandle::Abandon may come from the
 // interrupt-watching thread while RunTask waits.
 class DbusAgentClient final : public AgentConnection {
  public:
@@ -26,15 +27,13 @@ class DbusAgentClient final : public AgentConnection {
   ~DbusAgentClient() override;
 
   const std::string& target() const override { return target_; }
-  std::string Connect(std::chrono::milliseconds timeout) override;
-  grpc::Status GetInfo(v1::AgentInfo* info) override;
-  grpc::Status GetHealth(v1::Health* health) override;
-  grpc::Status ListTasks(bool include_output, v1::ListTasksResponse* tasks) override;
-  grpc::Status CancelTask(const std::string& id, v1::CancelTaskResponse* response) override;
-  grpc::Status GetMetrics(v1::Metrics* metrics) override;
-  grpc::Status RunTask(const v1::RunTaskRequest& request, grpc::ClientContext* context,
-                       const std::function<void(const v1::RunTaskEvent&)>& on_event) override;
-  void AbandonRunTask(grpc::ClientContext* context) override;
+  Result<void, CallError> Connect(std::chrono::milliseconds timeout) override;
+  Result<void, CallError> RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
+                                  const std::function<void(const v1::RunTaskEvent&)>& on_event) override;
+
+ protected:
+  Result<void, CallError> Unary(std::string_view method, const google::protobuf::Message& request,
+                                google::protobuf::Message* reply) override;
 
  private:
   std::string target_ = "dbus:system org.slothrunner.Agent1";
@@ -44,7 +43,9 @@ class DbusAgentClient final : public AgentConnection {
   std::condition_variable changed_;
   // Final statuses from TaskFinished, by task id: a signal may come before RunTask's reply.
   std::map<std::string, std::string> finished_;
-  bool abandoned_ = false;
 };
+
+// A D-Bus error (its name and message) as slothctl's CallError.
+CallError CallErrorFromDbus(std::string_view name, std::string_view message);
 
 }  // namespace sloth::ctl

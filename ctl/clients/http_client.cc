@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <mutex>
 
 #include "build_info.h"
 #include "common/dynamic_library.h"
@@ -27,33 +26,27 @@ struct Libcurl {
   void (*easy_cleanup)(CURL*);
   const char* (*easy_strerror)(CURLcode);
 
-  // nullptr (and why) when libcurl.so.4 is not there.
-  static const Libcurl* Get(std::string* error) {
-    static std::once_flag once;
-    static Libcurl lib;
-    static std::string why;
-    std::call_once(once, [] {
-      DynamicLibrary so("libcurl.so.4");
+  // Opened on first use; the failure says why when libcurl.so.4 is not there.
+  static const Result<const Libcurl*>& Get() {
+    return OpenOnce<Libcurl>("libcurl.so.4", [](DynamicLibrary& so, Libcurl& lib) {
       so.Bind(lib.easy_init, "curl_easy_init");
       so.Bind(lib.easy_setopt, "curl_easy_setopt");
       so.Bind(lib.easy_perform, "curl_easy_perform");
       so.Bind(lib.easy_getinfo, "curl_easy_getinfo");
       so.Bind(lib.easy_cleanup, "curl_easy_cleanup");
       so.Bind(lib.easy_strerror, "curl_easy_strerror");
-      why = so.error();
     });
-    if (!why.empty()) {
-      *error = "cannot use libcurl for HTTP (" + why + "); install libcurl4";
-      return nullptr;
-    }
-    return &lib;
   }
 };
 
 HttpResult Get(const std::string& url, std::chrono::milliseconds timeout, const char* encodings) {
   HttpResult result;
-  const Libcurl* lib = Libcurl::Get(&result.error);
-  if (!lib) return result;
+  const auto& opened = Libcurl::Get();
+  if (!opened) {
+    result.error = "cannot use libcurl for HTTP (" + opened.error().message + "); install libcurl4";
+    return result;
+  }
+  const Libcurl* lib = *opened;
   auto cleanup = [lib](CURL* c) { lib->easy_cleanup(c); };
   std::unique_ptr<CURL, decltype(cleanup)> curl(lib->easy_init(), cleanup);
   if (!curl) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <iostream>
+#include <memory>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -100,6 +101,48 @@ v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args) {
   return request;
 }
 
+void AddAgentCommands(CommandLine& cli) {
+  CLI::App* agent = cli.app.add_subcommand("agent", "Talk to one agent");
+  agent->require_subcommand(1);
+  // One agent name per run: only the chosen command's argument is filled.
+  auto name = std::make_shared<std::string>();
+  const auto with_agent = [&cli, agent, name](const std::string& verb, const std::string& help,
+                                              std::function<int(const Context&, const std::string&)> run) {
+    CLI::App* command = cli.AddCommand(agent, verb, help, [name, run](const Context& c) { return run(c, *name); });
+    command->add_option("agent", *name, kAgentArgHelp)->required();
+    return command;
+  };
+  with_agent("info", "Show the agent's name, version, uptime and endpoints", AgentInfoCommand);
+  with_agent("health", "Check the agent's health (exit 0 healthy, 1 not)", AgentHealthCommand);
+  with_agent("tasks", "List running, queued and recent tasks", AgentTasksCommand);
+
+  auto task_id = std::make_shared<std::string>();
+  with_agent("cancel", "Cancel a running or queued task",
+             [task_id](const Context& c, const std::string& agent_name) {
+               return AgentCancelCommand(c, agent_name, *task_id);
+             })
+      ->add_option("task-id", *task_id, "The task's ID (see 'agent tasks')")
+      ->required();
+
+  auto run_args = std::make_shared<AgentRunArgs>();
+  CLI::App* run =
+      cli.AddCommand(agent, "run",
+                     "Run a shell command on the agent, streaming its output; exits with its exit code.\n"
+                     "Put the command in quotes, or after --. With --output json the result, including the\n"
+                     "task's stdout and stderr, is printed once it finishes instead of streaming.",
+                     [run_args](const Context& c) { return AgentRunCommand(c, *run_args); });
+  run->add_option("agent", run_args->agent, kAgentArgHelp)->required();
+  run->add_option("command", run_args->command, "The command, run as /bin/sh -c COMMAND")->required();
+  run->add_option("--name", run_args->name, "Task name (default: adhoc)")->type_name("N");
+  run->add_option("--group", run_args->group, "Task group (default: adhoc)")->type_name("G");
+  run->add_option("--timeout", run_args->timeout, "Kill the task after this long (default: the agent's); exit 124")
+      ->type_name("D");
+  run->add_option("--workdir", run_args->workdir, "Working directory on the agent")->type_name("DIR");
+  run->add_option("--env", run_args->env, "Add KEY=VALUE to the task's environment (repeatable)")
+      ->type_name("K=V")
+      ->allow_extra_args(false);
+}
+
 int AgentInfoCommand(const Context& context, const std::string& agent) {
   LocalAgent local = OpenLocalAgent(context, agent, false);
   Print(context, RenderInfoText(local.info), InfoJson(local.info));
@@ -108,30 +151,21 @@ int AgentInfoCommand(const Context& context, const std::string& agent) {
 
 int AgentHealthCommand(const Context& context, const std::string& agent) {
   LocalAgent local = OpenLocalAgent(context, agent, false);
-  v1::Health health;
-  if (auto status = local.client->GetHealth(&health); !status.ok()) {
-    ThrowCallError(*local.client, agent, "GetHealth", status);
-  }
+  const v1::Health health = CheckedCall(local.client->GetHealth(), *local.client, agent, "GetHealth");
   Print(context, RenderHealthText(health), HealthJson(health));
   return health.healthy() ? kExitOk : kExitFailure;
 }
 
 int AgentTasksCommand(const Context& context, const std::string& agent) {
   LocalAgent local = OpenLocalAgent(context, agent, false);
-  v1::ListTasksResponse tasks;
-  if (auto status = local.client->ListTasks(false, &tasks); !status.ok()) {
-    ThrowCallError(*local.client, agent, "ListTasks", status);
-  }
+  const v1::ListTasksResponse tasks = CheckedCall(local.client->ListTasks(false), *local.client, agent, "ListTasks");
   Print(context, RenderTasksText(tasks), TasksJson(tasks));
   return kExitOk;
 }
 
 int AgentCancelCommand(const Context& context, const std::string& agent, const std::string& id) {
   LocalAgent local = OpenLocalAgent(context, agent, false);
-  v1::CancelTaskResponse response;
-  if (auto status = local.client->CancelTask(id, &response); !status.ok()) {
-    ThrowCallError(*local.client, agent, "CancelTask", status);
-  }
+  const v1::CancelTaskResponse response = CheckedCall(local.client->CancelTask(id), *local.client, agent, "CancelTask");
   if (context.output == OutputFormat::kJson) {
     Print(context, "", {{"id", id}, {"cancelled", response.cancelled()}, {"reason", response.reason()}});
   } else if (response.cancelled()) {
@@ -149,7 +183,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   const Duration requested_timeout = std::chrono::milliseconds(request.timeout_ms());
 
   RunState state;
-  grpc::ClientContext stream_context;
+  RunHandle run;
   // Created before any gRPC thread so that they inherit the blocked SIGINT/SIGTERM.
   LocalAgent local;
   InterruptWatcher watcher([&](int signal) {
@@ -172,15 +206,10 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
     }
     if (!id.empty()) {
       // Ask the agent to stop the task; its result (cancelled) then ends the stream.
-      v1::CancelTaskResponse response;
-      if (client->CancelTask(id, &response).ok() && response.cancelled()) return;
+      if (auto cancelled = client->CancelTask(id); cancelled && cancelled->cancelled()) return;
     }
     // Not connected yet, no id in time, cancel refused, or a second Ctrl-C: stop waiting.
-    if (client != nullptr) {
-      client->AbandonRunTask(&stream_context);
-    } else {
-      stream_context.TryCancel();
-    }
+    run.Abandon();
   });
 
   local = OpenLocalAgent(context, args.agent, false);
@@ -197,7 +226,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   bool output_closed = false;
   std::optional<v1::TaskResult> result;
   std::string out_text, err_text;
-  const grpc::Status status = local.client->RunTask(request, &stream_context, [&](const v1::RunTaskEvent& event) {
+  const auto streamed = local.client->RunTask(request, run, [&](const v1::RunTaskEvent& event) {
     switch (event.event_case()) {
       case v1::RunTaskEvent::kStarted: {
         bool cancel_now = false;
@@ -207,10 +236,8 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
           cancel_now = state.signals > 0;
         }
         state.id_or_end.notify_all();
-        if (cancel_now) {
-          v1::CancelTaskResponse response;
-          local.client->CancelTask(event.started().id(), &response);
-        }
+        // Whether it was cancelled or had ended, its result ends the stream.
+        if (cancel_now) (void)local.client->CancelTask(event.started().id());
         break;
       }
       case v1::RunTaskEvent::kOutput: {
@@ -224,8 +251,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
             std::lock_guard lock(state.mutex);
             id = state.task_id;
           }
-          v1::CancelTaskResponse response;
-          if (!id.empty()) local.client->CancelTask(id, &response);
+          if (!id.empty()) (void)local.client->CancelTask(id);
         }
         break;
       }
@@ -273,7 +299,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   }
   if (output_closed) return kExitSignalBase + SIGPIPE;  // as if the pipe had killed us
   if (!result) {
-    if (!status.ok()) ThrowCallError(*local.client, args.agent, "RunTask", status);
+    if (!streamed) ThrowCallError(*local.client, args.agent, "RunTask", streamed.error());
     throw CtlError(kExitFailure, fmt::format("agent '{}' ended the task stream without a result", args.agent));
   }
   if (const std::string message = TaskOutcomeMessage(*result, requested_timeout); !message.empty()) {

@@ -1,8 +1,10 @@
 #pragma once
-// `slothctl agent ...`: info, health, tasks, cancel and run against one agent's control socket.
+// `slothctl agent ...`: info, health, tasks, cancel and run against one agent, over its control
+// socket or the system bus.
 #include <string>
 #include <vector>
 
+#include "ctl/command_line.h"
 #include "ctl/global_options.h"
 #include "sloth/v1/agent.pb.h"
 
@@ -18,6 +20,9 @@ struct AgentRunArgs {
   std::string workdir;
   std::vector<std::string> env;  // K=V
 };
+
+// Adds `agent info|health|tasks|cancel|run` to the command line, each with its flags and help.
+void AddAgentCommands(CommandLine& cli);
 
 // Maps the arguments to the request; throws a usage CtlError naming the bad flag.
 v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args);

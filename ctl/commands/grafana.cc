@@ -100,24 +100,23 @@ class LocalSource : public MetricsSource {
     Fetched out;
     if (!client_) {  // lost before: dial again, the daemon may be a new process
       auto client = MakeLocalConnection(context_, std::min(timeout, call_timeout_));
-      if (std::string error = client->Connect(std::min(timeout, milliseconds(2000))); !error.empty()) {
-        out.error = error;
+      if (auto connected = client->Connect(std::min(timeout, milliseconds(2000))); !connected) {
+        out.error = connected.error().message;
         return out;
       }
       client_ = std::move(client);
     }
-    v1::Metrics metrics;
-    if (auto status = client_->GetMetrics(&metrics); !status.ok()) {
-      out.error = DescribeStatus(status);
+    auto metrics = client_->GetMetrics();
+    if (!metrics) {
+      out.error = metrics.error().message;
       client_.reset();
       return out;
     }
     out.ok = true;
-    out.text = metrics.text();
-    v1::Health health;
-    if (client_->GetHealth(&health).ok()) {
-      out.healthy = health.healthy();
-      out.health_reason = health.reason();
+    out.text = metrics->text();
+    if (auto health = client_->GetHealth()) {
+      out.healthy = health->healthy();
+      out.health_reason = health->reason();
     }
     return out;
   }
@@ -151,20 +150,17 @@ struct DashboardState {
   double updated_unix_s = 0;
   std::string banner;  // non-empty while the source is lost or unreadable
 
-  // Scrapes once; on failure keeps the last good data and sets the banner. Returns whether the
-  // scrape succeeded; `error` gets what failed.
-  bool Scrape(MetricsSource& source, milliseconds timeout, std::string* error) {
+  // Scrapes once; on failure keeps the last good data and says what failed.
+  Result<void> Scrape(MetricsSource& source, milliseconds timeout) {
     Fetched fetched = source.Fetch(timeout);
     if (!fetched.ok) {
-      *error = fmt::format("cannot fetch metrics of agent '{}' from {}: {}", source.agent_name(), source.where(),
-                           fetched.error);
-      return false;
+      return Failure{fmt::format("cannot fetch metrics of agent '{}' from {}: {}", source.agent_name(), source.where(),
+                                 fetched.error)};
     }
     auto parsed = prom::PromTextParser::Parse(fetched.text);
     if (auto* failure = std::get_if<prom::ParseError>(&parsed)) {
-      *error = fmt::format("metrics of agent '{}' from {} are not Prometheus text: {}", source.agent_name(),
-                           source.where(), failure->message);
-      return false;
+      return Failure{fmt::format("metrics of agent '{}' from {} are not Prometheus text: {}", source.agent_name(),
+                                 source.where(), failure->message)};
     }
     dashboard::RecordDashboardHistory(history, MonotonicNow(), std::get<prom::MetricSet>(parsed));
     previous = std::move(current);
@@ -172,7 +168,7 @@ struct DashboardState {
     healthy = fetched.healthy;
     health_reason = fetched.health_reason;
     updated_unix_s = UnixNow();
-    return true;
+    return {};
   }
 
   dashboard::DashboardModel Model(const std::string& agent) const {
@@ -206,7 +202,7 @@ Presentation ChoosePresentation(const Context& context, const MetricsGrafanaArgs
   const bool utf8 = term::LocaleIsUtf8(env);
   Presentation p;
   p.json = context.output == OutputFormat::kJson;
-  p.style.colour = term::ColourEnabled(*mode, args.no_color_flag, stdout_tty, env);
+  p.style.colour = term::ColourEnabled(*mode, context.no_color, stdout_tty, env);
   p.style.unicode = utf8;
   p.style.emoji = context.emoji;
   p.style.graph = term::ChooseGraphStyle(graph, utf8);
@@ -230,9 +226,8 @@ milliseconds FetchTimeout(const Context& context, double interval_s) {
 
 int SingleView(const Context& context, const MetricsGrafanaArgs& args, MetricsSource& source, const Presentation& p) {
   DashboardState state;
-  std::string error;
-  if (!state.Scrape(source, std::chrono::duration_cast<milliseconds>(context.call_timeout), &error)) {
-    throw CtlError(kExitUnavailable, error);
+  if (auto scraped = state.Scrape(source, std::chrono::duration_cast<milliseconds>(context.call_timeout)); !scraped) {
+    throw CtlError(kExitUnavailable, scraped.error().message);
   }
   const auto model = state.Model(source.agent_name());
   if (p.json) {
@@ -277,10 +272,9 @@ int WatchPlain(const Context& context, const MetricsGrafanaArgs& args, MetricsSo
   const auto period = std::chrono::duration<double>(args.interval_s);
   auto next = Clock::now();
   for (;;) {
-    std::string error;
-    const bool ok = state.Scrape(source, timeout, &error);
-    if (!ok) std::cerr << "slothctl: " << error << " (retrying)" << std::endl;
-    if (ok) {
+    const auto scraped = state.Scrape(source, timeout);
+    if (!scraped) std::cerr << "slothctl: " << scraped.error().message << " (retrying)" << std::endl;
+    if (scraped) {
       const auto model = state.Model(source.agent_name());
       if (p.json) {
         std::cout << dashboard::DashboardModelJson(model).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -310,11 +304,10 @@ int WatchTerminal(const Context& context, const MetricsGrafanaArgs& args, Metric
   for (;;) {
     bool redraw = false;
     if (Clock::now() >= next_scrape) {
-      std::string error;
-      if (state.Scrape(source, timeout, &error)) {
+      if (const auto scraped = state.Scrape(source, timeout)) {
         state.banner.clear();
       } else {
-        state.banner = fmt::format("lost, retrying every {}s: {}", args.interval_s, error);
+        state.banner = fmt::format("lost, retrying every {}s: {}", args.interval_s, scraped.error().message);
       }
       next_scrape += period;
       if (next_scrape < Clock::now()) next_scrape = Clock::now() + period;

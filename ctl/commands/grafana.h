@@ -15,7 +15,6 @@ struct MetricsGrafanaArgs {
   double interval_s = 5;
   std::string color = "auto";  // auto|always|never
   std::string graph;           // braille|block|ascii; empty: by locale
-  bool no_color_flag = false;  // the global --no-color, copied in by main.cc
 };
 
 int MetricsGrafanaCommand(const Context& context, const MetricsGrafanaArgs& args);

@@ -2,10 +2,12 @@
 
 #include <cctype>
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 
 #include "ctl/clients/http_client.h"
+#include "ctl/commands/grafana.h"
 #include "ctl/errors.h"
 #include "ctl/output.h"
 #include "ctl/resolve.h"
@@ -27,6 +29,54 @@ void PrintSnapshot(const Context& context, std::string_view agent, const std::st
 }
 
 }  // namespace
+
+namespace {
+
+void AddMetricsGroup(CommandLine& cli, CLI::App* parent, const std::shared_ptr<MetricsPromArgs>& prom_args,
+                     const std::shared_ptr<MetricsGrafanaArgs>& grafana_args) {
+  CLI::App* metrics = parent->add_subcommand("metrics", "Read an agent's Prometheus metrics");
+  metrics->require_subcommand(1);
+
+  CLI::App* grafana =
+      cli.AddCommand(metrics, "grafana",
+                     "Show the agent's dashboard: system, tasks, task performance (P50/P99), gRPC, errors.\n"
+                     "One frame by default (fine in a pipe); --watch redraws in the alternate screen every\n"
+                     "--interval seconds until q or Ctrl-C. --output json prints the computed model.",
+                     [grafana_args](const Context& context) { return MetricsGrafanaCommand(context, *grafana_args); });
+  grafana->add_option("agent", grafana_args->agent, "Agent name ('local' or '.': the local agent)")->required();
+  grafana->add_flag("--watch,-w", grafana_args->watch, "Keep redrawing, with rates and sparklines");
+  grafana->add_option("--interval,-n", grafana_args->interval_s, "Seconds between scrapes (fractions allowed)")
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  grafana->add_option("--color", grafana_args->color, "Colour: only on a terminal (auto), always or never")
+      ->type_name("auto|always|never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  grafana
+      ->add_option("--graph", grafana_args->graph,
+                   "Glyphs for bars and sparklines (default: braille, ascii without a UTF-8 locale)")
+      ->type_name("braille|block|ascii")
+      ->check(CLI::IsMember({"braille", "block", "ascii"}));
+
+  CLI::App* prom =
+      cli.AddCommand(metrics, "prom",
+                     "Show the agent's Prometheus endpoint and how to scrape it, or with --snapshot print its "
+                     "current metrics (over the control socket, or from --endpoint)",
+                     [prom_args](const Context& context) { return MetricsPromCommand(context, *prom_args); });
+  prom->add_option("agent", prom_args->agent, "Agent name ('local' or '.': the local agent)")->required();
+  prom->add_flag("--snapshot", prom_args->snapshot, "Print the exposition text instead of the endpoint");
+}
+
+}  // namespace
+
+void AddMetricsCommands(CommandLine& cli) {
+  auto prom_args = std::make_shared<MetricsPromArgs>();
+  auto grafana_args = std::make_shared<MetricsGrafanaArgs>();
+  AddMetricsGroup(cli, &cli.app, prom_args, grafana_args);
+  for (CLI::App* agent : cli.app.get_subcommands([](CLI::App* command) { return command->get_name() == "agent"; })) {
+    AddMetricsGroup(cli, agent, prom_args, grafana_args);
+  }
+}
 
 std::optional<ScrapeTarget> ParseScrapeTarget(std::string_view url) {
   ScrapeTarget target;
@@ -125,10 +175,7 @@ int MetricsPromCommand(const Context& context, const MetricsPromArgs& args) {
   } else {
     LocalAgent local = OpenLocalAgent(context, args.agent, true);
     if (args.snapshot) {
-      v1::Metrics metrics;
-      if (auto status = local.client->GetMetrics(&metrics); !status.ok()) {
-        ThrowCallError(*local.client, args.agent, "GetMetrics", status);
-      }
+      const v1::Metrics metrics = CheckedCall(local.client->GetMetrics(), *local.client, args.agent, "GetMetrics");
       PrintSnapshot(context, args.agent, local.client->target(), metrics.content_type(), metrics.text());
       return kExitOk;
     }

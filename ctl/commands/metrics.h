@@ -7,9 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ctl/command_line.h"
 #include "ctl/global_options.h"
 
 namespace sloth::ctl {
+
+// Adds `metrics prom|grafana`, and the seed's spelling `agent metrics prom|grafana` when the
+// `agent` command is there already.
+void AddMetricsCommands(CommandLine& cli);
 
 struct MetricsPromArgs {
   std::string agent;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "common/metric_names.h"
 #include "ctl/prom/histogram_quantile.h"
 
 namespace sloth::dashboard {
@@ -99,13 +100,13 @@ bool SlowerFirst(double a, double b) {
 void BuildHeader(const ModelInput& input, Header& header) {
   const MetricSet& scrape = *input.scrape;
   header.agent = input.agent;
-  if (const Family* info = scrape.Find("sloth_agent_info"); info && !info->samples.empty()) {
+  if (const Family* info = scrape.Find(metric_names::kAgentInfo); info && !info->samples.empty()) {
     const auto& labels = info->samples.front().labels;
     header.version = Label(labels, "version");
     header.os = Label(labels, "os");
     header.arch = Label(labels, "arch");
   }
-  header.uptime_s = Scalar(scrape, "sloth_agent_uptime_seconds");
+  header.uptime_s = Scalar(scrape, metric_names::kUptime);
   header.healthy = input.healthy;
   header.health_reason = input.health_reason;
   header.updated_unix_s = input.updated_unix_s;
@@ -113,16 +114,16 @@ void BuildHeader(const ModelInput& input, Header& header) {
 
 void BuildSystem(const ModelInput& input, const Header& header, SystemStats& system) {
   const MetricSet& scrape = *input.scrape;
-  system.resident_bytes = Scalar(scrape, "process_resident_memory_bytes");
-  system.allocated_bytes = Scalar(scrape, "sloth_memory_allocated_bytes");
-  system.threads = Scalar(scrape, "process_threads");
-  if (!system.threads) system.threads = Scalar(scrape, "sloth_goroutines");
-  system.open_fds = Scalar(scrape, "process_open_fds");
-  system.max_fds = Scalar(scrape, "process_max_fds");
+  system.resident_bytes = Scalar(scrape, metric_names::kProcessResident);
+  system.allocated_bytes = Scalar(scrape, metric_names::kMemoryAllocated);
+  system.threads = Scalar(scrape, metric_names::kProcessThreads);
+  if (!system.threads) system.threads = Scalar(scrape, metric_names::kGoroutines);
+  system.open_fds = Scalar(scrape, metric_names::kProcessOpenFds);
+  system.max_fds = Scalar(scrape, metric_names::kProcessMaxFds);
   const auto cpu_points = PointsOf(input.history, kCpuKey);
   if (auto rate = prom::CounterRate(cpu_points)) {
     system.cpu_ratio = *rate;
-  } else if (auto cpu = Scalar(scrape, "process_cpu_seconds_total"); cpu && header.uptime_s && *header.uptime_s > 0) {
+  } else if (auto cpu = Scalar(scrape, metric_names::kProcessCpu); cpu && header.uptime_s && *header.uptime_s > 0) {
     system.cpu_ratio = *cpu / *header.uptime_s;
     system.cpu_is_average = true;
   }
@@ -130,7 +131,7 @@ void BuildSystem(const ModelInput& input, const Header& header, SystemStats& sys
 
 void BuildTasks(const ModelInput& input, TaskTotals& tasks) {
   const MetricSet& scrape = *input.scrape;
-  if (const Family* family = scrape.Find("sloth_tasks_total")) {
+  if (const Family* family = scrape.Find(metric_names::kTasksTotal)) {
     for (const auto& sample : family->samples) {
       if (std::isnan(sample.value)) continue;
       const std::string status = Label(sample.labels, "status");
@@ -145,14 +146,14 @@ void BuildTasks(const ModelInput& input, TaskTotals& tasks) {
       tasks.total += sample.value;
     }
   }
-  tasks.running = Scalar(scrape, "sloth_tasks_running").value_or(0);
+  tasks.running = Scalar(scrape, metric_names::kTasksRunning).value_or(0);
   if (tasks.success + tasks.failed > 0) tasks.success_rate = tasks.success / (tasks.success + tasks.failed);
   tasks.rate_per_s = prom::CounterRate(PointsOf(input.history, kTasksFinishedKey));
 }
 
 void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& rows) {
-  const auto now = HistogramsOf(input.scrape, "sloth_task_duration_seconds");
-  const auto before = HistogramsOf(input.previous, "sloth_task_duration_seconds");
+  const auto now = HistogramsOf(input.scrape, metric_names::kTaskDuration);
+  const auto before = HistogramsOf(input.previous, metric_names::kTaskDuration);
   for (const auto& series : now) {
     TaskPerformance row;
     row.group = Label(series.labels, "group");
@@ -182,7 +183,7 @@ void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& row
 
 void BuildGrpc(const ModelInput& input, std::vector<GrpcMethodStats>& methods) {
   std::map<std::string, GrpcMethodStats> by_method;
-  if (const Family* family = input.scrape->Find("sloth_grpc_requests_total")) {
+  if (const Family* family = input.scrape->Find(metric_names::kGrpcRequests)) {
     for (const auto& sample : family->samples) {
       if (std::isnan(sample.value)) continue;
       auto& stats = by_method[Label(sample.labels, "method")];
@@ -190,7 +191,7 @@ void BuildGrpc(const ModelInput& input, std::vector<GrpcMethodStats>& methods) {
       if (Label(sample.labels, "status") != "OK") stats.errors += sample.value;
     }
   }
-  const auto histograms = prom::SumBy(HistogramsOf(input.scrape, "sloth_grpc_request_duration_seconds"), {"method"});
+  const auto histograms = prom::SumBy(HistogramsOf(input.scrape, metric_names::kGrpcDuration), {"method"});
   for (auto& [method, stats] : by_method) {
     stats.method = method;
     stats.p50_s = stats.p99_s = std::nan("");
@@ -211,9 +212,9 @@ void BuildGrpc(const ModelInput& input, std::vector<GrpcMethodStats>& methods) {
 }
 
 void BuildErrors(const ModelInput& input, DashboardModel& model) {
-  if (const Family* family = input.scrape->Find("sloth_errors_total")) {
+  if (const Family* family = input.scrape->Find(metric_names::kErrors)) {
     for (const auto& sample : family->samples) {
-      if (sample.name != "sloth_errors_total" || std::isnan(sample.value)) continue;
+      if (sample.name != metric_names::kErrors || std::isnan(sample.value)) continue;
       model.errors.push_back({Label(sample.labels, "type"), sample.value});
       model.errors_total += sample.value;
     }
@@ -266,10 +267,11 @@ DashboardModel BuildDashboardModel(const ModelInput& input) {
 
 void RecordDashboardHistory(prom::History& history, double time_s, const MetricSet& scrape) {
   // Every series gets a point at every scrape (0 when absent) so the trends stay aligned.
-  history.Add(kTasksFinishedKey, {time_s, SumOf(scrape, "sloth_tasks_total", "sloth_tasks_total").value_or(0)});
-  history.Add(kErrorsKey, {time_s, SumOf(scrape, "sloth_errors_total", "sloth_errors_total").value_or(0)});
-  if (auto cpu = Scalar(scrape, "process_cpu_seconds_total")) history.Add(kCpuKey, {time_s, *cpu});
-  if (auto rss = Scalar(scrape, "process_resident_memory_bytes")) history.Add(kResidentKey, {time_s, *rss});
+  history.Add(kTasksFinishedKey,
+              {time_s, SumOf(scrape, metric_names::kTasksTotal, metric_names::kTasksTotal).value_or(0)});
+  history.Add(kErrorsKey, {time_s, SumOf(scrape, metric_names::kErrors, metric_names::kErrors).value_or(0)});
+  if (auto cpu = Scalar(scrape, metric_names::kProcessCpu)) history.Add(kCpuKey, {time_s, *cpu});
+  if (auto rss = Scalar(scrape, metric_names::kProcessResident)) history.Add(kResidentKey, {time_s, *rss});
 }
 
 nlohmann::json DashboardModelJson(const DashboardModel& model) {

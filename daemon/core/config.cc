@@ -79,9 +79,8 @@ Apply Boolean(bool* (*field)(Config&)) {
 Apply DurationField(Duration* (*field)(Config&), Duration min) {
   return [field, min](const toml::node& node, Config& config) -> std::optional<std::string> {
     if (!node.is_string()) return Expect(node, "a duration string such as \"500ms\", \"30s\", \"5m\"");
-    std::string why;
-    auto d = ParseDuration(node.as_string()->get(), &why);
-    if (!d) return why;
+    auto d = ParseDuration(node.as_string()->get());
+    if (!d) return d.error().message;
     if (*d < min) return fmt::format("expected at least {}, got {}", FormatDuration(min), node.as_string()->get());
     *field(config) = *d;
     return std::nullopt;

@@ -30,10 +30,10 @@ std::optional<std::string> ControlApi::GetHealth(const Caller& caller) {
   return sources_.unhealthy_reason();
 }
 
-TaskRunner::Started ControlApi::BeginTask(const Caller& caller, TaskSpec spec, TaskResult* refused) {
+Result<TaskRunner::Started, TaskResult> ControlApi::BeginTask(const Caller& caller, TaskSpec spec) {
   Audit(LogLevel::kInfo, caller, fmt::format("RunTask {}/{}", spec.group, spec.name),
         {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
-  return runner_.Begin(std::move(spec), refused);
+  return runner_.Begin(std::move(spec));
 }
 
 TaskResult ControlApi::CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output,
@@ -41,12 +41,10 @@ TaskResult ControlApi::CompleteTask(TaskRunner::Started started, const TaskRunne
   return runner_.Complete(std::move(started), on_output, std::move(notice));
 }
 
-StartOutcome ControlApi::StartTask(const Caller& caller, TaskSpec spec) {
+Result<std::string> ControlApi::StartTask(const Caller& caller, TaskSpec spec) {
   Audit(LogLevel::kInfo, caller, fmt::format("StartTask {}/{}", spec.group, spec.name),
         {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
-  StartOutcome outcome;
-  outcome.id = runner_.Start(std::move(spec), &outcome.refusal);
-  return outcome;
+  return runner_.Start(std::move(spec));
 }
 
 std::optional<TaskResult> ControlApi::GetTask(const Caller& caller, std::string_view id) {
@@ -59,17 +57,22 @@ std::vector<TaskResult> ControlApi::ListTasks(const Caller& caller) {
   return runner_.List();
 }
 
-CancelOutcome ControlApi::CancelTask(const Caller& caller, std::string_view id) {
+Result<void, CancelRefused> ControlApi::CancelTask(const Caller& caller, std::string_view id) {
   Audit(LogLevel::kInfo, caller, fmt::format("CancelTask {}", id), {{"SLOTH_TASK_ID", std::string(id)}});
-  if (runner_.Cancel(id)) return {true, ""};
+  if (runner_.Cancel(id)) return {};
   auto known = runner_.Get(id);
-  if (!known) return {false, fmt::format("no task with id {} (see ListTasks)", id), true};
-  return {false, fmt::format("task {} already finished ({})", id, TaskStatusName(known->status))};
+  if (!known) return CancelRefused{fmt::format("no task with id {} (see ListTasks)", id), true};
+  return CancelRefused{fmt::format("task {} already finished ({})", id, TaskStatusName(known->status))};
 }
 
 std::string ControlApi::GetMetrics(const Caller& caller) {
   Audit(LogLevel::kDebug, caller, "GetMetrics");
   return telemetry_.ExpositionText();
+}
+
+Result<ReloadReport> ControlApi::Reload(const Caller& caller) {
+  Audit(LogLevel::kInfo, caller, "Reload");
+  return sources_.reload();
 }
 
 }  // namespace sloth

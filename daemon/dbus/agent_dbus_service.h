@@ -33,11 +33,10 @@ class AgentDbusService {
   static constexpr const char* kObjectPath = "/org/slothrunner/Agent1";
 
   // Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), exports the object, requests
-  // kBusName and starts the bus thread. `reload` asks the agent to re-read its configuration
-  // and must return quickly. Throws DbusUnavailable.
-  AgentDbusService(ControlApi& api, Logger& log, std::function<void()> reload);
+  // kBusName and starts the bus thread. Throws DbusUnavailable.
+  AgentDbusService(ControlApi& api, Logger& log);
   // The same on a connection the caller made (another bus, a test's).
-  AgentDbusService(ControlApi& api, Logger& log, std::function<void()> reload, std::unique_ptr<sdbus::IConnection> bus);
+  AgentDbusService(ControlApi& api, Logger& log, std::unique_ptr<sdbus::IConnection> bus);
   AgentDbusService(const AgentDbusService&) = delete;
   AgentDbusService& operator=(const AgentDbusService&) = delete;
   ~AgentDbusService();  // Shutdown()

@@ -2,8 +2,9 @@
 // The seam between slothd and its D-Bus front end, which lives in a module (slothd-dbus.so)
 // loaded at start only where there is a system bus (see modules/module_loader.h for why).
 // No sdbus-c++ type crosses this header.
-#include <functional>
-#include <string>
+#include <memory>
+
+#include "common/result.h"
 
 #include "common/log.h"
 #include "daemon/core/control_api.h"
@@ -20,10 +21,9 @@ class DbusFrontEnd {
   virtual void Shutdown() = 0;
 };
 
-// The module's entry point (extern "C"). On failure returns nullptr and says why in `error`
-// (no bus, name taken, ...): the agent then runs without D-Bus.
-using CreateDbusFrontEndFn = DbusFrontEnd* (*)(ControlApi* api, Logger* log, std::function<void()> reload,
-                                               std::string* error);
+// The module's entry point (extern "C"), or why there is no D-Bus front end (no bus, name taken,
+// ...): the agent then runs without D-Bus.
+using CreateDbusFrontEndFn = Result<std::unique_ptr<DbusFrontEnd>> (*)(ControlApi* api, Logger* log);
 inline constexpr const char* kCreateDbusFrontEndSymbol = "sloth_create_dbus_front_end";
 inline constexpr const char* kDbusModuleFileName = "slothd-dbus.so";
 

@@ -20,13 +20,13 @@ class DbusModuleFrontEnd final : public DbusFrontEnd {
 }  // namespace
 }  // namespace sloth
 
-extern "C" __attribute__((visibility("default"))) sloth::DbusFrontEnd* sloth_create_dbus_front_end(
-    sloth::ControlApi* api, sloth::Logger* log, std::function<void()> reload, std::string* error) {
-  // Exceptions do not cross the module boundary: they become the error text.
+extern "C" __attribute__((visibility("default"))) sloth::Result<std::unique_ptr<sloth::DbusFrontEnd>>
+sloth_create_dbus_front_end(sloth::ControlApi* api, sloth::Logger* log) {
+  // Exceptions do not cross the module boundary: they become the failure's text.
   try {
-    return new sloth::DbusModuleFrontEnd(std::make_unique<sloth::AgentDbusService>(*api, *log, std::move(reload)));
+    return std::unique_ptr<sloth::DbusFrontEnd>(
+        std::make_unique<sloth::DbusModuleFrontEnd>(std::make_unique<sloth::AgentDbusService>(*api, *log)));
   } catch (const std::exception& e) {
-    *error = e.what();
-    return nullptr;
+    return sloth::Failure{e.what()};
   }
 }

@@ -26,15 +26,14 @@ std::optional<PeerCredentials> ControlServer::CredentialsOf(std::string_view grp
 ControlFrontEnd* ControlServer::EnsureFrontEnd() {
   std::lock_guard lock(front_end_mutex_);
   if (front_end_ || shut_down_) return front_end_.get();
-  std::string error;
-  auto create = reinterpret_cast<CreateControlFrontEndFn>(
-      LoadModuleSymbol(kGrpcModuleFileName, kCreateControlFrontEndSymbol, &error));
-  if (create) {
+  auto symbol = LoadModuleSymbol(kGrpcModuleFileName, kCreateControlFrontEndSymbol);
+  if (symbol) {
+    auto create = reinterpret_cast<CreateControlFrontEndFn>(*symbol);
     front_end_.reset(create(&api_, &telemetry_, &log_, [this](std::string_view peer) { return CredentialsOf(peer); }));
   }
   if (!front_end_) {
     log_.Error(fmt::format("the gRPC control front end is not available, control calls are refused: {}",
-                           error.empty() ? "it did not start" : error));
+                           symbol ? "it did not start" : symbol.error().message));
   }
   return front_end_.get();
 }

@@ -1,5 +1,7 @@
 #include "daemon/grpc/control_service.h"
 
+#include "daemon/grpc/unary_call.h"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -7,11 +9,6 @@
 
 namespace sloth {
 namespace {
-
-int64_t UnixMillis(std::chrono::system_clock::time_point t) {
-  if (t.time_since_epoch().count() == 0) return 0;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 v1::TaskStatus ToProto(TaskStatus status) {
   switch (status) {
@@ -79,41 +76,27 @@ Caller ControlService::CallerOf(const grpc::ServerContext& context) const {
   return caller;
 }
 
-grpc::Status ControlService::GetInfo(const Caller& caller, const v1::GetInfoRequest&, v1::AgentInfo* reply) {
-  ToProto(api_.GetInfo(caller), reply);
-  return grpc::Status::OK;
-}
-
-grpc::Status ControlService::GetHealth(const Caller& caller, const v1::GetHealthRequest&, v1::Health* reply) {
-  auto reason = api_.GetHealth(caller);
-  reply->set_healthy(!reason);
-  if (reason) reply->set_reason(*reason);
-  return grpc::Status::OK;
-}
-
 grpc::Status ControlService::CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const {
-  if (request.command().empty()) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "command is empty: pass the shell command to run"};
-  }
-  spec->command = request.command();
-  if (!request.name().empty()) spec->name = request.name();
-  if (!request.group().empty()) spec->group = request.group();
-  spec->workdir = request.workdir();
-  for (const auto& [key, value] : request.env()) {
-    if (key.empty() || key.find('=') != std::string::npos) {
-      return {grpc::StatusCode::INVALID_ARGUMENT, fmt::format("invalid environment variable name '{}'", key)};
-    }
-    spec->env.emplace_back(key, value);
-  }
-  if (request.timeout_ms() > 0) spec->timeout = std::chrono::milliseconds(request.timeout_ms());
+  TaskSpec received{.command = request.command(),
+                    .name = request.name(),
+                    .group = request.group(),
+                    .workdir = request.workdir(),
+                    .env = {request.env().begin(), request.env().end()},
+                    .timeout = TimeoutFromMillis(request.timeout_ms()),
+                    .user = {},
+                    .limits = {}};
+  auto checked = CheckedTaskSpec(std::move(received));
+  if (!checked) return {grpc::StatusCode::INVALID_ARGUMENT, checked.error().message};
+  *spec = std::move(checked).value();
   return grpc::Status::OK;
 }
 
-TaskRunner::Started ControlService::BeginRunTask(const Caller& caller, TaskSpec spec, v1::RunTaskEvent* refused) {
-  TaskResult refusal;
-  TaskRunner::Started started = api_.BeginTask(caller, std::move(spec), &refusal);
-  if (!started) ToProto(refusal, false, refused->mutable_result());
-  return started;
+Result<TaskRunner::Started, v1::RunTaskEvent> ControlService::BeginRunTask(const Caller& caller, TaskSpec spec) {
+  auto begun = api_.BeginTask(caller, std::move(spec));
+  if (begun) return std::move(begun).value();
+  v1::RunTaskEvent refused;
+  ToProto(begun.error(), false, refused.mutable_result());
+  return refused;
 }
 
 v1::RunTaskEvent ControlService::CompleteRunTask(TaskRunner::Started started, const EventSink& send) {
@@ -140,27 +123,45 @@ v1::RunTaskEvent ControlService::CompleteRunTask(TaskRunner::Started started, co
   return event;
 }
 
-grpc::Status ControlService::ListTasks(const Caller& caller, const v1::ListTasksRequest& request,
-                                       v1::ListTasksResponse* reply) {
-  for (const TaskResult& task : api_.ListTasks(caller)) {
-    ToProto(task, request.include_output(), reply->add_tasks());
-  }
-  return grpc::Status::OK;
-}
-
-grpc::Status ControlService::CancelTask(const Caller& caller, const v1::CancelTaskRequest& request,
-                                        v1::CancelTaskResponse* reply) {
-  if (request.id().empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "task id is empty"};
-  const CancelOutcome outcome = api_.CancelTask(caller, request.id());
-  reply->set_cancelled(outcome.cancelled);
-  reply->set_reason(outcome.reason);
-  return grpc::Status::OK;
-}
-
-grpc::Status ControlService::GetMetrics(const Caller& caller, const v1::GetMetricsRequest&, v1::Metrics* reply) {
-  reply->set_text(api_.GetMetrics(caller));
-  reply->set_content_type("text/plain; version=0.0.4; charset=utf-8");
-  return grpc::Status::OK;
+// The unary methods of sloth.v1.Agent, a row each: the method, and its request translated to
+// ControlApi and the answer back. RunTask streams: grpc_front_end.cc serves it.
+void ListenForUnaryCalls(CallQueue& queue) {
+  using Svc = v1::Agent::AsyncService;
+  ListenUnary<v1::GetInfoRequest, v1::AgentInfo>(
+      queue, &Svc::RequestGetInfo, [](ControlApi& api, const Caller& caller, const auto&, v1::AgentInfo* reply) {
+        ToProto(api.GetInfo(caller), reply);
+        return grpc::Status::OK;
+      });
+  ListenUnary<v1::GetHealthRequest, v1::Health>(
+      queue, &Svc::RequestGetHealth, [](ControlApi& api, const Caller& caller, const auto&, v1::Health* reply) {
+        const auto reason = api.GetHealth(caller);
+        reply->set_healthy(!reason);
+        if (reason) reply->set_reason(*reason);
+        return grpc::Status::OK;
+      });
+  ListenUnary<v1::ListTasksRequest, v1::ListTasksResponse>(
+      queue, &Svc::RequestListTasks,
+      [](ControlApi& api, const Caller& caller, const v1::ListTasksRequest& request, v1::ListTasksResponse* reply) {
+        for (const TaskResult& task : api.ListTasks(caller)) {
+          ToProto(task, request.include_output(), reply->add_tasks());
+        }
+        return grpc::Status::OK;
+      });
+  ListenUnary<v1::CancelTaskRequest, v1::CancelTaskResponse>(
+      queue, &Svc::RequestCancelTask,
+      [](ControlApi& api, const Caller& caller, const v1::CancelTaskRequest& request, v1::CancelTaskResponse* reply) {
+        if (request.id().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "task id is empty");
+        const auto cancelled = api.CancelTask(caller, request.id());
+        reply->set_cancelled(cancelled.ok());
+        if (!cancelled) reply->set_reason(cancelled.error().reason);
+        return grpc::Status::OK;
+      });
+  ListenUnary<v1::GetMetricsRequest, v1::Metrics>(
+      queue, &Svc::RequestGetMetrics, [](ControlApi& api, const Caller& caller, const auto&, v1::Metrics* reply) {
+        reply->set_text(api.GetMetrics(caller));
+        reply->set_content_type("text/plain; version=0.0.4; charset=utf-8");
+        return grpc::Status::OK;
+      });
 }
 
 }  // namespace sloth

@@ -1,6 +1,8 @@
 #pragma once
-// sloth.v1.Agent in protobuf terms: translates requests to ControlApi calls and results back;
-// nothing else. The front end (grpc_front_end.cc) decides which thread calls what.
+// sloth.v1.Agent in protobuf terms: requests translated to ControlApi calls and results back,
+// nothing else. The unary methods are one table (ListenForUnaryCalls, control_service.cc), a row
+// per method; RunTask streams and is served in steps, because the front end (grpc_front_end.cc)
+// follows each task on a thread of its own.
 #include <functional>
 #include <optional>
 #include <string>
@@ -14,6 +16,8 @@
 
 namespace sloth {
 
+struct CallQueue;
+
 class ControlService {
  public:
   using CredentialsFn = std::function<std::optional<PeerCredentials>(std::string_view grpc_peer)>;
@@ -22,14 +26,8 @@ class ControlService {
   // `credentials` finds the SO_PEERCRED of a call's connection from its gRPC peer string.
   ControlService(ControlApi& api, CredentialsFn credentials);
 
+  ControlApi& api() { return api_; }
   Caller CallerOf(const grpc::ServerContext& context) const;
-
-  // Quick calls: they never wait on a task.
-  grpc::Status GetInfo(const Caller& caller, const v1::GetInfoRequest& request, v1::AgentInfo* reply);
-  grpc::Status GetHealth(const Caller& caller, const v1::GetHealthRequest& request, v1::Health* reply);
-  grpc::Status ListTasks(const Caller& caller, const v1::ListTasksRequest& request, v1::ListTasksResponse* reply);
-  grpc::Status CancelTask(const Caller& caller, const v1::CancelTaskRequest& request, v1::CancelTaskResponse* reply);
-  grpc::Status GetMetrics(const Caller& caller, const v1::GetMetricsRequest& request, v1::Metrics* reply);
 
   // A task's stream starts with a TaskStarted event (its id, so that the client can cancel it)
   // only if the task is still queued or running this long after it began, or has output before
@@ -40,18 +38,21 @@ class ControlService {
   static constexpr Duration kStartedEventDelay = std::chrono::milliseconds(20);
 
   // RunTask in three steps: the request checked (INVALID_ARGUMENT with what to fix); the task
-  // begun on the receiving thread (admitted, never waiting; refused: an empty handle and the
-  // result event in *refused); then spawned and followed to its end on a thread that may wait,
-  // the started event (see above) and every output event handed to `send` as they happen.
-  // Returns the result event, the stream's last.
+  // begun on the receiving thread (admitted, never waiting; refused: the result event that is the
+  // whole stream); then spawned and followed to its end on a thread that may wait, the started
+  // event (see above) and every output event handed to `send` as they happen. Returns the result
+  // event, the stream's last.
   grpc::Status CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const;
-  TaskRunner::Started BeginRunTask(const Caller& caller, TaskSpec spec, v1::RunTaskEvent* refused);
+  Result<TaskRunner::Started, v1::RunTaskEvent> BeginRunTask(const Caller& caller, TaskSpec spec);
   v1::RunTaskEvent CompleteRunTask(TaskRunner::Started started, const EventSink& send);
 
  private:
   ControlApi& api_;
   CredentialsFn credentials_;
 };
+
+// The table of unary methods: asks the completion queue for the first call of each.
+void ListenForUnaryCalls(CallQueue& queue);
 
 // Protobuf conversions, exposed for tests.
 void ToProto(const TaskResult& result, bool include_output, v1::TaskResult* out);

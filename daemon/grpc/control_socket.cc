@@ -17,66 +17,58 @@
 
 namespace sloth {
 
-UniqueFd ListenControlSocket(const std::string& path, UniqueFd* lock, std::string* error) {
+Result<ControlSocket> ListenControlSocket(const std::string& path) {
   sockaddr_un addr{};
   if (path.size() >= sizeof addr.sun_path) {
-    *error = fmt::format("control socket path {} is too long ({} bytes, at most {})", path, path.size(),
-                         sizeof addr.sun_path - 1);
-    return {};
+    return Failure{fmt::format("control socket path {} is too long ({} bytes, at most {})", path, path.size(),
+                               sizeof addr.sun_path - 1)};
   }
   std::error_code ec;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) {
-    *error = fmt::format(
-        "cannot create {} for the control socket: {}; run slothd as root or as its service, "
-        "or pass --control-socket PATH (e.g. $XDG_RUNTIME_DIR/slothd.sock)",
-        parent.string(), ec.message());
-    return {};
+    return Failure{
+        fmt::format("cannot create {} for the control socket: {}; run slothd as root or as its service, "
+                    "or pass --control-socket PATH (e.g. $XDG_RUNTIME_DIR/slothd.sock)",
+                    parent.string(), ec.message())};
   }
   // The lock file says "a live slothd owns this socket": whoever holds it serves PATH; a socket
   // file without a holder is stale and may be replaced.
   const std::string lock_path = path + ".lock";
   UniqueFd lock_fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!lock_fd) {
-    *error = fmt::format("cannot open {}: {}", lock_path, std::strerror(errno));
-    return {};
+    return Failure{fmt::format("cannot open {}: {}", lock_path, std::strerror(errno))};
   }
   if (::flock(lock_fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    *error = fmt::format(
-        "control socket {} is in use by another running slothd (it holds {}); stop it or "
-        "choose another path with --control-socket",
-        path, lock_path);
-    return {};
+    return Failure{
+        fmt::format("control socket {} is in use by another running slothd (it holds {}); stop it or "
+                    "choose another path with --control-socket",
+                    path, lock_path)};
   }
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
-      *error = fmt::format("{} exists and is not a socket; remove it or choose another --control-socket", path);
-      return {};
+      return Failure{fmt::format("{} exists and is not a socket; remove it or choose another --control-socket", path)};
     }
     ::unlink(path.c_str());  // stale: its owner is gone (we hold the lock)
   }
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) {
-    *error = fmt::format("cannot create the control socket: {}", std::strerror(errno));
-    return {};
+    return Failure{fmt::format("cannot create the control socket: {}", std::strerror(errno))};
   }
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    *error =
-        fmt::format("cannot bind the control socket {}: {}; pass --control-socket PATH", path, std::strerror(errno));
-    return {};
+    return Failure{
+        fmt::format("cannot bind the control socket {}: {}; pass --control-socket PATH", path, std::strerror(errno))};
   }
   // Until listen() nobody can connect, so tightening the mode here leaves no window.
   if (::chmod(path.c_str(), 0660) != 0 || ::listen(fd.get(), 128) != 0) {
-    *error = fmt::format("cannot listen on the control socket {}: {}", path, std::strerror(errno));
+    Failure failure{fmt::format("cannot listen on the control socket {}: {}", path, std::strerror(errno))};
     ::unlink(path.c_str());
-    return {};
+    return failure;
   }
-  *lock = std::move(lock_fd);
-  return fd;
+  return ControlSocket{std::move(fd), std::move(lock_fd)};
 }
 
 ControlSocketAcceptor::ControlSocketAcceptor(UniqueFd listen_fd, std::function<void(int fd)> serve, Logger& log)

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/result.h"
 #include "common/unique_fd.h"
 
 namespace sloth {
@@ -26,8 +27,12 @@ struct PeerCredentials {
 
 // Creates the listening socket at `path` with mode 0660: parent directories are created, a
 // stale socket file is replaced, a live one (another slothd holding PATH.lock) is never taken.
-// On failure returns an empty fd and sets `error`. `lock` receives the held lock file.
-UniqueFd ListenControlSocket(const std::string& path, UniqueFd* lock, std::string* error);
+// Fails saying why and what to do.
+struct ControlSocket {
+  UniqueFd fd;
+  UniqueFd lock;  // PATH.lock, held while the socket is ours
+};
+Result<ControlSocket> ListenControlSocket(const std::string& path);
 
 // Accept loop on its own thread. Thread-safe lookups of the credentials of live connections.
 class ControlSocketAcceptor {

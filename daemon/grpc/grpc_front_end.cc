@@ -31,6 +31,7 @@
 #include "common/worker_pool.h"
 #include "daemon/grpc/control_service.h"
 #include "daemon/grpc/metrics_interceptor.h"
+#include "daemon/grpc/unary_call.h"
 #include "proto/grpc_tuning.h"
 #include "sloth/v1/agent.grpc.pb.h"
 
@@ -42,78 +43,16 @@ constexpr size_t kMaxQueuedBytes = 256 * 1024;
 // Idle workers kept for the next RunTask; more than that exit when their task is done.
 constexpr size_t kIdleWorkersKept = 16;
 
-// What a call's completion-queue tag points at: the call, and which of its operations finished.
-class Call {
- public:
-  virtual ~Call() = default;
-  virtual void Proceed(int op, bool ok) = 0;
-};
-struct Tag {
-  Call* call;
-  int op;
-};
-
-struct Shared {
-  v1::Agent::AsyncService service;
-  std::unique_ptr<grpc::ServerCompletionQueue> cq;
-  ControlService* control;
-  WorkerPool* workers;
-};
-
-// A unary call, served on the completion-queue thread: these never wait on a task.
-template <class Request, class Reply>
-class UnaryCall final : public Call {
- public:
-  using RequestFn = void (v1::Agent::AsyncService::*)(grpc::ServerContext*, Request*,
-                                                      grpc::ServerAsyncResponseWriter<Reply>*, grpc::CompletionQueue*,
-                                                      grpc::ServerCompletionQueue*, void*);
-  using ServeFn = grpc::Status (ControlService::*)(const Caller&, const Request&, Reply*);
-
-  // Waits for the next call of this method.
-  static void Listen(Shared& shared, RequestFn request, ServeFn serve) { new UnaryCall(shared, request, serve); }
-
-  void Proceed(int op, bool ok) override {
-    if (op == kArrived && ok) {
-      Listen(shared_, request_fn_, serve_fn_);
-      const grpc::Status status = (shared_.control->*serve_fn_)(shared_.control->CallerOf(context_), request_, &reply_);
-      if (status.ok()) {
-        responder_.Finish(reply_, status, &finished_);
-      } else {
-        responder_.FinishWithError(status, &finished_);
-      }
-      return;
-    }
-    delete this;  // finished, or the server is shutting down
-  }
-
- private:
-  enum { kArrived, kFinished };
-  UnaryCall(Shared& shared, RequestFn request, ServeFn serve)
-      : shared_(shared), request_fn_(request), serve_fn_(serve), responder_(&context_) {
-    (shared_.service.*request_fn_)(&context_, &request_, &responder_, shared_.cq.get(), shared_.cq.get(), &arrived_);
-  }
-
-  Shared& shared_;
-  const RequestFn request_fn_;
-  const ServeFn serve_fn_;
-  grpc::ServerContext context_;
-  Request request_;
-  Reply reply_;
-  grpc::ServerAsyncResponseWriter<Reply> responder_;
-  Tag arrived_{this, kArrived};
-  Tag finished_{this, kFinished};
-};
-
 // RunTask: the task runs on a pool worker; its events go out as asynchronous writes, one in
 // flight at a time, the rest queued (bounded). Owned by the completion-queue side (`self_`,
 // until the stream is finished) and by the worker while it runs the task.
 class RunTaskCall final : public Call {
  public:
-  static void Listen(Shared& shared) {
-    auto call = std::shared_ptr<RunTaskCall>(new RunTaskCall(shared));
+  static void Listen(CallQueue& queue) {
+    auto call = std::shared_ptr<RunTaskCall>(new RunTaskCall(queue));
     call->self_ = call;
-    shared.service.RequestRunTask(&call->context_, &call->request_, &call->writer_, shared.cq.get(), shared.cq.get(),
-                                  &call->arrived_);
+    queue.service.RequestRunTask(&call->context_, &call->request_, &call->writer_, queue.cq.get(), queue.cq.get(),
+                                 &call->arrived_);
   }
 
   void Proceed(int op, bool ok) override {
@@ -123,9 +62,9 @@ class RunTaskCall final : public Call {
           self_.reset();  // shutting down; deletes this
           return;
         }
-        Listen(shared_);
+        Listen(queue_);
         TaskSpec spec;
-        const grpc::Status status = shared_.control->CheckRunTask(request_, &spec);
+        const grpc::Status status = queue_.control->CheckRunTask(request_, &spec);
         std::lock_guard lock(mutex_);
         if (!status.ok()) {
           final_status_ = status;
@@ -135,15 +74,16 @@ class RunTaskCall final : public Call {
         }
         // Admitted here; a worker spawns the task, follows it to its end and writes its events
         // (the started event too: ControlService::kStartedEventDelay).
-        auto started = std::make_shared<TaskRunner::Started>(
-            shared_.control->BeginRunTask(shared_.control->CallerOf(context_), std::move(spec), &final_));
-        if (!*started) {  // refused: its result is the whole stream
+        auto begun = queue_.control->BeginRunTask(queue_.control->CallerOf(context_), std::move(spec));
+        if (!begun) {  // refused: its result is the whole stream
+          final_ = begun.error();
           finishing_ = true;
           StartFinishLocked();
           return;
         }
+        auto started = std::make_shared<TaskRunner::Started>(std::move(begun).value());
         auto work = [call = self_, started]() mutable { call->Work(std::move(*started)); };
-        if (!shared_.workers->Submit(std::move(work))) {
+        if (!queue_.workers->Submit(std::move(work))) {
           // No thread to follow it: the task is cancelled (dropping its handle) and the caller told.
           started.reset();
           final_status_ = {grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -178,12 +118,12 @@ class RunTaskCall final : public Call {
 
  private:
   enum { kArrived, kWritten, kFinished };
-  explicit RunTaskCall(Shared& shared) : shared_(shared), writer_(&context_) {}
+  explicit RunTaskCall(CallQueue& queue) : queue_(queue), writer_(&context_) {}
 
   // On the worker: follows the task to its end, then finishes the stream with the result.
   void Work(TaskRunner::Started started) {
     v1::RunTaskEvent result =
-        shared_.control->CompleteRunTask(std::move(started), [this](const v1::RunTaskEvent& event) { Send(event); });
+        queue_.control->CompleteRunTask(std::move(started), [this](const v1::RunTaskEvent& event) { Send(event); });
     std::lock_guard lock(mutex_);
     final_ = std::move(result);
     finishing_ = true;
@@ -224,7 +164,7 @@ class RunTaskCall final : public Call {
     }
   }
 
-  Shared& shared_;
+  CallQueue& queue_;
   std::shared_ptr<RunTaskCall> self_;  // completion-queue thread only
   grpc::ServerContext context_;
   v1::RunTaskRequest request_;
@@ -251,31 +191,23 @@ class GrpcFrontEnd final : public ControlFrontEnd {
  public:
   GrpcFrontEnd(ControlApi& api, Telemetry& telemetry, CredentialsLookup credentials)
       : control_(api, std::move(credentials)) {
-    shared_.control = &control_;
-    shared_.workers = &workers_;
+    queue_.control = &control_;
+    queue_.workers = &workers_;
     grpc::ServerBuilder builder;
-    builder.RegisterService(&shared_.service);
-    shared_.cq = builder.AddCompletionQueue();
+    builder.RegisterService(&queue_.service);
+    queue_.cq = builder.AddCompletionQueue();
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(telemetry));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server_ = builder.BuildAndStart();
     if (!server_) return;
-    using Svc = v1::Agent::AsyncService;
-    UnaryCall<v1::GetInfoRequest, v1::AgentInfo>::Listen(shared_, &Svc::RequestGetInfo, &ControlService::GetInfo);
-    UnaryCall<v1::GetHealthRequest, v1::Health>::Listen(shared_, &Svc::RequestGetHealth, &ControlService::GetHealth);
-    UnaryCall<v1::ListTasksRequest, v1::ListTasksResponse>::Listen(shared_, &Svc::RequestListTasks,
-                                                                   &ControlService::ListTasks);
-    UnaryCall<v1::CancelTaskRequest, v1::CancelTaskResponse>::Listen(shared_, &Svc::RequestCancelTask,
-                                                                     &ControlService::CancelTask);
-    UnaryCall<v1::GetMetricsRequest, v1::Metrics>::Listen(shared_, &Svc::RequestGetMetrics,
-                                                          &ControlService::GetMetrics);
-    RunTaskCall::Listen(shared_);
+    ListenForUnaryCalls(queue_);
+    RunTaskCall::Listen(queue_);
     cq_thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "slothd-grpc");
       void* tag = nullptr;
       bool ok = false;
-      while (shared_.cq->Next(&tag, &ok)) {
+      while (queue_.cq->Next(&tag, &ok)) {
         const Tag* t = static_cast<const Tag*>(tag);
         t->call->Proceed(t->op, ok);
       }
@@ -293,7 +225,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::duration_cast<std::chrono::system_clock::duration>(grace));
     workers_.Drain();
-    shared_.cq->Shutdown();
+    queue_.cq->Shutdown();
     if (cq_thread_.joinable()) cq_thread_.join();
     server_.reset();
   }
@@ -303,7 +235,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
  private:
   ControlService control_;
   WorkerPool workers_{"slothd-grpc-run", kIdleWorkersKept};
-  Shared shared_;
+  CallQueue queue_;
   std::unique_ptr<grpc::Server> server_;
   std::thread cq_thread_;
 };

@@ -25,7 +25,7 @@ std::vector<std::string> Candidates(std::string_view file_name) {
 
 }  // namespace
 
-void* LoadModuleSymbol(std::string_view file_name, const char* symbol, std::string* error) {
+Result<void*> LoadModuleSymbol(std::string_view file_name, const char* symbol) {
   std::string tried;
   for (const std::string& path : Candidates(file_name)) {
     if (::access(path.c_str(), R_OK) != 0) {
@@ -41,8 +41,7 @@ void* LoadModuleSymbol(std::string_view file_name, const char* symbol, std::stri
     tried += fmt::format(" {} (no symbol {});", path, symbol);
   }
   if (!tried.empty()) tried.pop_back();
-  *error = fmt::format("cannot load {}; tried:{}", file_name, tried);
-  return nullptr;
+  return Failure{fmt::format("cannot load {}; tried:{}", file_name, tried)};
 }
 
 }  // namespace sloth

@@ -6,12 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
+
 namespace sloth {
 
 // The address of `symbol` in the module `file_name`, looked for beside the running executable
 // (the build tree), then in the module directory relative to it (an installed tree, whatever
 // its prefix), then in the configured module directory. All of these are only writable by
-// whoever could replace slothd itself. nullptr when not found, with `error` saying what was tried.
-void* LoadModuleSymbol(std::string_view file_name, const char* symbol, std::string* error);
+// whoever could replace slothd itself. When not found, the failure says what was tried.
+Result<void*> LoadModuleSymbol(std::string_view file_name, const char* symbol);
 
 }  // namespace sloth

@@ -18,7 +18,7 @@ std::string FormatHostPort(std::string_view address, uint16_t port) {
   return fmt::format("{}:{}", address, port);
 }
 
-UniqueFd ListenTcp(std::string_view address, uint16_t port, int backlog, std::string* error) {
+Result<UniqueFd> ListenTcp(std::string_view address, uint16_t port, int backlog) {
   const std::string host(address);
   sockaddr_storage storage{};
   socklen_t length = 0;
@@ -35,20 +35,17 @@ UniqueFd ListenTcp(std::string_view address, uint16_t port, int backlog, std::st
     v6->sin6_port = htons(port);
     length = sizeof(sockaddr_in6);
   } else {
-    *error = fmt::format("cannot listen on {}: not an IPv4 or IPv6 address", FormatHostPort(address, port));
-    return {};
+    return Failure{fmt::format("cannot listen on {}: not an IPv4 or IPv6 address", FormatHostPort(address, port))};
   }
   UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) {
-    *error = fmt::format("cannot listen on {}: socket: {}", FormatHostPort(address, port), std::strerror(errno));
-    return {};
+    return Failure{fmt::format("cannot listen on {}: socket: {}", FormatHostPort(address, port), std::strerror(errno))};
   }
   int one = 1, zero = 0;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&storage), length) != 0 || ::listen(fd.get(), backlog) != 0) {
-    *error = fmt::format("cannot listen on {}: {}", FormatHostPort(address, port), std::strerror(errno));
-    return {};
+    return Failure{fmt::format("cannot listen on {}: {}", FormatHostPort(address, port), std::strerror(errno))};
   }
   return fd;
 }

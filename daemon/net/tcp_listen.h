@@ -5,13 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
 #include "common/unique_fd.h"
 
 namespace sloth {
 
-// Binds and listens (CLOEXEC, non-blocking, SO_REUSEADDR; "::" is dual-stack). On failure
-// returns an empty fd and sets `error` to "cannot listen on ADDR:PORT: REASON".
-UniqueFd ListenTcp(std::string_view address, uint16_t port, int backlog, std::string* error);
+// Binds and listens (CLOEXEC, non-blocking, SO_REUSEADDR; "::" is dual-stack), or fails with
+// "cannot listen on ADDR:PORT: REASON".
+Result<UniqueFd> ListenTcp(std::string_view address, uint16_t port, int backlog);
 
 // The port a bound socket listens on (resolves port 0); 0 on error.
 uint16_t BoundPort(int fd);

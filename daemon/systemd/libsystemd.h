@@ -6,6 +6,8 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
+#include "common/result.h"
+
 namespace sloth {
 
 struct Libsystemd {
@@ -16,9 +18,9 @@ struct Libsystemd {
   decltype(&::sd_watchdog_enabled) watchdog_enabled = nullptr;
   decltype(&::sd_journal_sendv) journal_sendv = nullptr;
 
-  // Opened once, on first use; nullptr (with the reason in `error`, if given) when
-  // libsystemd.so.0 or one of these functions is missing. Thread-safe.
-  static const Libsystemd* Get(const char** error = nullptr);
+  // Opened once, on first use; the failure says why when libsystemd.so.0 or one of these
+  // functions is missing. Thread-safe.
+  static const Result<const Libsystemd*>& Get();
 };
 
 }  // namespace sloth

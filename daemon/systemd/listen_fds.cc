@@ -15,12 +15,13 @@ namespace sloth {
 PassedSockets TakePassedSockets(Logger& log) {
   PassedSockets sockets;
   if (!std::getenv("LISTEN_FDS")) return sockets;
-  const char* why = "";
-  const Libsystemd* lib = Libsystemd::Get(&why);
-  if (!lib) {
-    log.Warning(fmt::format("LISTEN_FDS is set but libsystemd cannot be opened ({}); opening own sockets", why));
+  const auto& opened = Libsystemd::Get();
+  if (!opened) {
+    log.Warning(fmt::format("LISTEN_FDS is set but libsystemd cannot be opened ({}); opening own sockets",
+                            opened.error().message));
     return sockets;
   }
+  const Libsystemd* lib = *opened;
   char** names = nullptr;
   const int n = lib->listen_fds_with_names(1, &names);
   if (n < 0) {

@@ -11,7 +11,7 @@ namespace sloth {
 
 SystemdNotifier::SystemdNotifier() {
   if (!std::getenv("NOTIFY_SOCKET")) return;
-  lib_ = Libsystemd::Get();
+  if (const auto& lib = Libsystemd::Get()) lib_ = *lib;
   uint64_t usec = 0;
   // unset_environment=0: tasks inherit nothing from it anyway (the runner builds their env).
   if (lib_ && lib_->watchdog_enabled(0, &usec) > 0 && usec > 0) ping_interval_ = std::chrono::microseconds(usec / 2);

@@ -175,12 +175,12 @@ void DbusUnitWatcher::OnUnitRemoved(sdbus::Message& message) {
 }  // namespace
 }  // namespace sloth
 
-extern "C" __attribute__((visibility("default"))) sloth::UnitWatcher* sloth_create_unit_watcher(std::string* error) {
-  // Exceptions do not cross the module boundary: they become the error text.
+extern "C" __attribute__((visibility("default"))) sloth::Result<std::unique_ptr<sloth::UnitWatcher>>
+sloth_create_unit_watcher() {
+  // Exceptions do not cross the module boundary: they become the failure's text.
   try {
-    return new sloth::DbusUnitWatcher();
+    return std::unique_ptr<sloth::UnitWatcher>(std::make_unique<sloth::DbusUnitWatcher>());
   } catch (const std::exception& e) {
-    *error = fmt::format("cannot follow task units on the system bus: {}", e.what());
-    return nullptr;
+    return sloth::Failure{fmt::format("cannot follow task units on the system bus: {}", e.what())};
   }
 }

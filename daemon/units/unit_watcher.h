@@ -20,8 +20,8 @@ class UnitWatcher {
 };
 
 // The module's entry point (extern "C"): connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when
-// set) and subscribes to the manager's signals. nullptr with the reason in `error` on failure.
-using CreateUnitWatcherFn = UnitWatcher* (*)(std::string* error);
+// set) and subscribes to the manager's signals, or says why it could not.
+using CreateUnitWatcherFn = Result<std::unique_ptr<UnitWatcher>> (*)();
 inline constexpr const char* kCreateUnitWatcherSymbol = "sloth_create_unit_watcher";
 inline constexpr const char* kUnitsModuleFileName = "slothd-units.so";
 

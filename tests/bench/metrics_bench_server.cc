@@ -96,13 +96,12 @@ sloth::MetricsHttpServer::Limits BenchLimits(const Args& a) {
 }
 
 sloth::UniqueFd Listen(const Args& a) {
-  std::string error;
-  sloth::UniqueFd fd = sloth::ListenTcp("127.0.0.1", static_cast<uint16_t>(a.port), 1024, &error);
+  auto fd = sloth::ListenTcp("127.0.0.1", static_cast<uint16_t>(a.port), 1024);
   if (!fd) {
-    std::fprintf(stderr, "metrics_bench_server: %s\n", error.c_str());
+    std::fprintf(stderr, "metrics_bench_server: %s\n", fd.error().message.c_str());
     std::exit(1);
   }
-  return fd;
+  return std::move(fd).value();
 }
 
 sloth::MetricsHttpServer::Pages StaticPages(std::function<sloth::MetricsBody(bool)> metrics) {

@@ -1,4 +1,4 @@
-// The task runner alone, no front end: N threads calling TaskRunner::Run("true") in a loop for a
+// The task runner alone, no front end: N threads running "true" (Begin, then Complete) in a loop for a
 // fixed time. Between spawn_rate (the physical limit) and task_throughput (the agent over gRPC),
 // it shows what the runner's own work per task costs (pipes, process group, pidfd supervision,
 // telemetry, history). Prints "runner_rate N RATE FAILED".
@@ -10,6 +10,7 @@
 #include "daemon/core/tasks/task_runner.h"
 #include "daemon/core/telemetry/telemetry.h"
 #include "tests/bench/measuring_window.h"
+#include "tests/unit/daemon/core/tasks/run_to_end.h"
 
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 4;
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
       sloth::TaskSpec spec;
       spec.command = "true";
       spec.name = "bench";
-      const bool success = runner.Run(std::move(spec)).status == sloth::TaskStatus::kSuccess;
+      const bool success = sloth::RunToEnd(runner, std::move(spec)).status == sloth::TaskStatus::kSuccess;
       (success ? ok : failed).fetch_add(1, std::memory_order_relaxed);
     }
   });

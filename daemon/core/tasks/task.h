@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/duration.h"
+#include "common/result.h"
 #include "daemon/core/tasks/task_limits.h"
 
 namespace sloth {
@@ -25,6 +26,15 @@ struct TaskSpec {
   std::string user;                                      // empty: the runner's default ([tasks] user)
   TaskLimits limits;                                     // unset fields: the runner's defaults
 };
+
+// `spec` as a front end received it, checked and completed for the runner: an empty name or group
+// becomes "adhoc"; refused, saying what to fix, when the command is empty or the command, a name
+// or a value cannot be handed to the shell.
+Result<TaskSpec> CheckedTaskSpec(TaskSpec spec);
+
+// A timeout in milliseconds as the control contracts carry it: 0 is the runner's default
+// (nullopt); longer than about 31 years is clamped, so that nanoseconds cannot overflow.
+std::optional<Duration> TimeoutFromMillis(uint64_t ms);
 
 enum class TaskStatus { kQueued, kRunning, kSuccess, kFailed, kSkipped };
 

@@ -44,6 +44,28 @@ struct TaskRunner::Started::Active {
   int cancel_fd = -1;  // the following thread's eventfd while it supervises (wakes its poll())
 };
 
+Result<TaskSpec> CheckedTaskSpec(TaskSpec spec) {
+  if (spec.command.empty()) return Failure{"command is empty: pass the shell command to run"};
+  if (spec.command.find('\0') != std::string::npos) return Failure{"the command contains a NUL byte"};
+  for (const auto& [name, value] : spec.env) {
+    if (name.empty() || name.find_first_of("=") != std::string::npos || name.find('\0') != std::string::npos) {
+      return Failure{fmt::format("bad environment variable name \"{}\"", name)};
+    }
+    if (value.find('\0') != std::string::npos) {
+      return Failure{fmt::format("environment variable {} contains a NUL byte", name)};
+    }
+  }
+  if (spec.name.empty()) spec.name = "adhoc";
+  if (spec.group.empty()) spec.group = "adhoc";
+  return spec;
+}
+
+std::optional<Duration> TimeoutFromMillis(uint64_t ms) {
+  constexpr uint64_t kMaxMs = 1'000'000'000'000;  // about 31 years
+  if (ms == 0) return std::nullopt;
+  return std::chrono::milliseconds(std::min(ms, kMaxMs));
+}
+
 namespace {
 
 TaskRunner::Options Normalised(TaskRunner::Options options) {
@@ -77,20 +99,6 @@ void WakeCancelFd(int fd) {
 void DrainCancelFd(int fd) {
   uint64_t count;
   [[maybe_unused]] const ssize_t n = ::read(fd, &count, sizeof count);
-}
-
-// Empty if the spec can be handed to the shell.
-std::string ValidationError(const TaskSpec& spec) {
-  if (spec.command.find('\0') != std::string::npos) return "invalid task: the command contains a NUL byte";
-  for (const auto& [name, value] : spec.env) {
-    if (name.empty() || name.find_first_of("=") != std::string::npos || name.find('\0') != std::string::npos) {
-      return fmt::format("invalid task: bad environment variable name \"{}\"", name);
-    }
-    if (value.find('\0') != std::string::npos) {
-      return fmt::format("invalid task: environment variable {} contains a NUL byte", name);
-    }
-  }
-  return {};
 }
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -157,10 +165,11 @@ void TaskRunner::RequestCancelLocked(Active& task, std::string reason) {
   if (task.cancel_fd >= 0) WakeCancelFd(task.cancel_fd);
 }
 
-TaskRunner::ActivePtr TaskRunner::Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused) {
+Result<TaskRunner::ActivePtr, TaskResult> TaskRunner::Admit(TaskSpec spec) {
   auto task = std::make_shared<Active>();
   task->spec = std::move(spec);
-  std::string refusal = ValidationError(task->spec);
+  auto checked = CheckedTaskSpec(task->spec);
+  std::string refusal = checked ? "" : "invalid task: " + checked.error().message;
   if (refusal.empty()) refusal = AdmitUser(*task);
   task->limits = EffectiveLimits(options_.default_limits, task->spec.limits);
   TaskResult snapshot;
@@ -168,7 +177,6 @@ TaskRunner::ActivePtr TaskRunner::Admit(TaskSpec spec, std::string* assigned_id,
     std::lock_guard lock(mutex_);
     task->id = NextIdLocked();
     if (starter_.mode() == "unit") task->unit = TaskUnitName(task->id);
-    if (assigned_id != nullptr) *assigned_id = task->id;
     if (!refusal.empty()) {
       // already decided
     } else if (shutting_down_) {
@@ -196,8 +204,7 @@ TaskRunner::ActivePtr TaskRunner::Admit(TaskSpec spec, std::string* assigned_id,
     r.status = TaskStatus::kFailed;
     r.reason = std::move(refusal);
     r.start_time = r.end_time = std::chrono::system_clock::now();
-    *refused = Finish(task, std::move(r), /*ran=*/false);
-    return nullptr;
+    return Finish(task, std::move(r), /*ran=*/false);
   }
   // Only queued tasks report here; running ones report once Execute marks them started.
   if (snapshot.status == TaskStatus::kQueued) Notify(snapshot);
@@ -218,15 +225,6 @@ std::string TaskRunner::AdmitUser(Active& task) const {
   if (!user) return user.error().message;
   task.user = std::move(user).value();
   return {};
-}
-
-TaskResult TaskRunner::Run(TaskSpec spec, const OutputSink& on_output, std::string* assigned_id) {
-  EnterInFlight();
-  LeaveInFlightAtExit leave{this};
-  TaskResult refused;
-  ActivePtr task = Admit(std::move(spec), assigned_id, &refused);
-  if (!task) return refused;
-  return Execute(task, on_output);
 }
 
 void TaskRunner::EnterInFlight() {
@@ -258,21 +256,21 @@ TaskRunner::Started::~Started() { Abandon(); }
 
 const std::string& TaskRunner::Started::id() const { return task_->id; }
 
-void TaskRunner::Started::Abandon() {
+void TaskRunner::Started::Abandon(std::string reason) {
   if (!task_) return;
   ActivePtr task = std::move(task_);
-  runner_->CancelAndFinish(task, "cancelled: the caller failed");
+  runner_->CancelAndFinish(task, std::move(reason));
   runner_->LeaveInFlight();
 }
 
-TaskRunner::Started TaskRunner::Begin(TaskSpec spec, TaskResult* refused) {
+Result<TaskRunner::Started, TaskResult> TaskRunner::Begin(TaskSpec spec) {
   EnterInFlight();
-  ActivePtr task = Admit(std::move(spec), nullptr, refused);
-  if (!task) {
+  auto admitted = Admit(std::move(spec));
+  if (!admitted) {
     LeaveInFlight();
-    return {};
+    return admitted.error();
   }
-  return Started(this, std::move(task));
+  return Started(this, std::move(*admitted));
 }
 
 TaskResult TaskRunner::Complete(Started started, const OutputSink& on_output, TaskNotice notice) {
@@ -281,26 +279,16 @@ TaskResult TaskRunner::Complete(Started started, const OutputSink& on_output, Ta
   return Execute(task, on_output, std::move(notice));
 }
 
-std::string TaskRunner::Start(TaskSpec spec, std::string* refusal) {
-  TaskResult refused;
-  ActivePtr task = Admit(std::move(spec), nullptr, &refused);
-  if (!task) {
-    if (refusal != nullptr) *refusal = refused.reason;
-    return {};
+Result<std::string> TaskRunner::Start(TaskSpec spec) {
+  auto begun = Begin(std::move(spec));
+  if (!begun) return Failure{begun.error().reason};
+  std::string id = begun->id();
+  auto started = std::make_shared<Started>(std::move(*begun));
+  if (auto submitted = workers_.Submit([this, started] { Complete(std::move(*started), {}); }); !submitted) {
+    // No thread to run it: finished as cancelled on this thread (it was not spawned).
+    started->Abandon(fmt::format("cancelled: no worker thread ({})", submitted.error().message));
   }
-  EnterInFlight();
-  std::string error;
-  if (!workers_.Submit(
-          [this, task] {
-            LeaveInFlightAtExit leave{this};
-            Execute(task, {});
-          },
-          &error)) {
-    // No thread to run it: finish it as cancelled on this thread (it was not spawned).
-    CancelAndFinish(task, fmt::format("cancelled: no worker thread ({})", error));
-    LeaveInFlight();
-  }
-  return task->id;
+  return id;
 }
 
 void TaskRunner::CancelAndFinish(const ActivePtr& task, std::string reason) {

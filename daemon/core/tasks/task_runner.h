@@ -28,6 +28,7 @@
 
 #include "common/duration.h"
 #include "common/log.h"
+#include "common/result.h"
 #include "common/worker_pool.h"
 #include "daemon/core/tasks/task.h"
 #include "daemon/core/tasks/task_starter.h"
@@ -35,8 +36,9 @@
 
 namespace sloth {
 
-// Thread-safe: Run() executes on the calling thread, Start() on a worker thread the runner owns;
-// every other call may come from any thread.
+// Thread-safe: Complete() follows its task on the calling thread, Start() on a worker thread the
+// runner owns; every other call may come from any thread. Every task takes one path: Begin admits
+// it, Complete spawns and follows it (Start is the two, on a worker).
 class TaskRunner {
  public:
   using OutputSink = std::function<void(OutputStream, std::string_view chunk)>;
@@ -68,21 +70,15 @@ class TaskRunner {
   // Shutdown(0) if not done yet, then waits for every task and joins the worker threads.
   ~TaskRunner();
 
-  // Runs the task on the calling thread: waits for a slot (queued), spawns, passes output chunks
-  // to `on_output` synchronously as they arrive (a slow sink slows the task: backpressure through
-  // the pipe), enforces the timeout, reaps, records, returns. A full queue or a shutdown is a
-  // result with status kFailed and a reason, not an exception. `assigned_id` is set as soon as the
-  // id exists, before the task is queued or runs, so another thread may Cancel it.
-  TaskResult Run(TaskSpec spec, const OutputSink& on_output = {}, std::string* assigned_id = nullptr);
-
-  // Run in two steps, for a front end that receives requests on one thread and follows tasks on
-  // others: Begin admits the task (its id is known from then on) and never waits; Complete, on
+  // A task in two steps, for a front end that receives requests on one thread and follows tasks
+  // on others: Begin admits the task (its id is known from then on) and never waits; Complete, on
   // the thread that will follow the task, waits for a slot if it was queued, spawns it, passes
-  // its output to `on_output` as it arrives, records and returns the result. Spawning on that
-  // thread, not in Begin, keeps the receiving thread free, and the thread that waits for the
-  // exec is the one that then waits for the exit: nothing is left to do between the two. A
-  // handle dropped without Complete cancels its task and finishes it. `notice` is called on the
-  // same thread if the task is still queued or running at its time.
+  // its output to `on_output` synchronously as it arrives (a slow sink slows the task:
+  // backpressure through the pipe), enforces the timeout, reaps, records and returns the result.
+  // Spawning on that thread, not in Begin, keeps the receiving thread free, and the thread that
+  // waits for the exec is the one that then waits for the exit: nothing is left to do between
+  // the two. A handle dropped without Complete cancels its task and finishes it. `notice` is
+  // called on the same thread if the task is still queued or running at its time.
   class Started {
    public:
     Started() = default;
@@ -96,17 +92,18 @@ class TaskRunner {
     friend class TaskRunner;
     struct Active;
     Started(TaskRunner* runner, std::shared_ptr<Active> task);
-    void Abandon();
+    void Abandon(std::string reason = "cancelled: the caller failed");
     TaskRunner* runner_ = nullptr;
     std::shared_ptr<Active> task_;
   };
-  // An empty handle when refused at admission; the result (with the reason) is in *refused.
-  Started Begin(TaskSpec spec, TaskResult* refused);
+  // Refused at admission (queue full, shutting down, an invalid spec): the refused task's result,
+  // status kFailed with the reason, already recorded.
+  Result<Started, TaskResult> Begin(TaskSpec spec);
   TaskResult Complete(Started started, const OutputSink& on_output, TaskNotice notice = {});
 
-  // Runs the task on a worker thread without an output sink. Returns its id, or an empty string
-  // and the reason in *refusal when refused at admission (the refusal is in the history too).
-  std::string Start(TaskSpec spec, std::string* refusal = nullptr);
+  // Begin, then Complete on a worker thread without an output sink: for front ends whose clients
+  // follow the task later. Its id, or why it was refused (the refusal is in the history too).
+  Result<std::string> Start(TaskSpec spec);
 
   // Queued: removed and finished as failed/cancelled. Running: SIGTERM to its process group,
   // SIGKILL after kill_grace. False if the id is unknown or already finished.
@@ -128,14 +125,14 @@ class TaskRunner {
   using ActivePtr = std::shared_ptr<Active>;
 
   // Admits a task: running (slot free), queued, or refused (returned as a finished result).
-  ActivePtr Admit(TaskSpec spec, std::string* assigned_id, TaskResult* refused);
+  Result<ActivePtr, TaskResult> Admit(TaskSpec spec);
   TaskResult Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice = {});
   // Marks a running task started (times, telemetry, log, observers) and starts it (nullptr and
   // the reason in *spawn_error on failure). Once per task, by the thread that follows it.
   std::unique_ptr<RunningTask> Launch(const ActivePtr& task, std::string* spawn_error);
   // Empty if the task may run as its user, which it resolves; else why not.
   std::string AdmitUser(Active& task) const;
-  // Counts a Run/Begin/Start caller or worker using this object (the destructor waits for none).
+  // Counts a begun task not yet completed or abandoned (the destructor waits for none).
   void EnterInFlight();
   void LeaveInFlight();
   struct LeaveInFlightAtExit {
@@ -162,7 +159,7 @@ class TaskRunner {
   uint64_t sequence_ = 0;
   std::mt19937 random_;
   size_t running_ = 0;
-  size_t in_flight_ = 0;                                  // Run() calls and worker threads still using this object
+  size_t in_flight_ = 0;                                  // begun tasks not yet completed or abandoned
   std::map<std::string, ActivePtr, std::less<>> active_;  // queued and running, by id
   std::deque<ActivePtr> queue_;                           // queued, FIFO
   std::deque<TaskResult> history_;                        // finished, newest first

@@ -7,6 +7,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/metric_type.h>
 
+#include "common/metric_names.h"
+
 namespace sloth::catalog {
 
 struct FamilySpec {
@@ -27,68 +29,63 @@ inline constexpr std::string_view kAgentInfoLabels[] = {"version", "os", "arch"}
 inline constexpr std::string_view kBuildInfoLabels[] = {"version", "commit", "compiler"};
 
 using prometheus::MetricType;
-inline constexpr FamilySpec kTasksTotal{"sloth_tasks_total",
+inline constexpr FamilySpec kTasksTotal{metric_names::kTasksTotal,
                                         "Tasks finished, by status (success, failed, skipped) and group.",
                                         MetricType::Counter, kStatusGroup};
-inline constexpr FamilySpec kTasksRunning{"sloth_tasks_running", "Tasks running now.", MetricType::Gauge, {}};
-inline constexpr FamilySpec kTaskDuration{
-    "sloth_task_duration_seconds", "Task wall time in seconds, by group and task.", MetricType::Histogram, kGroupTask};
-inline constexpr FamilySpec kGrpcRequests{"sloth_grpc_requests_total",
+inline constexpr FamilySpec kTasksRunning{metric_names::kTasksRunning, "Tasks running now.", MetricType::Gauge, {}};
+inline constexpr FamilySpec kTaskDuration{metric_names::kTaskDuration, "Task wall time in seconds, by group and task.",
+                                          MetricType::Histogram, kGroupTask};
+inline constexpr FamilySpec kGrpcRequests{metric_names::kGrpcRequests,
                                           "gRPC requests served, by method and status code.", MetricType::Counter,
                                           kMethodStatus};
-inline constexpr FamilySpec kGrpcDuration{"sloth_grpc_request_duration_seconds",
-                                          "gRPC request latency in seconds, by method.", MetricType::Histogram,
-                                          kMethod};
-inline constexpr FamilySpec kErrors{"sloth_errors_total",
+inline constexpr FamilySpec kGrpcDuration{metric_names::kGrpcDuration, "gRPC request latency in seconds, by method.",
+                                          MetricType::Histogram, kMethod};
+inline constexpr FamilySpec kErrors{metric_names::kErrors,
                                     "Errors by type (task_spawn, task_timeout, grpc, config, master_unreachable, ...).",
                                     MetricType::Counter, kType};
 inline constexpr FamilySpec kUptime{
-    "sloth_agent_uptime_seconds", "Seconds since the agent started.", MetricType::Gauge, {}, true};
-inline constexpr FamilySpec kAgentInfo{"sloth_agent_info", "Agent build information (always 1).", MetricType::Gauge,
-                                       kAgentInfoLabels};
+    metric_names::kUptime, "Seconds since the agent started.", MetricType::Gauge, {}, true};
+inline constexpr FamilySpec kAgentInfo{metric_names::kAgentInfo, "Agent build information (always 1).",
+                                       MetricType::Gauge, kAgentInfoLabels};
 inline constexpr FamilySpec kMemoryAllocated{
-    "sloth_memory_allocated_bytes", "Heap bytes in use (mallinfo2: arena + mmapped).", MetricType::Gauge, {}, true};
+    metric_names::kMemoryAllocated, "Heap bytes in use (mallinfo2: arena + mmapped).", MetricType::Gauge, {}, true};
 inline constexpr FamilySpec kGoroutines{
-    "sloth_goroutines",
+    metric_names::kGoroutines,
     "Kept for compatibility with the original: the daemon's OS threads (= process_threads).",
     MetricType::Gauge,
     {},
     true};
-inline constexpr FamilySpec kBuildInfo{"sloth_build_info", "Build details beyond sloth_agent_info (always 1).",
+inline constexpr FamilySpec kBuildInfo{metric_names::kBuildInfo, "Build details beyond sloth_agent_info (always 1).",
                                        MetricType::Gauge, kBuildInfoLabels};
-inline constexpr FamilySpec kGroupsTotal{"sloth_task_groups_total",
+inline constexpr FamilySpec kGroupsTotal{metric_names::kGroupsTotal,
                                          "Workflow task groups finished, by status and group.", MetricType::Counter,
                                          kStatusGroup};
-inline constexpr FamilySpec kGroupDuration{"sloth_task_group_duration_seconds",
-                                           "Workflow task group wall time in seconds, by group.", MetricType::Histogram,
-                                           kGroup};
+inline constexpr FamilySpec kGroupDuration{
+    metric_names::kGroupDuration, "Workflow task group wall time in seconds, by group.", MetricType::Histogram, kGroup};
 inline constexpr FamilySpec kOutputTruncated{
-    "sloth_task_output_truncated_total", "Tasks whose output passed the kept-output cap.", MetricType::Counter, {}};
-inline constexpr FamilySpec kTaskCpu{"sloth_task_cpu_seconds_total",
+    metric_names::kOutputTruncated, "Tasks whose output passed the kept-output cap.", MetricType::Counter, {}};
+inline constexpr FamilySpec kTaskCpu{metric_names::kTaskCpu,
                                      "CPU time (user + system) used by tasks in seconds, by group and task.",
                                      MetricType::Counter, kGroupTask};
 inline constexpr FamilySpec kTaskMemoryPeak{
-    "sloth_task_memory_peak_bytes",
+    metric_names::kTaskMemoryPeak,
     "Peak memory of each task in bytes, by group and task: the task's cgroup where it has a memory controller, "
     "else its largest process.",
     MetricType::Histogram, kGroupTask};
 inline constexpr FamilySpec kProcessCpu{
-    "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", MetricType::Counter, {}, true};
+    metric_names::kProcessCpu, "Total user and system CPU time spent in seconds.", MetricType::Counter, {}, true};
 inline constexpr FamilySpec kProcessResident{
-    "process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge, {}, true};
+    metric_names::kProcessResident, "Resident memory size in bytes.", MetricType::Gauge, {}, true};
 inline constexpr FamilySpec kProcessVirtual{
-    "process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge, {}, true};
+    metric_names::kProcessVirtual, "Virtual memory size in bytes.", MetricType::Gauge, {}, true};
 inline constexpr FamilySpec kProcessOpenFds{
-    "process_open_fds", "Number of open file descriptors.", MetricType::Gauge, {}, true};
+    metric_names::kProcessOpenFds, "Number of open file descriptors.", MetricType::Gauge, {}, true};
 inline constexpr FamilySpec kProcessMaxFds{
-    "process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge, {}, true};
-inline constexpr FamilySpec kProcessStart{"process_start_time_seconds",
-                                          "Start time of the process since unix epoch in seconds.",
-                                          MetricType::Gauge,
-                                          {},
-                                          true};
+    metric_names::kProcessMaxFds, "Maximum number of open file descriptors.", MetricType::Gauge, {}, true};
+inline constexpr FamilySpec kProcessStart{
+    metric_names::kProcessStart, "Start time of the process since unix epoch in seconds.", MetricType::Gauge, {}, true};
 inline constexpr FamilySpec kProcessThreads{
-    "process_threads", "Number of OS threads in the process.", MetricType::Gauge, {}, true};
+    metric_names::kProcessThreads, "Number of OS threads in the process.", MetricType::Gauge, {}, true};
 
 // Every family, in exposition order.
 inline constexpr const FamilySpec* kAll[] = {

@@ -7,31 +7,38 @@ using sloth::Duration;
 using sloth::FormatDuration;
 using sloth::ParseDuration;
 
+// The parsed value, or a duration no test expects, so that EXPECT_EQ shows the input's failure.
+Duration Parsed(std::string_view text) {
+  auto parsed = ParseDuration(text);
+  return parsed ? *parsed : Duration::min();
+}
+
+// The failure's message, or "" when the text parsed.
+std::string Refusal(std::string_view text) {
+  auto parsed = ParseDuration(text);
+  return parsed ? "" : parsed.error().message;
+}
+
 TEST(ParseDuration, ReadsOperatorSpellings) {
-  EXPECT_EQ(ParseDuration("500ms"), Duration(500ms));
-  EXPECT_EQ(ParseDuration("30s"), Duration(30s));
-  EXPECT_EQ(ParseDuration("5m"), Duration(5min));
-  EXPECT_EQ(ParseDuration("1h"), Duration(1h));
-  EXPECT_EQ(ParseDuration("1m30s"), Duration(90s));
-  EXPECT_EQ(ParseDuration("1.5s"), Duration(1500ms));
-  EXPECT_EQ(ParseDuration("250us"), Duration(250us));
-  EXPECT_EQ(ParseDuration("7ns"), Duration(7ns));
-  EXPECT_EQ(ParseDuration("0s"), Duration(0));
+  EXPECT_EQ(Parsed("500ms"), Duration(500ms));
+  EXPECT_EQ(Parsed("30s"), Duration(30s));
+  EXPECT_EQ(Parsed("5m"), Duration(5min));
+  EXPECT_EQ(Parsed("1h"), Duration(1h));
+  EXPECT_EQ(Parsed("1m30s"), Duration(90s));
+  EXPECT_EQ(Parsed("1.5s"), Duration(1500ms));
+  EXPECT_EQ(Parsed("250us"), Duration(250us));
+  EXPECT_EQ(Parsed("7ns"), Duration(7ns));
+  EXPECT_EQ(Parsed("0s"), Duration(0));
 }
 
 TEST(ParseDuration, RefusesBadInputWithReason) {
-  std::string why;
-  EXPECT_FALSE(ParseDuration("", &why));
-  EXPECT_NE(why.find("empty"), std::string::npos);
-  EXPECT_FALSE(ParseDuration("30", &why));
-  EXPECT_NE(why.find("unit"), std::string::npos) << why;
-  EXPECT_FALSE(ParseDuration("5 minutes", &why));
-  EXPECT_FALSE(ParseDuration("abc", &why));
-  EXPECT_NE(why.find("expected a number"), std::string::npos) << why;
-  EXPECT_FALSE(ParseDuration("-5s", &why));
-  EXPECT_FALSE(ParseDuration("5d", &why));
-  EXPECT_FALSE(ParseDuration("99999999999999h", &why));
-  EXPECT_NE(why.find("too large"), std::string::npos) << why;
+  EXPECT_NE(Refusal("").find("empty"), std::string::npos);
+  EXPECT_NE(Refusal("30").find("unit"), std::string::npos) << Refusal("30");
+  EXPECT_FALSE(ParseDuration("5 minutes"));
+  EXPECT_NE(Refusal("abc").find("expected a number"), std::string::npos) << Refusal("abc");
+  EXPECT_FALSE(ParseDuration("-5s"));
+  EXPECT_FALSE(ParseDuration("5d"));
+  EXPECT_NE(Refusal("99999999999999h").find("too large"), std::string::npos) << Refusal("99999999999999h");
 }
 
 TEST(FormatDuration, RoundTripsThroughParse) {

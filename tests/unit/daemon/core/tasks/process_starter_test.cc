@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/core/tasks/task_runner.h"
+#include "tests/unit/daemon/core/tasks/run_to_end.h"
 
 namespace sloth {
 namespace {
@@ -29,13 +30,13 @@ TEST_F(ProcessStarterTest, TasksRunAsTheAgentsOwnUserAndAnotherIsRefused) {
   TaskRunner::Options options;
   options.allowed_users = {"nobody"};
   TaskRunner& runner = MakeRunner(options);
-  const TaskResult r = runner.Run(Shell("id -un"));
+  const TaskResult r = RunToEnd(runner, Shell("id -un"));
   EXPECT_EQ(r.kept_output, CurrentUserName() + "\n");
   EXPECT_EQ(r.user, CurrentUserName());
   EXPECT_EQ(r.unit, "");
   TaskSpec as_nobody = Shell("true");
   as_nobody.user = "nobody";
-  const TaskResult refused = runner.Run(as_nobody);
+  const TaskResult refused = RunToEnd(runner, as_nobody);
   EXPECT_EQ(refused.status, TaskStatus::kFailed);
   EXPECT_NE(refused.reason.find("cannot run a task as user \"nobody\": this agent runs tasks as its own processes "
                                 "(process mode)"),
@@ -47,13 +48,13 @@ TEST_F(ProcessStarterTest, MemoryMaxIsTheShellsAddressSpaceLimit) {
   TaskRunner::Options options;
   options.default_limits.memory_max = uint64_t{64} << 20;
   TaskRunner& runner = MakeRunner(options);
-  const TaskResult r = runner.Run(Shell("ulimit -v"));  // KiB
+  const TaskResult r = RunToEnd(runner, Shell("ulimit -v"));  // KiB
   EXPECT_EQ(r.kept_output, "65536\n");
   EXPECT_EQ(r.limits_not_enforced, "");
-  EXPECT_EQ(runner.Run(Shell("ulimit -v")).kept_output, "65536\n");
+  EXPECT_EQ(RunToEnd(runner, Shell("ulimit -v")).kept_output, "65536\n");
   TaskSpec lifted = Shell("ulimit -v");
   lifted.limits.memory_max = kNoLimit;
-  EXPECT_EQ(runner.Run(lifted).kept_output, "unlimited\n");
+  EXPECT_EQ(RunToEnd(runner, lifted).kept_output, "unlimited\n");
 }
 
 TEST_F(ProcessStarterTest, CpuQuotaAndTasksMaxNeedAUnitAndSaySo) {
@@ -61,7 +62,7 @@ TEST_F(ProcessStarterTest, CpuQuotaAndTasksMaxNeedAUnitAndSaySo) {
   options.default_limits.cpu_quota = 50;
   options.default_limits.tasks_max = 10;
   TaskRunner& runner = MakeRunner(options);
-  const TaskResult r = runner.Run(Shell("true"));
+  const TaskResult r = RunToEnd(runner, Shell("true"));
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(r.limits_not_enforced,
             "cpu_quota=50% not enforced: process mode: tasks are the agent's own processes, only a unit can limit "
@@ -74,7 +75,7 @@ TEST_F(ProcessStarterTest, CpuAndPeakMemoryAreMeasuredAndExported) {
   TaskSpec spec = Shell("i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done");
   spec.name = "burn";
   spec.group = "cpu";
-  const TaskResult r = runner.Run(spec);
+  const TaskResult r = RunToEnd(runner, spec);
   ASSERT_EQ(r.status, TaskStatus::kSuccess) << r.reason;
   EXPECT_TRUE(r.usage.measured);
   EXPECT_GT(r.usage.cpu_seconds, 0.0);

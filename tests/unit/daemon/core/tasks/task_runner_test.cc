@@ -29,6 +29,7 @@
 
 #include "common/unique_fd.h"
 #include "daemon/core/tasks/task_process.h"
+#include "tests/unit/daemon/core/tasks/run_to_end.h"
 
 namespace sloth {
 namespace {
@@ -160,13 +161,23 @@ class TaskRunnerTest : public ::testing::Test {
     TaskRunner::Options options;
     options.max_concurrent = 1;
     TaskRunner& runner = MakeRunner(options);
-    runner.Start(Shell("read x < " + gate.path()));
+    if (auto gated = runner.Start(Shell("read x < " + gate.path())); !gated) {
+      ADD_FAILURE() << "the gated task was refused: " << gated.error().message;
+      return {};
+    }
     if (!waiter_.WaitUntil([&] { return runner.running() == 1; })) {
       ADD_FAILURE() << "the gated task did not take the runner's one slot";
       return {};
     }
-    TaskResult refused;
-    return runner.Begin(Shell("touch " + Path("ran")), &refused);
+    return Begun(runner.Begin(Shell("touch " + Path("ran"))));
+  }
+  // The handle of a task Begin admitted; an empty one, and a test failure, if it was refused.
+  static TaskRunner::Started Begun(Result<TaskRunner::Started, TaskResult> begun) {
+    if (!begun) {
+      ADD_FAILURE() << "refused at admission: " << begun.error().reason;
+      return {};
+    }
+    return std::move(begun).value();
   }
   // A notice due at once: it counts its calls, records the task's status at the call, and
   // releases `gate`, so that the task can only end after it.
@@ -187,7 +198,7 @@ class TaskRunnerTest : public ::testing::Test {
 
 TEST_F(TaskRunnerTest, Run_ExitCodeZeroIsSuccess) {
   TaskRunner& runner = MakeRunner();
-  const TaskResult r = runner.Run(Shell("echo hello"));
+  const TaskResult r = RunToEnd(runner, Shell("echo hello"));
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.signal, 0);
@@ -208,15 +219,15 @@ TEST_F(TaskRunnerTest, Run_IdsAreUniqueAndAssignedBeforeTheTaskRuns) {
   TaskRunner& runner = MakeRunner();
   std::string seen_in_sink;
   std::string id;
-  const TaskResult r = runner.Run(
-      Shell("echo x"), [&](OutputStream, std::string_view) { seen_in_sink = id; }, &id);
+  const TaskResult r = RunToEnd(
+      runner, Shell("echo x"), [&](OutputStream, std::string_view) { seen_in_sink = id; }, &id);
   EXPECT_EQ(seen_in_sink, r.id);
-  EXPECT_NE(runner.Run(Shell("true")).id, r.id);
+  EXPECT_NE(RunToEnd(runner, Shell("true")).id, r.id);
 }
 
 TEST_F(TaskRunnerTest, Run_NonZeroExitIsFailedWithCode) {
   TaskRunner& runner = MakeRunner();
-  const TaskResult r = runner.Run(Shell("echo oops >&2; exit 3"));
+  const TaskResult r = RunToEnd(runner, Shell("echo oops >&2; exit 3"));
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.signal, 0);
@@ -226,7 +237,7 @@ TEST_F(TaskRunnerTest, Run_NonZeroExitIsFailedWithCode) {
 
 TEST_F(TaskRunnerTest, Run_KilledBySignalReportsSignal) {
   TaskRunner& runner = MakeRunner();
-  const TaskResult r = runner.Run(Shell("kill -9 $$"));
+  const TaskResult r = RunToEnd(runner, Shell("kill -9 $$"));
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.exit_code, -1);
   EXPECT_EQ(r.signal, SIGKILL);
@@ -238,7 +249,7 @@ TEST_F(TaskRunnerTest, Run_TimeoutKillsWholeProcessGroupIncludingSleepGrandchild
   TaskRunner& runner = MakeRunner();
   TaskSpec spec = Shell("sleep 100 & echo $! > " + Path("pid") + "; wait");
   spec.timeout = 300ms;
-  const TaskResult r = runner.Run(spec);
+  const TaskResult r = RunToEnd(runner, spec);
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_TRUE(r.timed_out);
   EXPECT_FALSE(r.cancelled);
@@ -263,7 +274,7 @@ TEST_F(TaskRunnerTest, Run_TimeoutEscalatesToSigkillWhenSigtermIsIgnored) {
   TaskRunner& runner = MakeRunner(options);
   TaskSpec spec = Shell("trap '' TERM; sleep 100");  // the ignored TERM is inherited by sleep too
   spec.timeout = 100ms;
-  const TaskResult r = runner.Run(spec);
+  const TaskResult r = RunToEnd(runner, spec);
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.signal, SIGKILL);
   EXPECT_GE(r.duration, 300ms);
@@ -272,7 +283,7 @@ TEST_F(TaskRunnerTest, Run_TimeoutEscalatesToSigkillWhenSigtermIsIgnored) {
 
 TEST_F(TaskRunnerTest, Run_BackgroundGrandchildDoesNotHoldTaskOpen) {
   TaskRunner& runner = MakeRunner();
-  const TaskResult r = runner.Run(Shell("sleep 100 & echo $! > " + Path("pid") + "; echo done"));
+  const TaskResult r = RunToEnd(runner, Shell("sleep 100 & echo $! > " + Path("pid") + "; echo done"));
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(r.kept_output, "done\n");
   EXPECT_LT(r.duration, 5s);
@@ -294,7 +305,7 @@ TEST_F(TaskRunnerTest, Run_OutputLeftInThePipesWhenTheShellExitsIsReadWhole) {
   };
   // 200 KB per stream is three times a pipe's buffer: the shell blocks until we read, and its last
   // writes are still unread when it exits.
-  const TaskResult r = runner.Run(Shell("head -c 200000 /dev/zero; head -c 200000 /dev/zero >&2; exit 3"), sink);
+  const TaskResult r = RunToEnd(runner, Shell("head -c 200000 /dev/zero; head -c 200000 /dev/zero >&2; exit 3"), sink);
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(out_bytes, 200000u);
   EXPECT_EQ(err_bytes, 200000u);
@@ -313,7 +324,8 @@ TEST_F(TaskRunnerTest, Run_ShellThatClosesItsOutputEarlyRunsToItsExit) {
   const auto sink = [&](OutputStream, std::string_view chunk) {
     if (chunk.find("closing") != std::string_view::npos) gate.Release();
   };
-  const TaskResult r = runner.Run(Shell("echo closing; exec >&- 2>&-; read x < " + gate.path() + "; exit 4"), sink);
+  const TaskResult r =
+      RunToEnd(runner, Shell("echo closing; exec >&- 2>&-; read x < " + gate.path() + "; exit 4"), sink);
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_EQ(r.kept_output, "closing\n");
@@ -337,7 +349,7 @@ TEST_F(TaskRunnerTest, Run_OutputStreamsChunksAsTheyArrive) {
       ASSERT_EQ(::write(w.get(), "go\n", 3), 3);
     }
   };
-  const TaskResult r = runner.Run(Shell("echo first; read x < " + fifo + "; echo second $x"), sink);
+  const TaskResult r = RunToEnd(runner, Shell("echo first; read x < " + fifo + "; echo second $x"), sink);
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(r.kept_output, "first\nsecond go\n");
   ASSERT_GE(chunks.size(), 2u);
@@ -349,8 +361,8 @@ TEST_F(TaskRunnerTest, Run_KeptOutputCappedAndExcessCounted) {
   options.max_kept_output_bytes = 64 * 1024;
   TaskRunner& runner = MakeRunner(options);
   uint64_t sink_bytes = 0;
-  const TaskResult r = runner.Run(Shell("head -c 10485760 /dev/zero; echo tail >&2"),
-                                  [&](OutputStream, std::string_view chunk) { sink_bytes += chunk.size(); });
+  const TaskResult r = RunToEnd(runner, Shell("head -c 10485760 /dev/zero; echo tail >&2"),
+                                [&](OutputStream, std::string_view chunk) { sink_bytes += chunk.size(); });
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(r.kept_output.size(), 64u * 1024);
   EXPECT_TRUE(r.output_truncated);
@@ -361,7 +373,7 @@ TEST_F(TaskRunnerTest, Run_KeptOutputCappedAndExcessCounted) {
 
 TEST_F(TaskRunnerTest, Run_StdinIsDevNull) {
   TaskRunner& runner = MakeRunner();
-  const TaskResult r = runner.Run(Shell("readlink /proc/self/fd/0; cat; echo end"));
+  const TaskResult r = RunToEnd(runner, Shell("readlink /proc/self/fd/0; cat; echo end"));
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(r.kept_output, "/dev/null\nend\n");
 }
@@ -370,7 +382,7 @@ TEST_F(TaskRunnerTest, Run_NoInheritedDescriptors) {
   TaskRunner& runner = MakeRunner();
   UniqueFd leaky(::open("/dev/null", O_RDONLY));  // deliberately without O_CLOEXEC
   ASSERT_TRUE(leaky);
-  const TaskResult r = runner.Run(Shell("ls /proc/self/fd"));
+  const TaskResult r = RunToEnd(runner, Shell("ls /proc/self/fd"));
   ASSERT_EQ(r.status, TaskStatus::kSuccess);
   std::set<std::string> fds;
   std::istringstream in(r.kept_output);
@@ -388,7 +400,7 @@ TEST_F(TaskRunnerTest, Run_ChildSignalMaskAndDispositionsAreReset) {
   ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &blocked, &previous), 0);
   const auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
   TaskRunner& runner = MakeRunner();
-  const TaskResult r = runner.Run(Shell("grep -E '^Sig(Blk|Ign)' /proc/self/status"));
+  const TaskResult r = RunToEnd(runner, Shell("grep -E '^Sig(Blk|Ign)' /proc/self/status"));
   ::signal(SIGPIPE, old_pipe);
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   const std::string prefix = "SigBlk:\t0000000000000000\nSigIgn:\t";
@@ -403,13 +415,13 @@ TEST_F(TaskRunnerTest, Run_WorkdirAndEnv) {
   TaskSpec spec = Shell(R"(pwd -P; echo "$SLOTH_TEST_VALUE"; echo "$HOME"; echo "${NOTIFY_SOCKET-unset}")");
   spec.workdir = dir_;
   spec.env = {{"SLOTH_TEST_VALUE", "hello world"}, {"HOME", "/nonexistent-home"}};
-  const TaskResult r = runner.Run(spec);
+  const TaskResult r = RunToEnd(runner, spec);
   ::unsetenv("NOTIFY_SOCKET");
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   const std::string real_dir = std::filesystem::canonical(dir_).string();
   EXPECT_EQ(r.kept_output, real_dir + "\nhello world\n/nonexistent-home\nunset\n");
 
-  const TaskResult default_dir = runner.Run(Shell("pwd"));
+  const TaskResult default_dir = RunToEnd(runner, Shell("pwd"));
   EXPECT_EQ(default_dir.kept_output, "/\n");
 }
 
@@ -417,7 +429,7 @@ TEST_F(TaskRunnerTest, Run_InvalidEnvNameIsRefused) {
   TaskRunner& runner = MakeRunner();
   TaskSpec spec = Shell("true");
   spec.env = {{"A=B", "x"}};
-  const TaskResult r = runner.Run(spec);
+  const TaskResult r = RunToEnd(runner, spec);
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.reason, R"(invalid task: bad environment variable name "A=B")");
   EXPECT_EQ(Sample(Metrics(), "sloth_tasks_running"), 0);
@@ -427,7 +439,7 @@ TEST_F(TaskRunnerTest, Run_SpawnFailureIsFailedAndCounted) {
   TaskRunner& runner = MakeRunner();
   TaskSpec spec = Shell("true");
   spec.workdir = Path("does-not-exist");
-  const TaskResult r = runner.Run(spec);
+  const TaskResult r = RunToEnd(runner, spec);
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.reason, "spawn failed: No such file or directory");
   EXPECT_EQ(r.exit_code, -1);
@@ -448,8 +460,9 @@ TEST_F(TaskRunnerTest, Run_ConcurrencyLimitQueuesBeyondMax) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) gates.push_back(std::make_unique<Gate>(Path("gate" + std::to_string(i))));
   for (int i = 0; i < 4; ++i) {
-    threads.emplace_back(
-        [&, i] { results[i] = runner.Run(Shell("read x < " + gates[i]->path() + "; echo " + std::to_string(i))); });
+    threads.emplace_back([&, i] {
+      results[i] = RunToEnd(runner, Shell("read x < " + gates[i]->path() + "; echo " + std::to_string(i)));
+    });
   }
   const bool reached = waiter_.WaitUntil([&] {
     const auto list = runner.List();
@@ -473,19 +486,19 @@ TEST_F(TaskRunnerTest, Run_QueueFullIsRefusedWithClearReason) {
   options.max_queued = 1;
   TaskRunner& runner = MakeRunner(options);
   Gate gate(Path("gate"));
-  std::thread running([&] { runner.Run(Shell("read x < " + gate.path())); });
+  std::thread running([&] { RunToEnd(runner, Shell("read x < " + gate.path())); });
   ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
-  std::thread queued([&] { runner.Run(Shell("true")); });
+  std::thread queued([&] { RunToEnd(runner, Shell("true")); });
   ASSERT_TRUE(waiter_.WaitUntil([&] { return CountStatus(runner.List(), TaskStatus::kQueued) == 1; }));
 
-  const TaskResult refused = runner.Run(Shell("true"));
+  const TaskResult refused = RunToEnd(runner, Shell("true"));
   EXPECT_EQ(refused.status, TaskStatus::kFailed);
   EXPECT_EQ(refused.reason, "queue full: 1 tasks waiting (max_queued)");
   EXPECT_EQ(refused.exit_code, -1);
   EXPECT_FALSE(refused.id.empty());
-  std::string refusal;
-  EXPECT_EQ(runner.Start(Shell("true"), &refusal), "");
-  EXPECT_EQ(refusal, "queue full: 1 tasks waiting (max_queued)");
+  const auto started = runner.Start(Shell("true"));
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().message, "queue full: 1 tasks waiting (max_queued)");
 
   gate.Release();
   running.join();
@@ -506,7 +519,8 @@ TEST_F(TaskRunnerTest, Cancel_RunningTaskKillsGroup) {
   const auto sink = [&](OutputStream, std::string_view chunk) {
     if (chunk.find("ready") != std::string_view::npos) cancel_accepted = runner.Cancel(id);
   };
-  const TaskResult r = runner.Run(Shell("sleep 100 & echo $! > " + Path("pid") + "; echo ready; wait"), sink, &id);
+  const TaskResult r =
+      RunToEnd(runner, Shell("sleep 100 & echo $! > " + Path("pid") + "; echo ready; wait"), sink, &id);
   EXPECT_TRUE(cancel_accepted);
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_TRUE(r.cancelled);
@@ -531,9 +545,9 @@ TEST_F(TaskRunnerTest, Cancel_DoesNotReachTheNextTaskOnTheSameThread) {
       runner.Cancel(id);
     }
   };
-  const TaskResult cancelled = runner.Run(Shell("echo ready; sleep 100"), sink, &id);
+  const TaskResult cancelled = RunToEnd(runner, Shell("echo ready; sleep 100"), sink, &id);
   EXPECT_TRUE(cancelled.cancelled);
-  const TaskResult next = runner.Run(Shell("echo next"));
+  const TaskResult next = RunToEnd(runner, Shell("echo next"));
   EXPECT_EQ(next.status, TaskStatus::kSuccess) << next.reason;
   EXPECT_FALSE(next.cancelled);
   EXPECT_EQ(next.kept_output, "next\n");
@@ -560,9 +574,9 @@ TEST_F(TaskRunnerTest, Cancel_QueuedTask) {
   TaskResult first;
   TaskResult second;
   std::string second_id;
-  std::thread t1([&] { first = runner.Run(Shell("read x < " + gate.path())); });
+  std::thread t1([&] { first = RunToEnd(runner, Shell("read x < " + gate.path())); });
   ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
-  std::thread t2([&] { second = runner.Run(Shell("touch " + Path("ran")), {}, &second_id); });
+  std::thread t2([&] { second = RunToEnd(runner, Shell("touch " + Path("ran")), {}, &second_id); });
   ASSERT_TRUE(waiter_.WaitUntil([&] { return CountStatus(runner.List(), TaskStatus::kQueued) == 1; }));
 
   const std::string queued_id = runner.List().back().id;
@@ -584,8 +598,9 @@ TEST_F(TaskRunnerTest, Cancel_QueuedTask) {
 
 TEST_F(TaskRunnerTest, Start_RunsOnAWorkerAndIsVisibleThroughGet) {
   TaskRunner& runner = MakeRunner();
-  const std::string id = runner.Start(Shell("echo async"));
-  ASSERT_FALSE(id.empty());
+  const auto started = runner.Start(Shell("echo async"));
+  ASSERT_TRUE(started);
+  const std::string id = *started;
   ASSERT_TRUE(waiter_.WaitUntil([&] {
     const auto r = runner.Get(id);
     return r && r->status == TaskStatus::kSuccess;
@@ -598,11 +613,11 @@ TEST_F(TaskRunnerTest, List_RunningFirstThenHistoryNewestFirstBounded) {
   TaskRunner::Options options;
   options.history_size = 2;
   TaskRunner& runner = MakeRunner(options);
-  const std::string a = runner.Run(Shell("true")).id;
-  const std::string b = runner.Run(Shell("true")).id;
-  const std::string c = runner.Run(Shell("true")).id;
+  const std::string a = RunToEnd(runner, Shell("true")).id;
+  const std::string b = RunToEnd(runner, Shell("true")).id;
+  const std::string c = RunToEnd(runner, Shell("true")).id;
   Gate gate(Path("gate"));
-  const std::string running = runner.Start(Shell("read x < " + gate.path()));
+  const std::string running = runner.Start(Shell("read x < " + gate.path())).value();
   ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
   const auto list = runner.List();
   ASSERT_EQ(list.size(), 3u);
@@ -617,14 +632,14 @@ TEST_F(TaskRunnerTest, List_RunningFirstThenHistoryNewestFirstBounded) {
 TEST_F(TaskRunnerTest, Shutdown_CancelsRunningAndRefusesNew) {
   TaskRunner& runner = MakeRunner();
   Gate gate(Path("gate"));
-  const std::string id = runner.Start(Shell("read x < " + gate.path()));
+  const std::string id = runner.Start(Shell("read x < " + gate.path())).value();
   ASSERT_TRUE(waiter_.WaitUntil([&] { return runner.running() == 1; }));
   EXPECT_TRUE(runner.Shutdown(0s));
   const auto cancelled = runner.Get(id);
   ASSERT_TRUE(cancelled.has_value());
   EXPECT_TRUE(cancelled->cancelled);
   EXPECT_EQ(cancelled->reason, "cancelled: shutting down");
-  const TaskResult refused = runner.Run(Shell("true"));
+  const TaskResult refused = RunToEnd(runner, Shell("true"));
   EXPECT_EQ(refused.status, TaskStatus::kFailed);
   EXPECT_EQ(refused.reason, "shutting down");
   EXPECT_EQ(Sample(Metrics(), "sloth_tasks_running"), 0);
@@ -632,13 +647,13 @@ TEST_F(TaskRunnerTest, Shutdown_CancelsRunningAndRefusesNew) {
 
 TEST_F(TaskRunnerTest, Telemetry_CountsMatchWhatRan) {
   TaskRunner& runner = MakeRunner();
-  runner.Run(Shell("true"));
-  runner.Run(Shell("true"));
-  runner.Run(Shell("false"));
+  RunToEnd(runner, Shell("true"));
+  RunToEnd(runner, Shell("true"));
+  RunToEnd(runner, Shell("false"));
   TaskSpec grouped = Shell("true");
   grouped.group = "deploy";
   grouped.name = "migrate";
-  runner.Run(grouped);
+  RunToEnd(runner, grouped);
   const std::string m = Metrics();
   EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(group="adhoc")", R"(status="success")"}), 2);
   EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(group="adhoc")", R"(status="failed")"}), 1);
@@ -653,7 +668,7 @@ TEST_F(TaskRunnerTest, Telemetry_LabelCardinalityCappedToOther) {
   for (int i = 1; i <= 5; ++i) {
     TaskSpec spec = Shell("true");
     spec.name = "n" + std::to_string(i);
-    runner.Run(spec);
+    RunToEnd(runner, spec);
   }
   const std::string m = Metrics();
   for (const char* name : {"n1", "n2", "n3"}) {
@@ -675,8 +690,7 @@ TEST(TaskEnvironmentTest, OverridesReplaceAndDaemonPlumbingIsDropped) {
 
 TEST_F(TaskRunnerTest, Begin_TakesASlotWithoutSpawningAndCompleteRunsTheTask) {
   TaskRunner& runner = MakeRunner();
-  TaskResult refused;
-  TaskRunner::Started started = runner.Begin(Shell("touch " + Path("ran") + "; echo done"), &refused);
+  TaskRunner::Started started = Begun(runner.Begin(Shell("touch " + Path("ran") + "; echo done")));
   ASSERT_TRUE(started);
   const std::string id = started.id();
   // Holds its slot, has no start time yet, and has not run: Complete's thread spawns it.
@@ -713,8 +727,7 @@ TEST_F(TaskRunnerTest, Begin_AHandleDroppedWithoutCompleteCancelsAndKillsItsProc
   TaskRunner& runner = MakeRunner();
   std::string id;
   {
-    TaskResult refused;
-    TaskRunner::Started started = runner.Begin(Shell("sleep 30"), &refused);
+    TaskRunner::Started started = Begun(runner.Begin(Shell("sleep 30")));
     ASSERT_TRUE(started);
     id = started.id();
   }
@@ -727,12 +740,12 @@ TEST_F(TaskRunnerTest, Begin_AHandleDroppedWithoutCompleteCancelsAndKillsItsProc
   EXPECT_EQ(runner.running(), 0u);
 }
 
-TEST_F(TaskRunnerTest, Begin_RefusedWhileShuttingDownReturnsAnEmptyHandleAndTheResult) {
+TEST_F(TaskRunnerTest, Begin_RefusedWhileShuttingDownReturnsTheRefusedResult) {
   TaskRunner& runner = MakeRunner();
   runner.Shutdown(Duration::zero());
-  TaskResult refused;
-  TaskRunner::Started started = runner.Begin(Shell("true"), &refused);
-  EXPECT_FALSE(started);
+  const auto begun = runner.Begin(Shell("true"));
+  ASSERT_FALSE(begun);
+  const TaskResult& refused = begun.error();
   EXPECT_EQ(refused.status, TaskStatus::kFailed);
   EXPECT_EQ(refused.reason, "shutting down");
   EXPECT_FALSE(refused.id.empty());
@@ -743,8 +756,7 @@ TEST_F(TaskRunnerTest, Begin_RefusedWhileShuttingDownReturnsAnEmptyHandleAndTheR
 TEST_F(TaskRunnerTest, Complete_NoticeComesOnceWhileTheTaskRuns) {
   TaskRunner& runner = MakeRunner();
   Gate gate(Path("gate"));
-  TaskResult refused;
-  TaskRunner::Started started = runner.Begin(Shell("read x < " + gate.path() + "; echo after"), &refused);
+  TaskRunner::Started started = Begun(runner.Begin(Shell("read x < " + gate.path() + "; echo after")));
   ASSERT_TRUE(started);
   const std::string id = started.id();
   int notices = 0;
@@ -777,8 +789,7 @@ TEST_F(TaskRunnerTest, Complete_NoticeComesWhileQueuedAndNotAgainOnceRunning) {
 
 TEST_F(TaskRunnerTest, Complete_NoNoticeForATaskThatEndsBeforeItsTime) {
   TaskRunner& runner = MakeRunner();
-  TaskResult refused;
-  TaskRunner::Started started = runner.Begin(Shell("true"), &refused);
+  TaskRunner::Started started = Begun(runner.Begin(Shell("true")));
   ASSERT_TRUE(started);
   int notices = 0;
   const TaskResult r = runner.Complete(std::move(started), {},

@@ -15,6 +15,7 @@
 #include "daemon/core/tasks/task_runner.h"
 #include "daemon/core/tasks/unit_starter.h"
 #include "tests/unit/daemon/core/tasks/local_units.h"
+#include "tests/unit/daemon/core/tasks/run_to_end.h"
 
 namespace sloth {
 namespace {
@@ -72,8 +73,9 @@ class UnitTaskTest : public ::testing::Test {
 TEST_F(UnitTaskTest, OutputStreamsAndTheMainProcessReportsWhatTheTaskUsed) {
   TaskRunner& runner = MakeRunner();
   std::string streamed;
-  const TaskResult r = runner.Run(Shell("echo out; echo err >&2; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"),
-                                  [&](OutputStream, std::string_view chunk) { streamed += chunk; });
+  const TaskResult r =
+      RunToEnd(runner, Shell("echo out; echo err >&2; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"),
+               [&](OutputStream, std::string_view chunk) { streamed += chunk; });
   EXPECT_EQ(r.status, TaskStatus::kSuccess) << r.reason;
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.kept_output, streamed);
@@ -96,7 +98,7 @@ TEST_F(UnitTaskTest, TheUnitGetsTheTaskAsItsShellCommandWithJournalNames) {
   spec.group = "web";
   spec.env = {{"GREETING", "hi"}};
   spec.workdir = dir_;
-  const TaskResult r = runner.Run(spec);
+  const TaskResult r = RunToEnd(runner, spec);
   EXPECT_EQ(r.kept_output, "hi\n");
   const auto started = units_.started();
   ASSERT_EQ(started.size(), 1u);
@@ -111,18 +113,18 @@ TEST_F(UnitTaskTest, TheUnitGetsTheTaskAsItsShellCommandWithJournalNames) {
 
 TEST_F(UnitTaskTest, StdinIsDevNullAndNothingButStdioIsInherited) {
   TaskRunner& runner = MakeRunner();
-  const TaskResult r = runner.Run(Shell("cat; ls /proc/self/fd | sort -n | tr '\\n' ' '"));
+  const TaskResult r = RunToEnd(runner, Shell("cat; ls /proc/self/fd | sort -n | tr '\\n' ' '"));
   EXPECT_EQ(r.status, TaskStatus::kSuccess) << r.reason;
   EXPECT_EQ(r.kept_output, "0 1 2 3 ");  // 3: the directory ls reads
 }
 
 TEST_F(UnitTaskTest, ExitCodeAndSignalAreTheShells) {
   TaskRunner& runner = MakeRunner();
-  const TaskResult exited = runner.Run(Shell("exit 3"));
+  const TaskResult exited = RunToEnd(runner, Shell("exit 3"));
   EXPECT_EQ(exited.status, TaskStatus::kFailed);
   EXPECT_EQ(exited.exit_code, 3);
   EXPECT_EQ(exited.reason, "exit code 3");
-  const TaskResult killed = runner.Run(Shell("kill -USR1 $$"));
+  const TaskResult killed = RunToEnd(runner, Shell("kill -USR1 $$"));
   EXPECT_EQ(killed.signal, SIGUSR1);
   EXPECT_EQ(killed.reason, "killed by signal 10");
 }
@@ -131,7 +133,7 @@ TEST_F(UnitTaskTest, TimeoutStopsTheUnitAndEveryProcessInIt) {
   TaskRunner& runner = MakeRunner();
   TaskSpec spec = Shell("sleep 300 & echo $! > " + Path("bg") + "; sleep 301");
   spec.timeout = 300ms;
-  const TaskResult r = runner.Run(spec);
+  const TaskResult r = RunToEnd(runner, spec);
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.reason, "timed out after 300ms");
@@ -150,8 +152,8 @@ TEST_F(UnitTaskTest, CancelStopsTheUnit) {
     while (!output_seen) std::this_thread::sleep_for(1ms);
     runner.Cancel(id);
   });
-  const TaskResult r = runner.Run(
-      Shell("echo started; sleep 30"), [&](OutputStream, std::string_view) { output_seen = true; }, &id);
+  const TaskResult r = RunToEnd(
+      runner, Shell("echo started; sleep 30"), [&](OutputStream, std::string_view) { output_seen = true; }, &id);
   canceller.join();
   EXPECT_TRUE(r.cancelled);
   EXPECT_EQ(r.reason, "cancelled");
@@ -161,7 +163,7 @@ TEST_F(UnitTaskTest, AWorkdirTheProcessCannotEnterIsASpawnFailure) {
   TaskRunner& runner = MakeRunner();
   TaskSpec spec = Shell("true");
   spec.workdir = "/nonexistent-sloth-dir";
-  const TaskResult r = runner.Run(spec);
+  const TaskResult r = RunToEnd(runner, spec);
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.exit_code, -1);
   EXPECT_EQ(r.reason,
@@ -173,7 +175,7 @@ TEST_F(UnitTaskTest, AWorkdirTheProcessCannotEnterIsASpawnFailure) {
 TEST_F(UnitTaskTest, AStartTheLauncherRefusesIsASpawnFailure) {
   TaskRunner& runner = MakeRunner();
   units_.RefuseStarts("refused: user \"x\" is neither [tasks] user nor in [tasks] allowed_users");
-  const TaskResult r = runner.Run(Shell("true"));
+  const TaskResult r = RunToEnd(runner, Shell("true"));
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.reason, "spawn failed: refused: user \"x\" is neither [tasks] user nor in [tasks] allowed_users");
 }
@@ -183,7 +185,7 @@ TEST_F(UnitTaskTest, AnOomKillSaysTheMemoryLimitWasReached) {
   options.default_limits.memory_max = uint64_t{64} << 20;
   TaskRunner& runner = MakeRunner(options);
   units_.AdjustEnds([](UnitEnd& end) { end.result = "oom-kill"; });
-  const TaskResult r = runner.Run(Shell("exit 137"));
+  const TaskResult r = RunToEnd(runner, Shell("exit 137"));
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.reason,
             "exit code 137: out of memory: the kernel's OOM killer killed a process of the task (memory_max=64M)");
@@ -196,14 +198,14 @@ TEST_F(UnitTaskTest, WithoutItsMainProcessReportTheHostsLimitSupportIsSaidInTheR
   host.memory = "no memory controller for task units";
   TaskRunner& runner = MakeRunner(options, host);
   // The shell kills the unit's main process (slothd-task-exec) before it can report.
-  const TaskResult r = runner.Run(Shell("kill -KILL $PPID"));
+  const TaskResult r = RunToEnd(runner, Shell("kill -KILL $PPID"));
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.signal, SIGKILL);
   EXPECT_FALSE(r.usage.measured);
   EXPECT_EQ(r.limits_not_enforced, "memory_max=64M not enforced: no memory controller for task units");
   TaskSpec unlimited = Shell("kill -KILL $PPID");
   unlimited.limits.memory_max = kNoLimit;
-  EXPECT_EQ(runner.Run(unlimited).limits_not_enforced, "");
+  EXPECT_EQ(RunToEnd(runner, unlimited).limits_not_enforced, "");
 }
 
 TEST_F(UnitTaskTest, OnlyTheConfiguredUserAndAllowedUsersMayBeAskedFor) {
@@ -212,20 +214,21 @@ TEST_F(UnitTaskTest, OnlyTheConfiguredUserAndAllowedUsersMayBeAskedFor) {
   TaskRunner& runner = MakeRunner(options);
   TaskSpec as_nobody = Shell("true");
   as_nobody.user = "nobody";
-  EXPECT_EQ(runner.Run(as_nobody).status, TaskStatus::kSuccess);
+  EXPECT_EQ(RunToEnd(runner, as_nobody).status, TaskStatus::kSuccess);
   ASSERT_EQ(units_.started().size(), 1u);
   EXPECT_EQ(units_.started()[0].user, "nobody");
 
   TaskSpec as_daemon = Shell("true");
   as_daemon.user = "daemon";
-  const TaskResult refused = runner.Run(as_daemon);
+  const TaskResult refused = RunToEnd(runner, as_daemon);
   EXPECT_EQ(refused.status, TaskStatus::kFailed);
   EXPECT_EQ(refused.reason,
             "user \"daemon\" is not allowed: tasks run as \"root\" ([tasks] user) or as one of [tasks] allowed_users "
             "(nobody, no-such-user-sloth)");
   TaskSpec unknown = Shell("true");
   unknown.user = "no-such-user-sloth";
-  EXPECT_EQ(runner.Run(unknown).reason, "cannot run a task as user \"no-such-user-sloth\": no such user on this system");
+  EXPECT_EQ(RunToEnd(runner, unknown).reason,
+            "cannot run a task as user \"no-such-user-sloth\": no such user on this system");
   EXPECT_EQ(units_.started().size(), 1u);  // neither refused task reached the manager
 }
 

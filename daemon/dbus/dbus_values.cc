@@ -1,0 +1,92 @@
+#include "daemon/dbus/dbus_values.h"
+
+#include <vector>
+
+#include "common/duration.h"
+
+namespace sloth {
+
+std::string ValidUtf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len != 0 && i + len <= in.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 0x2;
+    if (ok && len > 1) {
+      uint32_t cp = c & (0xFF >> (len + 1));
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3F);
+      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (ok && c == 0) ok = false;  // NUL cannot travel in a D-Bus string either
+    if (ok) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+std::map<std::string, sdbus::Variant> ToDbus(const AgentInfo& info) {
+  std::map<std::string, sdbus::Variant> out;
+  out["name"] = ValidUtf8(info.identity.name);
+  out["version"] = ValidUtf8(info.identity.version);
+  out["commit"] = ValidUtf8(info.identity.commit);
+  out["compiler"] = ValidUtf8(info.identity.compiler);
+  out["os"] = ValidUtf8(info.identity.os);
+  out["arch"] = ValidUtf8(info.identity.arch);
+  out["pid"] = static_cast<int32_t>(info.pid);
+  out["start_time_unix_ms"] = UnixMillis(info.start_time);
+  out["uptime_seconds"] = info.uptime_seconds;
+  out["master"] = ValidUtf8(info.master);
+  out["metrics_url"] = ValidUtf8(info.metrics_url);
+  out["control_socket"] = ValidUtf8(info.control_socket);
+  out["tasks_running"] = info.tasks_running;
+  return out;
+}
+
+std::map<std::string, sdbus::Variant> ToDbus(const TaskResult& r) {
+  std::map<std::string, sdbus::Variant> out;
+  out["id"] = ValidUtf8(r.id);
+  out["name"] = ValidUtf8(r.name);
+  out["group"] = ValidUtf8(r.group);
+  out["command"] = ValidUtf8(r.command);
+  out["status"] = std::string(TaskStatusName(r.status));
+  out["exit_code"] = static_cast<int32_t>(r.exit_code);
+  out["signal"] = static_cast<int32_t>(r.signal);
+  out["timed_out"] = r.timed_out;
+  out["cancelled"] = r.cancelled;
+  out["reason"] = ValidUtf8(r.reason);
+  out["duration_seconds"] = Seconds(r.duration);
+  out["start_time_unix_ms"] = UnixMillis(r.start_time);
+  out["end_time_unix_ms"] = UnixMillis(r.end_time);
+  out["output_truncated"] = r.output_truncated;
+  out["output_bytes"] = static_cast<uint64_t>(r.output_bytes);
+  out["output"] = std::vector<uint8_t>(r.kept_output.begin(), r.kept_output.end());
+  return out;
+}
+
+TaskRow ToRow(const TaskResult& r) {
+  return TaskRow{ValidUtf8(r.id),     ValidUtf8(r.name),
+                 ValidUtf8(r.group),  std::string(TaskStatusName(r.status)),
+                 ValidUtf8(r.reason), static_cast<int32_t>(r.exit_code),
+                 Seconds(r.duration), UnixMillis(r.start_time)};
+}
+
+bool IsFinished(TaskStatus s) {
+  return s == TaskStatus::kSuccess || s == TaskStatus::kFailed || s == TaskStatus::kSkipped;
+}
+
+}  // namespace sloth

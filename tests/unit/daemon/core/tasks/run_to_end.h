@@ -1,0 +1,20 @@
+#pragma once
+// The production path of a task, Begin then Complete, on the calling thread as one call: what the
+// tests and the runner benchmark need. `assigned_id` is set once the task is admitted, before it
+// runs, so another thread may cancel it.
+#include <string>
+#include <utility>
+
+#include "daemon/core/tasks/task_runner.h"
+
+namespace sloth {
+
+inline TaskResult RunToEnd(TaskRunner& runner, TaskSpec spec, const TaskRunner::OutputSink& on_output = {},
+                           std::string* assigned_id = nullptr) {
+  auto begun = runner.Begin(std::move(spec));
+  if (!begun) return begun.error();  // refused at admission: its result says why
+  if (assigned_id != nullptr) *assigned_id = begun->id();
+  return runner.Complete(std::move(begun).value(), on_output);
+}
+
+}  // namespace sloth

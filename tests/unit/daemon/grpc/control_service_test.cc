@@ -1,0 +1,110 @@
+// ControlService's translations between sloth.v1 messages and the core, without a server.
+#include "daemon/grpc/control_service.h"
+
+#include <gtest/gtest.h>
+
+namespace sloth {
+namespace {
+
+class ControlServiceTest : public ::testing::Test {
+ protected:
+  Logger log_{std::make_unique<ConsoleLogSink>(stderr), LogLevel::kError};
+  Telemetry telemetry_{CurrentBuildIdentity("test"), Telemetry::Options{}};
+  TaskRunner runner_{TaskRunner::Options{}, telemetry_, log_};
+  ControlApi api_{runner_, telemetry_, log_,
+                  ControlApi::Sources{[] { return AgentInfo{}; }, [] { return std::nullopt; }, {}}};
+  ControlService service_{api_, [](std::string_view) { return std::nullopt; }};
+};
+
+TEST_F(ControlServiceTest, CheckRunTask_TranslatesTheRequest) {
+  v1::RunTaskRequest request;
+  request.set_command("make -C src");
+  request.set_name("build");
+  request.set_workdir("/srv");
+  (*request.mutable_env())["CC"] = "gcc";
+  request.set_timeout_ms(1500);
+  TaskSpec spec;
+  ASSERT_TRUE(service_.CheckRunTask(request, &spec).ok());
+  EXPECT_EQ(spec.command, "make -C src");
+  EXPECT_EQ(spec.name, "build");
+  EXPECT_EQ(spec.group, "adhoc");
+  EXPECT_EQ(spec.workdir, "/srv");
+  ASSERT_EQ(spec.env.size(), 1u);
+  EXPECT_EQ(spec.env[0], (std::pair<std::string, std::string>{"CC", "gcc"}));
+  EXPECT_EQ(spec.timeout, Duration(std::chrono::milliseconds(1500)));
+}
+
+TEST_F(ControlServiceTest, CheckRunTask_RefusesWithInvalidArgumentAndWhatToFix) {
+  TaskSpec spec;
+  v1::RunTaskRequest empty;
+  const grpc::Status status = service_.CheckRunTask(empty, &spec);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "command is empty: pass the shell command to run");
+  v1::RunTaskRequest bad_env;
+  bad_env.set_command("true");
+  (*bad_env.mutable_env())["A=B"] = "x";
+  EXPECT_EQ(service_.CheckRunTask(bad_env, &spec).error_message(), R"(bad environment variable name "A=B")");
+}
+
+TEST_F(ControlServiceTest, BeginRunTask_ARefusalIsTheWholeStream) {
+  runner_.Shutdown(Duration::zero());
+  auto begun = service_.BeginRunTask(Caller{"unix"}, [] {
+    TaskSpec spec;
+    spec.command = "true";
+    return spec;
+  }());
+  ASSERT_FALSE(begun);
+  ASSERT_TRUE(begun.error().has_result());
+  EXPECT_EQ(begun.error().result().status(), v1::TASK_STATUS_FAILED);
+  EXPECT_EQ(begun.error().result().reason(), "shutting down");
+}
+
+TEST(ToProto, TaskResultCarriesEveryFieldAndOutputOnlyWhenAsked) {
+  TaskResult r;
+  r.id = "t-000042-ab12";
+  r.name = "build";
+  r.group = "deploy";
+  r.command = "make";
+  r.status = TaskStatus::kFailed;
+  r.exit_code = 2;
+  r.timed_out = true;
+  r.reason = "timed out after 5s";
+  r.duration = std::chrono::milliseconds(5250);
+  r.start_time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'733'000'000'000));
+  r.output_truncated = true;
+  r.output_bytes = 99;
+  r.kept_output = "out";
+  v1::TaskResult out;
+  ToProto(r, false, &out);
+  EXPECT_EQ(out.id(), "t-000042-ab12");
+  EXPECT_EQ(out.status(), v1::TASK_STATUS_FAILED);
+  EXPECT_EQ(out.exit_code(), 2);
+  EXPECT_TRUE(out.timed_out());
+  EXPECT_DOUBLE_EQ(out.duration_seconds(), 5.25);
+  EXPECT_EQ(out.start_time_unix_ms(), 1'733'000'000'000);
+  EXPECT_EQ(out.end_time_unix_ms(), 0) << "an unset time is 0";
+  EXPECT_EQ(out.output_bytes(), 99u);
+  EXPECT_TRUE(out.kept_output().empty());
+  ToProto(r, true, &out);
+  EXPECT_EQ(out.kept_output(), "out");
+}
+
+TEST(ToProto, AgentInfoCarriesTheIdentityAndEndpoints) {
+  AgentInfo info;
+  info.identity = CurrentBuildIdentity("my-agent");
+  info.pid = 7;
+  info.metrics_url = "http://127.0.0.1:9090/metrics";
+  info.control_socket = "/run/slothd/slothd.sock";
+  info.tasks_running = 3;
+  v1::AgentInfo out;
+  ToProto(info, &out);
+  EXPECT_EQ(out.name(), "my-agent");
+  EXPECT_EQ(out.pid(), 7);
+  EXPECT_EQ(out.metrics_url(), "http://127.0.0.1:9090/metrics");
+  EXPECT_EQ(out.control_socket(), "/run/slothd/slothd.sock");
+  EXPECT_EQ(out.tasks_running(), 3u);
+  EXPECT_FALSE(out.version().empty());
+}
+
+}  // namespace
+}  // namespace sloth
