@@ -101,6 +101,25 @@ Result<uint64_t> ParseTasksMax(std::string_view text) {
   return *value;
 }
 
+Result<TaskLimits> RequestLimits(std::string_view memory_max, std::string_view cpu_quota, std::string_view tasks_max) {
+  TaskLimits limits;
+  const struct {
+    const char* name;
+    std::string_view text;
+    Result<uint64_t> (*parse)(std::string_view);
+    std::optional<uint64_t>* field;
+  } fields[] = {{"memory_max", memory_max, ParseMemoryMax, &limits.memory_max},
+                {"cpu_quota", cpu_quota, ParseCpuQuota, &limits.cpu_quota},
+                {"tasks_max", tasks_max, ParseTasksMax, &limits.tasks_max}};
+  for (const auto& f : fields) {
+    if (f.text.empty()) continue;
+    auto value = f.parse(f.text);
+    if (!value) return Failure{fmt::format("{}: {}", f.name, value.error().message)};
+    *f.field = *value;
+  }
+  return limits;
+}
+
 std::string FormatMemorySize(uint64_t bytes) {
   if (bytes == kNoLimit) return "max";
   for (const auto& [suffix, shift] :

@@ -54,6 +54,9 @@ std::string LimitsNotEnforced(const TaskLimits& applied, const LimitSupport& sup
 Result<uint64_t> ParseMemoryMax(std::string_view text);
 Result<uint64_t> ParseCpuQuota(std::string_view text);
 Result<uint64_t> ParseTasksMax(std::string_view text);
+// A request's limits from their texts; an empty text leaves that limit to the default. The
+// failure names the field: "memory_max: expected ...".
+Result<TaskLimits> RequestLimits(std::string_view memory_max, std::string_view cpu_quota, std::string_view tasks_max);
 std::string FormatMemorySize(uint64_t bytes);  // "512M", "1536K", "max"
 std::string FormatCpuQuota(uint64_t percent);  // "50%", "max"
 std::string FormatTasksMax(uint64_t count);    // "64", "max"

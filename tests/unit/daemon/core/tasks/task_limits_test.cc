@@ -35,6 +35,17 @@ TEST(TaskLimits, CpuQuotaIsAPercentOfOneCpuAndTasksACount) {
   EXPECT_EQ(FormatTasksMax(kNoLimit), "max");
 }
 
+TEST(TaskLimits, ARequestsLimitsComeAsTextsAndAnEmptyOneIsTheDefault) {
+  auto limits = RequestLimits("64M", "", "max");
+  ASSERT_TRUE(limits);
+  EXPECT_EQ(limits->memory_max, uint64_t{64} << 20);
+  EXPECT_EQ(limits->cpu_quota, std::nullopt);
+  EXPECT_EQ(limits->tasks_max, kNoLimit);
+  auto bad = RequestLimits("", "fast", "");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message.substr(0, 11), "cpu_quota: ");
+}
+
 TEST(TaskLimits, ARequestOverridesTheDefaultsAndMaxLiftsThem) {
   const TaskLimits defaults{uint64_t{1} << 30, 100, 64};
   const TaskLimits request{kNoLimit, 50, std::nullopt};
