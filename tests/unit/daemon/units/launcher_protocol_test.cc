@@ -115,13 +115,9 @@ TEST(CgroupSupport, UnifiedHierarchyControllersDecide) {
   char tmpl[] = "/tmp/sloth-cgroup-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string root = tmpl;
-  {
-    std::ofstream(root + "/cgroup.controllers") << "cpuset cpu io memory pids\n";
-  }
+  { std::ofstream(root + "/cgroup.controllers") << "cpuset cpu io memory pids\n"; }
   EXPECT_EQ(CgroupLimitSupport(root, "0::/system.slice/slothd.service\n"), LimitSupport{});
-  {
-    std::ofstream(root + "/cgroup.controllers") << "\n";
-  }
+  { std::ofstream(root + "/cgroup.controllers") << "\n"; }
   const LimitSupport none = CgroupLimitSupport(root, "0::/system.slice/slothd.service\n");
   EXPECT_EQ(none.memory, "no memory controller for task units (cgroup v2 without it: " + root + "/cgroup.controllers)");
   EXPECT_FALSE(none.cpu.empty());
@@ -134,7 +130,8 @@ TEST(CgroupSupport, V1HierarchiesCountWhereSystemdGaveUsACgroup) {
       "9:name=systemd:/system.slice/slothd.service\n8:pids:/system.slice/slothd.service\n4:memory:/\n"
       "1:cpu,cpuacct:/system.slice/slothd.service\n0::/system.slice/slothd.service\n";
   const LimitSupport support = CgroupLimitSupport("/nonexistent-cgroup-root", self);
-  EXPECT_EQ(support.memory, "no memory controller for task units (cgroup v1 memory hierarchy not available to systemd)");
+  EXPECT_EQ(support.memory,
+            "no memory controller for task units (cgroup v1 memory hierarchy not available to systemd)");
   EXPECT_EQ(support.cpu, "");
   EXPECT_EQ(support.tasks, "");
 }

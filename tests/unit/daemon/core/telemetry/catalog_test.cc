@@ -98,8 +98,8 @@ TEST(Catalog, HistogramsUseTheDocumentedBuckets) {
   EXPECT_EQ(bounds("sloth_task_group_duration_seconds"),
             (std::vector<double>{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, inf}));
   const double mib = 1 << 20;
-  EXPECT_EQ(bounds("sloth_task_memory_peak_bytes"),
-            (std::vector<double>{mib, 4 * mib, 16 * mib, 64 * mib, 256 * mib, 1024 * mib, 4096 * mib, 16384 * mib, inf}));
+  EXPECT_EQ(bounds("sloth_task_memory_peak_bytes"), (std::vector<double>{mib, 4 * mib, 16 * mib, 64 * mib, 256 * mib,
+                                                                         1024 * mib, 4096 * mib, 16384 * mib, inf}));
 }
 
 TEST(Catalog, RuntimeGaugesAreCorrectFromTheFirstScrape) {
