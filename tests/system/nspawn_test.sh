@@ -293,6 +293,22 @@ awk -v c="$cpu" -v p="$peak" 'BEGIN { exit !(c > 0 && p > 0) }' || fail "cpu '$c
 pass "sloth_task_cpu_seconds_total $cpu s, sloth_task_memory_peak_bytes_sum $peak"
 
 # ---------------------------------------------------------------------------------------------
+step "--user nobody runs as nobody; a user not in allowed_users is refused, saying so"
+printf '[tasks]\nallowed_users = ["nobody"]\n' >"/proc/$L/root/etc/sloth/slothd.toml"
+inside systemctl restart slothd.service
+out=$(inside "${CTL[@]}" --timeout 20s agent run --user nobody local 'id -un') || fail "--user nobody: $out"
+[[ $out == nobody ]] || fail "--user nobody ran as '$out'"
+rc=0
+out=$(inside "${CTL[@]}" agent run --user daemon local 'id -un' 2>&1) || rc=$?
+[[ $rc -eq 1 ]] || fail "--user daemon: exit $rc: $out"
+grep -q 'did not run: user "daemon" is not allowed: tasks run as "root" (\[tasks\] user) or as one of \[tasks\] allowed_users (nobody)' <<<"$out" ||
+  fail "--user daemon: $out"
+rm -f "/proc/$L/root/etc/sloth/slothd.toml"
+inside systemctl restart slothd.service
+PID=$(prop slothd.service MainPID)
+pass "id -un: nobody; --user daemon: '$out'"
+
+# ---------------------------------------------------------------------------------------------
 step "what slothd may not do: other units, other users, the manager's privileged calls (polkit says no)"
 SYSTEMD1=(org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager)
 AS_SLOTHD=(setpriv --reuid=slothd --regid=slothd --clear-groups)
@@ -430,11 +446,14 @@ grep -q '^task limits that are not enforced on this host: memory_max: no memory 
 limits=$(nsenter -t "$L" -n curl -sS --max-time 5 http://127.0.0.1:9090/info |
          python3 -c 'import json,sys; print(json.load(sys.stdin)["tasks"]["limits"]["memory_max"])')
 [[ $limits == "not enforced: "* ]] || fail "/info says memory_max: $limits"
-inside "${CTL[@]}" agent run --name unlimited local 'true' >/dev/null || fail "a task failed"
+info=$(inside "${CTL[@]}" agent info local)
+grep -q 'Limit memory_max: not enforced: no memory controller for task units' <<<"$info" || fail "agent info: $info"
+out=$(inside "${CTL[@]}" agent run --name unlimited local 'true' 2>&1) || fail "a task failed: $out"
+grep -q '^slothctl: warning: task t-.*: memory_max=64M not enforced: ' <<<"$out" || fail "agent run did not warn: $out"
 wait_for 10 "the finished record of 'unlimited'" journal_count_above 0 SLOTH_TASK=unlimited
 rec=$(inside journalctl -q -u slothd.service SLOTH_TASK=unlimited -o cat | tail -n 1)
 grep -q '\[memory_max=64M not enforced: ' <<<"$rec" || fail "the result does not say memory_max=64M was not enforced: $rec"
-pass "at start, /info ('$limits') and the task's result ('${rec#*[}')"
+pass "at start, in agent info ('$limits') and the task's result ('${out#slothctl: warning: }')"
 
 # ---------------------------------------------------------------------------------------------
 # The test hosts' containers see the v1 memory hierarchy read-only. Given write access (the
@@ -449,6 +468,7 @@ if [[ -n $MEMCG ]] && inside test -d /sys/fs/cgroup/memory; then
   rc=0
   inside "${CTL[@]}" agent run --name hog local 'python3 -c "b = b\"x\" * (200 << 20)"' >"$W/hog.out" 2>&1 || rc=$?
   [[ $rc -ne 0 ]] || fail "the task allocating 200M under memory_max=64M succeeded"
+  grep -q '^slothctl: task t-.* failed: exit code 137: out of memory' "$W/hog.out" || fail "slothctl said: $(cat "$W/hog.out")"
   wait_for 10 "the finished record of 'hog'" journal_count_above 0 SLOTH_TASK=hog
   rec=$(inside journalctl -q -u slothd.service SLOTH_TASK=hog -o cat | tail -n 1)
   grep -q 'finished: failed (.*out of memory: the kernel.s OOM killer killed a process of the task (memory_max=64M))' <<<"$rec" ||
