@@ -30,13 +30,6 @@ constexpr std::array<std::string_view, 7> kDaemonOnlyVariables = {
 
 std::string_view NameOf(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
-// Milliseconds until `when` for poll(), rounded up so we never wake early and spin.
-int PollTimeoutMs(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point when) {
-  if (when <= now) return 0;
-  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
-  return static_cast<int>(std::min<long long>(ms, INT_MAX));
-}
-
 // The task's stdin. Opened once: every task reads the same empty file, and the child then only
 // dup2()s it instead of walking the path again.
 int DevNull(int* error) {

@@ -105,8 +105,9 @@ class TaskRunner {
   // follow the task later. Its id, or why it was refused (the refusal is in the history too).
   Result<std::string> Start(TaskSpec spec);
 
-  // Queued: removed and finished as failed/cancelled. Running: SIGTERM to its process group,
-  // SIGKILL after kill_grace. False if the id is unknown or already finished.
+  // Queued: removed and finished as failed/cancelled. Running: SIGTERM to every process of the
+  // task (its process group, or its unit), SIGKILL after kill_grace. False if the id is unknown
+  // or already finished.
   bool Cancel(std::string_view id);
 
   // Running tasks, then queued ones (in queue order), then the finished ones still in the

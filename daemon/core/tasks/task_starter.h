@@ -13,6 +13,7 @@
 #include "common/duration.h"
 #include "common/result.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/tasks/supervision.h"
 #include "daemon/core/tasks/task_limits.h"
 
 namespace sloth {
@@ -29,12 +30,6 @@ struct ProcessExit {
   std::string failure;
   // What was enforced on this task, when the place it ran could tell; else the starter's support().
   std::optional<LimitSupport> support;
-};
-
-struct SupervisionLimits {
-  std::chrono::steady_clock::time_point deadline;  // stop the task when reached
-  Duration kill_grace{};                           // SIGTERM, then SIGKILL after this long
-  int cancel_fd = -1;                              // becomes readable when the task is cancelled (-1: never)
 };
 
 // A started task, followed by the one thread that started it; not thread-safe.

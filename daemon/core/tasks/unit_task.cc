@@ -20,12 +20,6 @@ constexpr size_t kReadBufferBytes = 64 * 1024;
 // up on the unit (the manager itself SIGKILLs at kill_grace).
 constexpr auto kStopSlack = std::chrono::seconds(10);
 
-int PollTimeoutMs(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point when) {
-  if (when <= now) return 0;
-  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
-  return static_cast<int>(std::min<long long>(ms, INT_MAX));
-}
-
 struct SetupStatus {
   int status;
   const char* name;

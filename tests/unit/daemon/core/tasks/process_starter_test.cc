@@ -9,12 +9,6 @@
 namespace sloth {
 namespace {
 
-TaskSpec Shell(std::string command) {
-  TaskSpec spec;
-  spec.command = std::move(command);
-  return spec;
-}
-
 class ProcessStarterTest : public ::testing::Test {
  protected:
   TaskRunner& MakeRunner(TaskRunner::Options options = {}) {

@@ -36,12 +36,6 @@ bool Dead(pid_t pid) {
   return false;
 }
 
-TaskSpec Shell(std::string command) {
-  TaskSpec spec;
-  spec.command = std::move(command);
-  return spec;
-}
-
 class UnitTaskTest : public ::testing::Test {
  protected:
   void SetUp() override {
