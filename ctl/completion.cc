@@ -105,14 +105,13 @@ Completion Complete(const CLI::App& root, const std::vector<std::string>& words)
   const CLI::Option* awaiting = nullptr;  // an option whose value is the next word
   for (size_t i = 0; i + 1 < words.size(); ++i) {
     const std::string& word = words[i];
+    const bool option_like = !after_dashdash && word.size() > 1 && word[0] == '-';
     if (awaiting != nullptr) {
       if (awaiting->check_lname("socket")) socket = word;
       awaiting = nullptr;
-    } else if (after_dashdash) {
-      ++positionals;
-    } else if (word == "--") {
+    } else if (option_like && word == "--") {
       after_dashdash = true;
-    } else if (word.size() > 1 && word[0] == '-') {
+    } else if (option_like) {
       const CLI::Option* option = FindOption(app, word);
       if (option == nullptr || !TakesValue(option)) continue;
       if (const auto equals = word.find('='); equals != std::string::npos) {
@@ -120,7 +119,7 @@ Completion Complete(const CLI::App& root, const std::vector<std::string>& words)
       } else {
         awaiting = option;
       }
-    } else if (const CLI::App* sub = positionals == 0 ? FindSubcommand(app, word) : nullptr) {
+    } else if (const CLI::App* sub = positionals == 0 && !after_dashdash ? FindSubcommand(app, word) : nullptr) {
       app = sub;
     } else {
       ++positionals;

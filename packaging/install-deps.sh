@@ -16,7 +16,7 @@ build_pkgs=(
 test_pkgs=(
   curl prometheus procps iproute2 psmisc python3
   dbus systemd systemd-container tmux
-  clang libclang-rt-14-dev clang-format
+  clang libclang-rt-14-dev clang-format clang-tidy
   man-db bash-completion zsh debhelper lintian rpm rpmlint
 )
 bench_pkgs=(wrk hyperfine)

@@ -77,6 +77,7 @@ class AgentConnection {
     return Call<v1::CancelTaskResponse>("CancelTask", request);
   }
   CallResult<v1::Metrics> GetMetrics() { return Call<v1::Metrics>("GetMetrics", v1::GetMetricsRequest()); }
+  CallResult<v1::ReloadResponse> Reload() { return Call<v1::ReloadResponse>("Reload", v1::ReloadRequest()); }
 
   // Runs a task and hands each event (started, output, result) to `on_event` as it arrives, until
   // the result; `handle` lets another thread stop waiting.

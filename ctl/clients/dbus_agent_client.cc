@@ -63,8 +63,9 @@ void FillTask(const Dict& d, v1::TaskResult* t) {
   t->set_limits_not_enforced(Get<std::string>(d, "limits_not_enforced"));
 }
 
-// A call of org.slothrunner.Agent1 with the client's timeout.
-sdbus::MethodInvoker Invoke(sdbus::IProxy& proxy, const char* method, std::chrono::milliseconds timeout) {
+// A call of org.slothrunner.Agent1 with the client's timeout. The invoker keeps a reference to
+// `method`: the caller's string must outlive the statement that makes the call.
+sdbus::MethodInvoker Invoke(sdbus::IProxy& proxy, const std::string& method, std::chrono::milliseconds timeout) {
   sdbus::MethodInvoker invoker = proxy.callMethod(method);
   invoker.onInterface(kInterface).withTimeout(timeout);
   return invoker;
@@ -167,11 +168,20 @@ void GetMetrics(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v
   metrics->set_content_type("text/plain; version=0.0.4; charset=utf-8");
 }
 
+void Reload(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::ReloadRequest&,
+            v1::ReloadResponse* response) {
+  std::string loaded_from;
+  std::vector<std::string> notes;
+  Invoke(proxy, "Reload", timeout).storeResultsTo(loaded_from, notes);
+  response->set_loaded_from(std::move(loaded_from));
+  for (auto& note : notes) response->add_notes(std::move(note));
+}
+
 // The unary calls of sloth.v1.Agent on the bus, a row each.
 const std::map<std::string_view, Row>& Rows() {
   static const std::map<std::string_view, Row> rows = {
       {"GetInfo", Typed(&GetInfo)},       {"GetHealth", Typed(&GetHealth)},   {"ListTasks", Typed(&ListTasks)},
-      {"CancelTask", Typed(&CancelTask)}, {"GetMetrics", Typed(&GetMetrics)},
+      {"CancelTask", Typed(&CancelTask)}, {"GetMetrics", Typed(&GetMetrics)}, {"Reload", Typed(&Reload)},
   };
   return rows;
 }

@@ -106,56 +106,8 @@ v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args) {
   return request;
 }
 
-void AddAgentCommands(CommandLine& cli) {
-  CLI::App* agent = cli.app.add_subcommand("agent", "Talk to one agent");
-  agent->require_subcommand(1);
-  // One agent name per run: only the chosen command's argument is filled.
-  auto name = std::make_shared<std::string>();
-  const auto with_agent = [&cli, agent, name](const std::string& verb, const std::string& help,
-                                              std::function<int(const Context&, const std::string&)> run) {
-    CLI::App* command = cli.AddCommand(agent, verb, help, [name, run](const Context& c) { return run(c, *name); });
-    command->add_option("agent", *name, kAgentArgHelp)->required();
-    return command;
-  };
-  with_agent("info", "Show the agent's name, version, uptime and endpoints", AgentInfoCommand);
-  with_agent("health", "Check the agent's health (exit 0 healthy, 1 not)", AgentHealthCommand);
-  with_agent("tasks", "List running, queued and recent tasks", AgentTasksCommand);
-
-  auto task_id = std::make_shared<std::string>();
-  with_agent("cancel", "Cancel a running or queued task",
-             [task_id](const Context& c, const std::string& agent_name) {
-               return AgentCancelCommand(c, agent_name, *task_id);
-             })
-      ->add_option("task-id", *task_id, "The task's ID (see 'agent tasks')")
-      ->required();
-
-  auto run_args = std::make_shared<AgentRunArgs>();
-  CLI::App* run =
-      cli.AddCommand(agent, "run",
-                     "Run a shell command on the agent, streaming its output; exits with its exit code.\n"
-                     "Put the command in quotes, or after --. With --output json the result, including the\n"
-                     "task's stdout and stderr, is printed once it finishes instead of streaming.",
-                     [run_args](const Context& c) { return AgentRunCommand(c, *run_args); });
-  run->add_option("agent", run_args->agent, kAgentArgHelp)->required();
-  run->add_option("command", run_args->command, "The command, run as /bin/sh -c COMMAND")->required();
-  run->add_option("--name", run_args->name, "Task name (default: adhoc)")->type_name("N");
-  run->add_option("--group", run_args->group, "Task group (default: adhoc)")->type_name("G");
-  run->add_option("--timeout", run_args->timeout, "Kill the task after this long (default: the agent's); exit 124")
-      ->type_name("D");
-  run->add_option("--workdir", run_args->workdir, "Working directory on the agent")->type_name("DIR");
-  run->add_option("--env", run_args->env, "Add KEY=VALUE to the task's environment (repeatable)")
-      ->type_name("K=V")
-      ->allow_extra_args(false);
-  run->add_option("--user", run_args->user,
-                  "Run as this user: one of the agent's [tasks] user and allowed_users (unit mode)")
-      ->type_name("U");
-  run->add_option("--memory-max", run_args->memory_max, "Memory limit, e.g. 512M, 2G, or max (default: the agent's)")
-      ->type_name("SIZE");
-  run->add_option("--cpu-quota", run_args->cpu_quota, "CPU limit in percent of one CPU, e.g. 50%, 200%, or max")
-      ->type_name("PCT");
-  run->add_option("--tasks-max", run_args->tasks_max, "Limit on the task's processes and threads, or max")
-      ->type_name("N");
-}
+// The commands' handlers: each returns the process exit code, or throws CtlError.
+namespace {
 
 int AgentInfoCommand(const Context& context, const std::string& agent) {
   LocalAgent local = OpenLocalAgent(context, agent, false);
@@ -177,6 +129,19 @@ int AgentTasksCommand(const Context& context, const std::string& agent) {
   return kExitOk;
 }
 
+// A refused file is a CtlError (exit 1) with its position; the running configuration stays.
+int AgentReloadCommand(const Context& context, const std::string& agent) {
+  LocalAgent local = OpenLocalAgent(context, agent, false);
+  const v1::ReloadResponse reloaded = CheckedCall(local.client->Reload(), *local.client, agent, "Reload");
+  std::string text = fmt::format("reloaded agent '{}' from {}\n", local.info.name(), reloaded.loaded_from());
+  for (const auto& note : reloaded.notes()) text += fmt::format("note: {}\n", note);
+  Print(context, text,
+        {{"agent", local.info.name()},
+         {"loaded_from", reloaded.loaded_from()},
+         {"notes", std::vector<std::string>(reloaded.notes().begin(), reloaded.notes().end())}});
+  return kExitOk;
+}
+
 int AgentCancelCommand(const Context& context, const std::string& agent, const std::string& id) {
   LocalAgent local = OpenLocalAgent(context, agent, false);
   const v1::CancelTaskResponse response = CheckedCall(local.client->CancelTask(id), *local.client, agent, "CancelTask");
@@ -192,6 +157,8 @@ int AgentCancelCommand(const Context& context, const std::string& agent, const s
   return kExitOk;
 }
 
+// Streams the output to stdout/stderr as it arrives (text) or prints the result (json); exits
+// with the task's code (see task_exit.h); Ctrl-C cancels the task and exits 130.
 int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   const v1::RunTaskRequest request = BuildRunTaskRequest(args);
   const Duration requested_timeout = std::chrono::milliseconds(request.timeout_ms());
@@ -323,6 +290,63 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
     std::cerr << "slothctl: warning: task " << result->id() << ": " << result->limits_not_enforced() << std::endl;
   }
   return TaskExitCode(*result);
+}
+
+}  // namespace
+
+void AddAgentCommands(CommandLine& cli) {
+  CLI::App* agent = cli.app.add_subcommand("agent", "Talk to one agent");
+  agent->require_subcommand(1);
+  // One agent name per run: only the chosen command's argument is filled.
+  auto name = std::make_shared<std::string>();
+  const auto with_agent = [&cli, agent, name](const std::string& verb, const std::string& help,
+                                              std::function<int(const Context&, const std::string&)> run) {
+    CLI::App* command = cli.AddCommand(agent, verb, help, [name, run](const Context& c) { return run(c, *name); });
+    command->add_option("agent", *name, kAgentArgHelp)->required();
+    return command;
+  };
+  with_agent("info", "Show the agent's name, version, uptime and endpoints", AgentInfoCommand);
+  with_agent("health", "Check the agent's health (exit 0 healthy, 1 not)", AgentHealthCommand);
+  with_agent("tasks", "List running, queued and recent tasks", AgentTasksCommand);
+  with_agent("reload",
+             "Make the agent re-read its configuration (as systemctl reload); exit 1 with the\n"
+             "error when the new file is bad, which leaves the running configuration in force",
+             AgentReloadCommand);
+
+  auto task_id = std::make_shared<std::string>();
+  with_agent("cancel", "Cancel a running or queued task",
+             [task_id](const Context& c, const std::string& agent_name) {
+               return AgentCancelCommand(c, agent_name, *task_id);
+             })
+      ->add_option("task-id", *task_id, "The task's ID (see 'agent tasks')")
+      ->required();
+
+  auto run_args = std::make_shared<AgentRunArgs>();
+  CLI::App* run =
+      cli.AddCommand(agent, "run",
+                     "Run a shell command on the agent, streaming its output; exits with its exit code.\n"
+                     "Put the command in quotes, or after --. With --output json the result, including the\n"
+                     "task's stdout and stderr, is printed once it finishes instead of streaming.",
+                     [run_args](const Context& c) { return AgentRunCommand(c, *run_args); });
+  run->add_option("agent", run_args->agent, kAgentArgHelp)->required();
+  run->add_option("command", run_args->command, "The command, run as /bin/sh -c COMMAND")->required();
+  run->add_option("--name", run_args->name, "Task name (default: adhoc)")->type_name("N");
+  run->add_option("--group", run_args->group, "Task group (default: adhoc)")->type_name("G");
+  run->add_option("--timeout", run_args->timeout, "Kill the task after this long (default: the agent's); exit 124")
+      ->type_name("D");
+  run->add_option("--workdir", run_args->workdir, "Working directory on the agent")->type_name("DIR");
+  run->add_option("--env", run_args->env, "Add KEY=VALUE to the task's environment (repeatable)")
+      ->type_name("K=V")
+      ->allow_extra_args(false);
+  run->add_option("--user", run_args->user,
+                  "Run as this user: one of the agent's [tasks] user and allowed_users (unit mode)")
+      ->type_name("U");
+  run->add_option("--memory-max", run_args->memory_max, "Memory limit, e.g. 512M, 2G, or max (default: the agent's)")
+      ->type_name("SIZE");
+  run->add_option("--cpu-quota", run_args->cpu_quota, "CPU limit in percent of one CPU, e.g. 50%, 200%, or max")
+      ->type_name("PCT");
+  run->add_option("--tasks-max", run_args->tasks_max, "Limit on the task's processes and threads, or max")
+      ->type_name("N");
 }
 
 }  // namespace sloth::ctl

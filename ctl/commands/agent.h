@@ -25,19 +25,10 @@ struct AgentRunArgs {
   std::string tasks_max;
 };
 
-// Adds `agent info|health|tasks|cancel|run` to the command line, each with its flags and help.
+// Adds `agent info|health|tasks|reload|cancel|run` to the command line, each with its flags and help.
 void AddAgentCommands(CommandLine& cli);
 
 // Maps the arguments to the request; throws a usage CtlError naming the bad flag.
 v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args);
-
-// Each returns the process exit code, or throws CtlError.
-int AgentInfoCommand(const Context& context, const std::string& agent);
-int AgentHealthCommand(const Context& context, const std::string& agent);
-int AgentTasksCommand(const Context& context, const std::string& agent);
-int AgentCancelCommand(const Context& context, const std::string& agent, const std::string& id);
-// Streams the output to stdout/stderr as it arrives (text) or prints the result (json); exits
-// with the task's code (see task_exit.h); Ctrl-C cancels the task and exits 130.
-int AgentRunCommand(const Context& context, const AgentRunArgs& args);
 
 }  // namespace sloth::ctl

@@ -270,8 +270,9 @@ ConfigResult ParseConfig(std::string_view text, std::string_view source, const C
     }
     for (auto&& [key, node] : *section_node.as_table()) {
       const std::string full_key = fmt::format("{}.{}", section, key.str());
-      auto spec = std::find_if(Fields().begin(), Fields().end(),
-                               [&](const FieldSpec& f) { return f.section == section && f.key == key.str(); });
+      auto spec = std::find_if(Fields().begin(), Fields().end(), [&, name = key.str()](const FieldSpec& f) {
+        return f.section == section && f.key == name;
+      });
       if (spec == Fields().end()) {
         return ErrorAt(source, key.source(), full_key,
                        fmt::format("unknown key (allowed in [{}]: {})", section, AllowedKeys(section)));

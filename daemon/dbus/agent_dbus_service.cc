@@ -19,6 +19,7 @@ namespace {
 constexpr const char* kErrorInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
 constexpr const char* kErrorUnknownTask = "org.slothrunner.Agent1.Error.UnknownTask";
 constexpr const char* kErrorRefused = "org.slothrunner.Agent1.Error.Refused";
+constexpr const char* kErrorReloadFailed = "org.slothrunner.Agent1.Error.ReloadFailed";
 constexpr const char* kErrorInternal = "org.slothrunner.Agent1.Error.Internal";
 
 // The bus daemon answers GetConnectionCredentials from memory; this only bounds a sick bus.
@@ -35,7 +36,7 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
         bus_driver_(sdbus::createProxy(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus")),
         api_(api),
         log_(log) {
-    // The identity does not change while the agent runs (DESIGN: a new name needs a restart).
+    // The identity does not change while the agent runs (a new name needs a restart: doc/ARCHITECTURE.md §7).
     const AgentInfo info = api_.GetInfo(Caller{"dbus", -1, -1});
     name_ = ValidUtf8(info.identity.name);
     version_ = ValidUtf8(info.identity.version);
@@ -159,10 +160,13 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
     return Serve("GetMetrics", [&](const Caller& caller) { return ValidUtf8(api_.GetMetrics(caller)); });
   }
 
-  void Reload() override {
-    Serve("Reload", [&](const Caller& caller) {
-      // The outcome is logged by the agent; this method only asks for it (see the XML).
-      [[maybe_unused]] auto reloaded = api_.Reload(caller);
+  std::tuple<std::string, std::vector<std::string>> Reload() override {
+    return Serve("Reload", [&](const Caller& caller) {
+      auto reloaded = api_.Reload(caller);
+      if (!reloaded) throw sdbus::Error(kErrorReloadFailed, ValidUtf8(reloaded.error().message));
+      std::vector<std::string> notes;
+      for (const auto& note : reloaded->notes) notes.push_back(ValidUtf8(note));
+      return std::tuple(ValidUtf8(reloaded->loaded_from), std::move(notes));
     });
   }
 

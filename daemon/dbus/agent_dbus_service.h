@@ -1,5 +1,5 @@
 #pragma once
-// The D-Bus front end (DESIGN §3 "Control plane"): owns org.slothrunner.Agent1 on the system
+// The D-Bus front end (doc/ARCHITECTURE.md §4): owns org.slothrunner.Agent1 on the system
 // bus, exports /org/slothrunner/Agent1 (proto/org.slothrunner.Agent1.xml) and translates its
 // calls to ControlApi, the one dispatch. It holds no logic of its own.
 // Threads: constructed, shut down and destroyed by the agent's main thread; method calls and

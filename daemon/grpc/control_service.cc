@@ -177,6 +177,14 @@ void ListenForUnaryCalls(CallQueue& queue) {
         reply->set_content_type("text/plain; version=0.0.4; charset=utf-8");
         return grpc::Status::OK;
       });
+  ListenUnary<v1::ReloadRequest, v1::ReloadResponse>(
+      queue, &Svc::RequestReload, [](ControlApi& api, const Caller& caller, const auto&, v1::ReloadResponse* reply) {
+        auto reloaded = api.Reload(caller);
+        if (!reloaded) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, reloaded.error().message);
+        reply->set_loaded_from(reloaded->loaded_from);
+        for (const auto& note : reloaded->notes) reply->add_notes(note);
+        return grpc::Status::OK;
+      });
 }
 
 }  // namespace sloth

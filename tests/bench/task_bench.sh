@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Task benchmarks (issue 3), printed side by side:
+# Task benchmarks, printed side by side:
 #   - round trip of a whole `slothctl agent run local true` (cold CLI process, warm agent):
 #     median and p99 over BENCH_RUNS runs (hyperfine);
 #   - the agent's task throughput with N concurrent gRPC clients running `true`, as a ratio to

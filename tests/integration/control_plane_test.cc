@@ -378,7 +378,8 @@ TEST(ControlPlane, QuickCallsAreAnsweredWhileManyTasksStream) {
       if (r.status.ok() && r.result.status() == sloth::v1::TASK_STATUS_SUCCESS) ++succeeded;
     });
   }
-  // All eight are running (seen through ListTasks, itself a quick call) ...
+  // All eight are running, their processes spawned (seen through ListTasks, itself a quick call:
+  // a task holds its slot from admission, and has a start time once its worker spawned it) ...
   int running = 0;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (running < kTasks && std::chrono::steady_clock::now() < deadline) {
@@ -386,7 +387,9 @@ TEST(ControlPlane, QuickCallsAreAnsweredWhileManyTasksStream) {
     sloth::v1::ListTasksResponse list;
     ASSERT_TRUE(stub->ListTasks(&context, {}, &list).ok());
     running = 0;
-    for (const auto& t : list.tasks()) running += t.status() == sloth::v1::TASK_STATUS_RUNNING;
+    for (const auto& t : list.tasks()) {
+      running += t.status() == sloth::v1::TASK_STATUS_RUNNING && t.start_time_unix_ms() > 0;
+    }
     if (running < kTasks) std::this_thread::sleep_for(10ms);
   }
   ASSERT_EQ(running, kTasks);

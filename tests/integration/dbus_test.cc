@@ -535,6 +535,38 @@ TEST_F(DbusTest, WithoutASystemBusSlothdRunsOnWithAWarning) {
 
 }  // namespace
 
+// slothctl agent reload over either transport: the outcome reaches the caller, and a bad file
+// leaves the running configuration in force.
+TEST_F(DbusTest, SlothctlAgentReloadReportsTheOutcomeOverTheSocketAndTheBus) {
+  const std::string config = slothd_->dir().File("empty.toml");  // the harness's --config
+  for (const std::vector<std::string>& via :
+       {std::vector<std::string>{"--socket", slothd_->control_socket()}, std::vector<std::string>{"--via", "dbus"}}) {
+    auto ctl = [&](std::vector<std::string> args, std::string* out) {
+      args.insert(args.begin(), via.begin(), via.end());
+      ChildProcess process(SLOTHCTL_PATH, args);
+      const int code = process.WaitExit(30s).value_or(-1);
+      *out = process.Output();
+      return code;
+    };
+    std::string out;
+    WriteFile(config, "[tasks]\nmax_concurrent = 3\n");
+    ASSERT_EQ(ctl({"agent", "reload", "local"}, &out), 0) << via[1] << ": " << out;
+    EXPECT_THAT(out, HasSubstr("reloaded agent '" + std::string(kAgentName) + "' from " + config)) << via[1];
+    EXPECT_THAT(out, HasSubstr("note: [tasks] changed: takes effect at the next start")) << via[1];
+    ASSERT_EQ(ctl({"--output", "json", "agent", "reload", "local"}, &out), 0) << via[1] << ": " << out;
+    EXPECT_THAT(out, HasSubstr("\"loaded_from\": \"" + config + "\"")) << via[1];
+
+    WriteFile(config, "[telemetry]\nport = 1\nprot = 1\n");
+    EXPECT_EQ(ctl({"agent", "reload", "local"}, &out), 1) << via[1] << ": " << out;
+    EXPECT_THAT(out, HasSubstr(config + ":3:1: telemetry.prot: unknown key")) << via[1];
+    // The old configuration is in force: the same metrics endpoint answers, the agent serves.
+    EXPECT_EQ(HttpRequest(slothd_->metrics_url()).status, 200) << via[1];
+    EXPECT_EQ(ctl({"agent", "health", "local"}, &out), 0) << via[1] << ": " << out;
+  }
+  EXPECT_TRUE(slothd_->process().WaitForLine("Reload (uid 0, pid ", 1ms)) << slothd_->process().Output();
+  EXPECT_TRUE(slothd_->process().WaitForLine("reload failed, the running configuration stays", 1ms));
+}
+
 // slothctl --via dbus: the same commands an operator types, carried by the system bus.
 TEST_F(DbusTest, SlothctlViaDbusRunsInfoTasksAndMetrics) {
   auto ctl = [&](std::vector<std::string> args, std::string* out) {

@@ -1,5 +1,5 @@
 #pragma once
-// The value types of a task (DESIGN §3 "Tasks"): what to run and what came of it.
+// The value types of a task (doc/ARCHITECTURE.md §7, "Tasks"): what to run and what came of it.
 // Plain values; no thread owns them.
 #include <chrono>
 #include <cstdint>

@@ -23,7 +23,7 @@ extern char** environ;
 namespace sloth {
 namespace {
 
-constexpr size_t kReadBufferBytes = 64 * 1024;
+constexpr size_t kReadBufferBytes = size_t{64} * 1024;
 
 constexpr std::array<std::string_view, 7> kDaemonOnlyVariables = {
     "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"};

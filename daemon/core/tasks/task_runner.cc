@@ -48,7 +48,7 @@ Result<TaskSpec> CheckedTaskSpec(TaskSpec spec) {
   if (spec.command.empty()) return Failure{"command is empty: pass the shell command to run"};
   if (spec.command.find('\0') != std::string::npos) return Failure{"the command contains a NUL byte"};
   for (const auto& [name, value] : spec.env) {
-    if (name.empty() || name.find_first_of("=") != std::string::npos || name.find('\0') != std::string::npos) {
+    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
       return Failure{fmt::format("bad environment variable name \"{}\"", name)};
     }
     if (value.find('\0') != std::string::npos) {
@@ -302,13 +302,13 @@ void TaskRunner::CancelAndFinish(const ActivePtr& task, std::string reason) {
 std::unique_ptr<RunningTask> TaskRunner::Launch(const ActivePtr& task, std::string* spawn_error) {
   const TaskSpec& spec = task->spec;
   TaskResult snapshot;
+  telemetry_.TaskStarted();  // first: whoever sees the task started (its start time) sees the gauge too
   {
     std::lock_guard lock(mutex_);
     task->start_time = std::chrono::system_clock::now();
     task->steady_start = std::chrono::steady_clock::now();
     snapshot = SnapshotLocked(*task);
   }
-  telemetry_.TaskStarted();
   if (logger_.Enabled(LogLevel::kInfo)) {  // not even formatted below the log level
     logger_.Log(LogLevel::kInfo, fmt::format("task {} started", task->id),
                 {{"SLOTH_TASK", spec.name},

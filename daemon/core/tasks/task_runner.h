@@ -1,9 +1,9 @@
 #pragma once
-// Runs tasks (DESIGN §3 "Tasks") with a concurrency limit, a bounded FIFO queue, timeouts,
+// Runs tasks (doc/ARCHITECTURE.md §3, §7) with a concurrency limit, a bounded FIFO queue, timeouts,
 // cancellation, output capture, telemetry, logging and a bounded history. Pure daemon core:
 // front ends (gRPC, D-Bus) translate their types and call these functions.
 //
-// Decisions beyond the design brief:
+// Decisions:
 // - Ids are "t-<6-digit sequence>-<4 random hex>", e.g. "t-000042-9f3c": short, ordered within a
 //   run, and unlikely to repeat across restarts (the random part is drawn per id).
 // - A task refused at admission (queue full, shutting down) or cancelled while queued never ran,

@@ -15,7 +15,7 @@
 namespace sloth {
 namespace {
 
-constexpr size_t kReadBufferBytes = 64 * 1024;
+constexpr size_t kReadBufferBytes = size_t{64} * 1024;
 // After a stop, how long past kill_grace to wait for the manager to report the end before giving
 // up on the unit (the manager itself SIGKILLs at kill_grace).
 constexpr auto kStopSlack = std::chrono::seconds(10);

@@ -1,5 +1,5 @@
 #pragma once
-// The metric catalog of DESIGN §3, in exposition order: the original Sloth Runner's families
+// The metric catalog (doc/ARCHITECTURE.md §7), in exposition order: the original Sloth Runner's families
 // (names, types and labels unchanged, so its PromQL and dashboards keep working), then ours.
 #include <span>
 #include <string_view>
@@ -94,7 +94,7 @@ inline constexpr const FamilySpec* kAll[] = {
     &kGroupDuration,  &kOutputTruncated, &kTaskCpu,         &kTaskMemoryPeak, &kProcessCpu,    &kProcessResident,
     &kProcessVirtual, &kProcessOpenFds,  &kProcessMaxFds,   &kProcessStart,   &kProcessThreads};
 
-// Histogram buckets (DESIGN §3).
+// Histogram buckets.
 inline const prometheus::Histogram::BucketBoundaries kTaskDurationBuckets = {.005, .01, .025, .05, .1, .25,
                                                                              .5,   1,   2.5,  5,   10};
 inline const prometheus::Histogram::BucketBoundaries kGrpcDurationBuckets = {.001, .005, .01, .025, .05, .1,

@@ -1,5 +1,5 @@
 #pragma once
-// The metric catalog of DESIGN §3 and its exposition. Every adapter records through this class
+// The metric catalog (catalog.h) and its exposition. Every adapter records through this class
 // and every reader (HTTP /metrics, gRPC GetMetrics) renders through it, so all see one truth.
 // Thread-safe; owned by the daemon's main and shared by reference.
 #include <atomic>
