@@ -12,8 +12,8 @@
 
 #include "common/duration.h"
 #include "common/result.h"
-#include "daemon/core/tasks/task.h"
 #include "daemon/core/tasks/supervision.h"
+#include "daemon/core/tasks/task.h"
 #include "daemon/core/tasks/task_limits.h"
 
 namespace sloth {
