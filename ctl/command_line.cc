@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "build_info.h"
+#include "ctl/client_config.h"
 #include "ctl/clients/agent_client.h"
 #include "ctl/completion.h"
 #include "ctl/errors.h"
@@ -78,6 +79,18 @@ void AddGlobalOptions(CommandLine& cli) {
                  "HTTP base or metrics URL of an agent, for metrics commands "
                  "(e.g. http://host:9464)")
       ->type_name("URL");
+  app.add_option("--cacert", flags.cacert, "CA certificate (PEM) that signed an https --endpoint's certificate")
+      ->type_name("PATH");
+  app.add_option("--cert", flags.cert, "Client certificate (PEM) for an --endpoint that asks for one")
+      ->type_name("PATH");
+  app.add_option("--key", flags.key, "The client certificate's key (PEM)")->type_name("PATH");
+  app.add_option("--user", flags.user,
+                 "Basic-auth user for --endpoint; the password: $SLOTH_PASSWORD, --password-file, or a prompt")
+      ->type_name("NAME");
+  app.add_option("--password-file", flags.password_file, "File whose first line is the --user's password")
+      ->type_name("PATH");
+  app.add_option("--config", flags.config, "slothctl.toml (default: ~/.config/sloth/slothctl.toml if there)")
+      ->type_name("PATH");
   app.add_option("--output,-o", flags.output, "Output format")
       ->type_name("text|json")
       ->check(CLI::IsMember({"text", "json"}))
@@ -105,6 +118,7 @@ int RunCommandLine(CommandLine& cli, int argc, char** argv) {
     return kExitUsage;
   }
   try {
+    LoadClientConfig(&cli.flags);
     const Context context = MakeContext(cli.flags, Environment::FromProcess());
     return cli.action(context);
   } catch (const CtlError& e) {

@@ -26,7 +26,8 @@ bool NamesUtf8(std::string value) {
 }  // namespace
 
 Environment Environment::FromProcess() {
-  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"), Get("LC_ALL"), Get("LC_CTYPE"), Get("LANG")};
+  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"), Get("LC_ALL"),
+                     Get("LC_CTYPE"),     Get("LANG"),     Get("SLOTH_PASSWORD")};
 }
 
 std::string ChooseSocketPath(const std::string& flag, const Environment& env) {
@@ -61,6 +62,14 @@ Context MakeContext(const GlobalFlags& flags, const Environment& env) {
   context.call_timeout = ParseDurationFlag("--timeout", flags.timeout);
   context.emoji = EmojiAllowed(flags.no_color, env);
   context.no_color = flags.no_color;
+  if (flags.user.find(':') != std::string::npos) {
+    throw UsageError(
+        "--user: a user name only; the password never goes on the command line (set SLOTH_PASSWORD, use "
+        "--password-file, or type it at the prompt)");
+  }
+  if (!flags.key.empty() && flags.cert.empty()) throw UsageError("--key: needs --cert (the client certificate)");
+  context.http =
+      Context::Http{flags.cacert, flags.cert, flags.key, flags.user, flags.password_file, env.sloth_password};
   if (flags.via == "dbus") {
     context.via = Context::Via::kDbus;
   } else if (flags.via != "socket") {

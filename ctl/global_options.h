@@ -18,6 +18,9 @@ struct GlobalFlags {
   std::string timeout = "10s";
   bool no_color = false;
   std::string via = "socket";  // socket | dbus
+  // For an https --endpoint behind a web-config (also from slothctl.toml).
+  std::string cacert, cert, key, user, password_file;
+  std::string config;  // --config: slothctl.toml; empty: $XDG_CONFIG_HOME/sloth/slothctl.toml if there
 };
 
 // Environment values slothctl looks at, passed in so the decisions stay pure.
@@ -27,6 +30,7 @@ struct Environment {
   std::optional<std::string> lc_all;
   std::optional<std::string> lc_ctype;
   std::optional<std::string> lang;
+  std::optional<std::string> sloth_password;  // basic-auth password for --user
   static Environment FromProcess();
 };
 
@@ -39,6 +43,11 @@ struct Context {
   bool no_color = false;  // --no-color: no colour whatever the terminal (NO_COLOR is read where colour is chosen)
   // How to reach the local agent: its control socket (gRPC), or the system bus (D-Bus).
   enum class Via { kSocket, kDbus } via = Via::kSocket;
+  // How to authenticate to --endpoint; the password is read when first needed (http_password.h).
+  struct Http {
+    std::string cacert, cert, key, user, password_file;
+    std::optional<std::string> password_from_env;  // $SLOTH_PASSWORD
+  } http;
 };
 
 // Validates the flags; throws a usage CtlError naming the bad flag.

@@ -31,6 +31,11 @@ namespace sloth {
 struct AgentStartError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// The agent could not start because a file its configuration names is bad (the web-config):
+// a configuration error (exit 2), not a resource one.
+struct AgentConfigError : AgentStartError {
+  using AgentStartError::AgentStartError;
+};
 
 class Agent {
  public:
@@ -85,6 +90,7 @@ class Agent {
   std::atomic<bool> stopping_{false};
   bool control_passed_ = false;  // the control socket came from systemd: its path is not ours
   bool metrics_passed_ = false;
+  std::shared_ptr<const LoadedWebConfig> web_;  // what http_ serves with; null: plain HTTP
 
   Telemetry telemetry_;
   std::mutex reload_mutex_;  // one Reload at a time, none before the constructor is done or after Stop() began
@@ -99,7 +105,7 @@ class Agent {
   std::unique_ptr<TaskStarter> starter_;
   TaskRunner runner_;
   ControlApi control_api_;
-  UniqueFd control_lock_;
+  HeldLockFile control_lock_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsHttpServer> http_;
 };

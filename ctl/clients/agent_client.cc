@@ -56,8 +56,17 @@ Result<void, CallError> AgentClient::Connect(std::chrono::milliseconds timeout) 
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(-1);  // metrics text and kept output can be large
   channel_ = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), arguments);
-  if (!channel_->WaitForConnected(std::chrono::system_clock::now() + timeout)) {
-    return CallError{CallCode::kUnavailable, fmt::format("no gRPC connection within {}", FormatDuration(timeout))};
+  // Until ready, or the first failed attempt: connect(2) worked above, so a failure now means
+  // slothd closed the connection (it refused this user, or is at its limits: it said why on the
+  // connection, which the caller can read). Retrying until the timeout only made that wait.
+  const auto deadline = std::chrono::system_clock::now() + timeout;
+  for (grpc_connectivity_state state; (state = channel_->GetState(true)) != GRPC_CHANNEL_READY;) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+      return CallError{CallCode::kUnavailable, "the agent closed the connection before gRPC could use it"};
+    }
+    if (!channel_->WaitForStateChange(state, deadline)) {
+      return CallError{CallCode::kUnavailable, fmt::format("no gRPC connection within {}", FormatDuration(timeout))};
+    }
   }
   stub_ = v1::Agent::NewStub(channel_);
   generic_ =

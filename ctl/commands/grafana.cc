@@ -16,11 +16,13 @@
 #include <fmt/format.h>
 
 #include "ctl/clients/http_client.h"
+#include "ctl/clients/http_password.h"
 #include "ctl/commands/metrics.h"
 #include "ctl/dashboard/dashboard_frame.h"
 #include "ctl/dashboard/dashboard_model.h"
 #include "ctl/errors.h"
 #include "ctl/output.h"
+#include "ctl/prom/exemplars.h"
 #include "ctl/prom/text_parser.h"
 #include "ctl/resolve.h"
 #include "ctl/term/terminal.h"
@@ -42,6 +44,7 @@ struct Fetched {
   std::string error;  // when !ok: what failed, for the banner
   std::optional<bool> healthy;
   std::string health_reason;
+  std::vector<dashboard::TaskRun> runs;  // recent runs with their ids, for the slow tasks' lines
 };
 
 // Where the metrics come from: the local daemon over its socket, or an HTTP endpoint. Used by
@@ -54,22 +57,42 @@ class MetricsSource {
   virtual std::string where() const = 0;
 };
 
+// The task ids an OpenMetrics scrape carries: each duration bucket's exemplar is the last run
+// that landed in it, so the highest bucket's is a recent slowest run.
+std::vector<dashboard::TaskRun> RunsFromExemplars(std::string_view openmetrics) {
+  std::vector<dashboard::TaskRun> runs;
+  for (const auto& e : prom::ParseBucketExemplars(openmetrics, "sloth_task_duration_seconds")) {
+    auto id = prom::LabelValue(e.exemplar, "task_id");
+    if (!id) continue;
+    runs.push_back({std::string(prom::LabelValue(e.series, "group").value_or("")),
+                    std::string(prom::LabelValue(e.series, "task").value_or("")), std::string(*id), e.value});
+  }
+  return runs;
+}
+
 class HttpSource : public MetricsSource {
  public:
-  HttpSource(std::string agent, std::string url) : agent_(std::move(agent)), url_(std::move(url)) {
+  HttpSource(std::string agent, std::string url, HttpCredentials credentials)
+      : agent_(std::move(agent)), url_(std::move(url)), credentials_(std::move(credentials)) {
     if (url_.size() > 8 && url_.ends_with("/metrics")) health_url_ = url_.substr(0, url_.size() - 8) + "/health";
   }
   Fetched Fetch(milliseconds timeout) override {
     Fetched out;
-    const HttpResult response = HttpGet(url_, timeout);
+    const HttpResult response = HttpGet(url_, timeout, credentials_);
     if (response.status != 200) {
-      out.error = response.status == 0 ? response.error : fmt::format("HTTP {}", response.status);
+      out.error = response.status == 0 ? response.error
+                  : response.status == 401
+                      ? "HTTP 401: the endpoint needs basic auth (--user, with SLOTH_PASSWORD or --password-file)"
+                      : fmt::format("HTTP {}", response.status);
       return out;
     }
     out.ok = true;
     out.text = response.body;
+    // Asked separately: the dashboard's parser reads the 0.0.4 text, the ids come with OpenMetrics.
+    const HttpResult openmetrics = HttpGet(url_, timeout, credentials_, "application/openmetrics-text;version=1.0.0");
+    if (openmetrics.status == 200) out.runs = RunsFromExemplars(openmetrics.body);
     if (!health_url_.empty()) {
-      const HttpResult health = HttpGet(health_url_, timeout);
+      const HttpResult health = HttpGet(health_url_, timeout, credentials_);
       if (health.status == 200) {
         out.healthy = true;
       } else if (health.status >= 500) {
@@ -85,6 +108,7 @@ class HttpSource : public MetricsSource {
  private:
   std::string agent_;
   std::string url_;
+  HttpCredentials credentials_;
   std::string health_url_;
 };
 
@@ -114,6 +138,12 @@ class LocalSource : public MetricsSource {
     }
     out.ok = true;
     out.text = metrics->text();
+    if (auto tasks = client_->ListTasks(false)) {
+      for (const auto& t : tasks->tasks()) {
+        if (t.end_time_unix_ms() == 0) continue;  // still running
+        out.runs.push_back({t.group(), t.name(), t.id(), t.duration_seconds()});
+      }
+    }
     if (auto health = client_->GetHealth()) {
       out.healthy = health->healthy();
       out.health_reason = health->reason();
@@ -132,7 +162,10 @@ class LocalSource : public MetricsSource {
 };
 
 std::unique_ptr<MetricsSource> OpenSource(const Context& context, const std::string& agent) {
-  if (context.endpoint) return std::make_unique<HttpSource>(agent, MetricsUrlFromEndpoint(*context.endpoint));
+  if (context.endpoint) {
+    return std::make_unique<HttpSource>(agent, MetricsUrlFromEndpoint(*context.endpoint),
+                                        CredentialsFor(context.http, PromptOnTerminal));
+  }
   return std::make_unique<LocalSource>(context, OpenLocalAgent(context, agent, true));
 }
 
@@ -149,6 +182,7 @@ struct DashboardState {
   std::string health_reason;
   double updated_unix_s = 0;
   std::string banner;  // non-empty while the source is lost or unreadable
+  std::vector<dashboard::TaskRun> runs;
 
   // Scrapes once; on failure keeps the last good data and says what failed.
   Result<void> Scrape(MetricsSource& source, milliseconds timeout) {
@@ -167,6 +201,7 @@ struct DashboardState {
     current = std::move(std::get<prom::MetricSet>(parsed));
     healthy = fetched.healthy;
     health_reason = fetched.health_reason;
+    runs = std::move(fetched.runs);
     updated_unix_s = UnixNow();
     return {};
   }
@@ -181,6 +216,7 @@ struct DashboardState {
     input.updated_unix_s = updated_unix_s;
     input.healthy = healthy;
     input.health_reason = health_reason;
+    input.recent_runs = &runs;
     return dashboard::BuildDashboardModel(input);
   }
 };

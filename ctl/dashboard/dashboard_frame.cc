@@ -299,6 +299,13 @@ void PerformanceSection(FrameWriter& w, const DashboardModel& m) {
         r.cpu_s_per_run ? Duration(w, *r.cpu_s_per_run) : "-", OrDash(r.memory_peak_bytes, FormatBytes),
         r.recent_p99_s ? Duration(w, *r.recent_p99_s) : "-", SpeedLabel(w, r.speed));
   }
+  // For each slow task, the run to look at first and the command that shows its log.
+  for (const auto& r : m.performance) {
+    if (r.speed != Speed::kSlow || !r.slowest_run) continue;
+    w.Line(fmt::format(" {}{}/{} slowest recent run {} ({})", w.Icon("🔎"), r.group, r.task, r.slowest_run->id,
+                       Duration(w, r.slowest_run->seconds)));
+    w.Line("   " + w.Paint(JournalctlCommand(*r.slowest_run), Tone::kDim));
+  }
 }
 
 void GrpcSection(FrameWriter& w, const DashboardModel& m) {

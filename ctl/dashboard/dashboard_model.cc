@@ -189,6 +189,12 @@ void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& row
         row.recent_p99_s = prom::HistogramQuantile(0.99, delta.buckets);
       }
     }
+    if (input.recent_runs) {
+      for (const TaskRun& run : *input.recent_runs) {
+        if (run.group != row.group || run.task != row.task) continue;
+        if (!row.slowest_run || run.seconds > row.slowest_run->seconds) row.slowest_run = run;
+      }
+    }
     rows.push_back(std::move(row));
   }
   std::stable_sort(rows.begin(), rows.end(), [](const TaskPerformance& a, const TaskPerformance& b) {
@@ -266,6 +272,8 @@ Speed SpeedOfP99(double p99_seconds) {
   return Speed::kFast;
 }
 
+std::string JournalctlCommand(const TaskRun& run) { return "journalctl SLOTH_TASK_ID=" + run.id; }
+
 DashboardModel BuildDashboardModel(const ModelInput& input) {
   DashboardModel model;
   BuildHeader(input, model.header);
@@ -330,7 +338,11 @@ nlohmann::json DashboardModelJson(const DashboardModel& model) {
                            {"recent_count", NumberOrNull(row.recent_count)},
                            {"recent_p99_seconds", NumberOrNull(row.recent_p99_s)},
                            {"cpu_seconds_per_run", NumberOrNull(row.cpu_s_per_run)},
-                           {"memory_peak_bytes", NumberOrNull(row.memory_peak_bytes)}});
+                           {"memory_peak_bytes", NumberOrNull(row.memory_peak_bytes)},
+                           {"slowest_run", row.slowest_run ? json{{"id", row.slowest_run->id},
+                                                                  {"seconds", row.slowest_run->seconds},
+                                                                  {"journal", JournalctlCommand(*row.slowest_run)}}
+                                                           : json(nullptr)}});
   }
   json grpc = json::array();
   for (const auto& m : model.grpc) {

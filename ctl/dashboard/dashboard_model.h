@@ -63,6 +63,14 @@ struct TaskTotals {
 // One row of the task performance table. Quantiles are over the whole histogram (every
 // observation since the agent started), as the original showed them; `recent_*` are over the
 // observations made since the previous scrape only (watch mode), absent when there were none.
+// One finished run of a task, as the agent's task list (or a duration exemplar) tells it.
+struct TaskRun {
+  std::string group;
+  std::string task;
+  std::string id;  // "t-000042-ab12": its journal records carry SLOTH_TASK_ID=id
+  double seconds = 0;
+};
+
 struct TaskPerformance {
   std::string group;
   std::string task;
@@ -76,6 +84,7 @@ struct TaskPerformance {
   // its runs) and peak memory (sloth_task_memory_peak_bytes' mean). nullopt before any measure.
   std::optional<double> cpu_s_per_run;
   std::optional<double> memory_peak_bytes;
+  std::optional<TaskRun> slowest_run;  // the slowest of the recent runs known, if any
 };
 
 struct GrpcMethodStats {
@@ -120,7 +129,11 @@ struct ModelInput {
   double updated_unix_s = 0;
   std::optional<bool> healthy;
   std::string health_reason;
+  const std::vector<TaskRun>* recent_runs = nullptr;  // optional: for each row's slowest run
 };
+
+// "journalctl SLOTH_TASK_ID=<id>": the command that shows a run's log.
+std::string JournalctlCommand(const TaskRun& run);
 
 DashboardModel BuildDashboardModel(const ModelInput& input);
 

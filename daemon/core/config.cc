@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -47,6 +48,8 @@ Apply String(std::string* (*field)(Config&), std::optional<std::string> (*check)
   return [field, check](const toml::node& node, Config& config) -> std::optional<std::string> {
     if (!node.is_string()) return Expect(node, "a string");
     const std::string& value = node.as_string()->get();
+    // TOML allows "\u0000"; a path or name cut short at it would name something else.
+    if (value.find('\0') != std::string::npos) return "expected a string without NUL characters (\\u0000)";
     if (check) {
       if (auto why = check(value)) return why;
     }
@@ -128,6 +131,29 @@ Apply StringList(std::vector<std::string>* (*field)(Config&), std::optional<std:
   };
 }
 
+// A table of strings, `{ NAME = "value", ... }`: environment variables. Names as a shell takes them.
+Apply Environment(std::vector<std::pair<std::string, std::string>>* (*field)(Config&)) {
+  return [field](const toml::node& node, Config& config) -> std::optional<std::string> {
+    const std::string_view what = "a table of strings such as { HTTP_PROXY = \"http://proxy:3128\" }";
+    if (!node.is_table()) return Expect(node, what);
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (auto&& [key, value] : *node.as_table()) {
+      const std::string_view name = key.str();
+      const bool name_ok = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+                           std::all_of(name.begin(), name.end(),
+                                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+      if (!name_ok)
+        return fmt::format("expected variable names of A-Z a-z 0-9 _ (not starting with a digit), got \"{}\"", name);
+      if (!value.is_string()) return fmt::format("{}: expected a string, got {}", name, TypeName(value));
+      const std::string& text = value.as_string()->get();
+      if (text.find('\0') != std::string::npos) return fmt::format("{}: the value contains a NUL character", name);
+      entries.emplace_back(name, text);
+    }
+    *field(config) = std::move(entries);
+    return std::nullopt;
+  };
+}
+
 // A limit written as text ("512M", "50%") or, where `integers` allows, as a bare count; "max"
 // (the default) leaves the field unset: no limit.
 Apply Limit(std::optional<uint64_t>* (*field)(Config&), Result<uint64_t> (*parse)(std::string_view), bool integers) {
@@ -147,6 +173,14 @@ Apply Limit(std::optional<uint64_t>* (*field)(Config&), Result<uint64_t> (*parse
   };
 }
 
+std::optional<std::string> CheckGroupNameOrEmpty(std::string_view name) {
+  const bool ok = name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+                  });
+  if (ok) return std::nullopt;
+  return fmt::format("expected a group name (up to 32 characters of A-Z a-z 0-9 _ - .) or \"\", got \"{}\"", name);
+}
+
 // In the file an empty name means "the host name", as documented in etc/slothd.toml.
 std::optional<std::string> CheckAgentNameOrEmpty(std::string_view name) {
   return name.empty() ? std::nullopt : CheckAgentName(name);
@@ -158,6 +192,7 @@ const std::vector<FieldSpec>& Fields() {
       {"agent", "master", String([](Config& c) { return &c.agent.master; }, CheckMasterAddress)},
       {"agent", "state_dir", String([](Config& c) { return &c.agent.state_dir; }, CheckAbsolutePath)},
       {"agent", "control_socket", String([](Config& c) { return &c.agent.control_socket; }, CheckAbsolutePath)},
+      {"agent", "control_group", String([](Config& c) { return &c.agent.control_group; }, CheckGroupNameOrEmpty)},
       {"telemetry", "enabled", Boolean([](Config& c) { return &c.telemetry.enabled; })},
       {"telemetry", "address", String([](Config& c) { return &c.telemetry.address; }, CheckListenAddress)},
       {"telemetry", "port", Integer<uint16_t>([](Config& c) { return &c.telemetry.port; }, 0, 65535)},
@@ -168,11 +203,17 @@ const std::vector<FieldSpec>& Fields() {
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_connections_per_ip; }, 1, 65536)},
       {"telemetry", "connection_timeout",
        DurationField([](Config& c) { return &c.telemetry.connection_timeout; }, std::chrono::seconds(1))},
+      {"telemetry", "request_timeout",
+       DurationField([](Config& c) { return &c.telemetry.request_timeout; }, std::chrono::milliseconds(100))},
       {"telemetry", "max_header_bytes",
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_header_bytes; }, 1024, 1 << 20)},
       {"telemetry", "threads", Integer<uint32_t>([](Config& c) { return &c.telemetry.threads; }, 1, 64)},
       {"telemetry", "max_label_values",
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_label_values; }, 1, 100000)},
+      {"telemetry", "max_task_series",
+       Integer<uint32_t>([](Config& c) { return &c.telemetry.max_task_series; }, 1, 100000)},
+      {"telemetry", "web_config", String([](Config& c) { return &c.telemetry.web_config; }, CheckOptionalAbsolutePath)},
+      {"telemetry", "health_without_auth", Boolean([](Config& c) { return &c.telemetry.health_without_auth; })},
       {"tasks", "max_concurrent", Integer<uint32_t>([](Config& c) { return &c.tasks.max_concurrent; }, 1, 4096)},
       {"tasks", "max_queued", Integer<uint32_t>([](Config& c) { return &c.tasks.max_queued; }, 0, 100000)},
       {"tasks", "default_timeout",
@@ -181,6 +222,7 @@ const std::vector<FieldSpec>& Fields() {
       {"tasks", "max_output_bytes",
        Integer<uint64_t>([](Config& c) { return &c.tasks.max_output_bytes; }, 0, int64_t{1} << 32)},
       {"tasks", "workdir", String([](Config& c) { return &c.tasks.workdir; }, CheckAbsolutePath)},
+      {"tasks", "environment", Environment([](Config& c) { return &c.tasks.environment; })},
       {"tasks", "history", Integer<uint32_t>([](Config& c) { return &c.tasks.history; }, 0, 100000)},
       {"tasks", "on_stop",
        Choice<TaskStopPolicy>([](Config& c) { return &c.tasks.on_stop; },
@@ -201,14 +243,17 @@ const std::vector<FieldSpec>& Fields() {
            [](Config& c) { return &c.log.target; },
            {{"auto", LogTarget::kAuto}, {"console", LogTarget::kConsole}, {"journal", LogTarget::kJournal}})},
       {"log", "level",
-       [](const toml::node& node, Config& config) -> std::optional<std::string> {
-         const std::string_view allowed = "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
-         if (!node.is_string()) return Expect(node, allowed);
-         if (!ParseLogLevel(node.as_string()->get(), &config.log.level)) {
-           return fmt::format("expected {}, got \"{}\"", allowed, node.as_string()->get());
-         }
-         return std::nullopt;
-       }},
+       [](const toml::node& node,
+          Config& config) -> std::
+                              optional<std::string> {
+                                const std::string_view allowed =
+                                    "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
+                                if (!node.is_string()) return Expect(node, allowed);
+                                if (!ParseLogLevel(node.as_string()->get(), &config.log.level)) {
+                                  return fmt::format("expected {}, got \"{}\"", allowed, node.as_string()->get());
+                                }
+                                return std::nullopt;
+                              }},
   };
   return fields;
 }
@@ -337,6 +382,10 @@ std::optional<std::string> CheckUserName(std::string_view name) {
       "expected a user name of 1 to 32 characters of a-z A-Z 0-9 _ - . (not starting with '-'), got \"{}\"", name);
 }
 
+std::optional<std::string> CheckOptionalAbsolutePath(std::string_view path) {
+  return path.empty() ? std::nullopt : CheckAbsolutePath(path);
+}
+
 std::string FormatConfig(const Config& c) {
   // A JSON string literal is a valid TOML basic string ("..." with the same escapes).
   auto quoted = [](std::string_view s) { return nlohmann::json(std::string(s)).dump(); };
@@ -346,6 +395,7 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("master = {}\n", quoted(c.agent.master));
   out += fmt::format("state_dir = {}\n", quoted(c.agent.state_dir));
   out += fmt::format("control_socket = {}\n", quoted(c.agent.control_socket));
+  out += fmt::format("control_group = {}\n", quoted(c.agent.control_group));
   out += "\n[telemetry]\n";
   out += fmt::format("enabled = {}\n", c.telemetry.enabled);
   out += fmt::format("address = {}\n", quoted(c.telemetry.address));
@@ -354,9 +404,13 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("max_connections = {}\n", c.telemetry.max_connections);
   out += fmt::format("max_connections_per_ip = {}\n", c.telemetry.max_connections_per_ip);
   out += fmt::format("connection_timeout = \"{}\"\n", FormatDuration(c.telemetry.connection_timeout));
+  out += fmt::format("request_timeout = \"{}\"\n", FormatDuration(c.telemetry.request_timeout));
   out += fmt::format("max_header_bytes = {}\n", c.telemetry.max_header_bytes);
   out += fmt::format("threads = {}\n", c.telemetry.threads);
   out += fmt::format("max_label_values = {}\n", c.telemetry.max_label_values);
+  out += fmt::format("max_task_series = {}\n", c.telemetry.max_task_series);
+  out += fmt::format("web_config = {}\n", quoted(c.telemetry.web_config));
+  out += fmt::format("health_without_auth = {}\n", c.telemetry.health_without_auth);
   out += "\n[tasks]\n";
   out += fmt::format("max_concurrent = {}\n", c.tasks.max_concurrent);
   out += fmt::format("max_queued = {}\n", c.tasks.max_queued);
@@ -364,6 +418,11 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("kill_grace = \"{}\"\n", FormatDuration(c.tasks.kill_grace));
   out += fmt::format("max_output_bytes = {}\n", c.tasks.max_output_bytes);
   out += fmt::format("workdir = {}\n", quoted(c.tasks.workdir));
+  std::string environment;
+  for (const auto& [name, value] : c.tasks.environment) {
+    environment += fmt::format("{}{} = {}", environment.empty() ? " " : ", ", name, quoted(value));
+  }
+  out += fmt::format("environment = {{{}{}}}\n", environment, environment.empty() ? "" : " ");
   out += fmt::format("history = {}\n", c.tasks.history);
   out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
   out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));

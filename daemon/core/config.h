@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -21,19 +22,27 @@ struct AgentConfig {
   std::string master;  // host:port of the master, empty: standalone
   std::string state_dir = "/var/lib/slothd";
   std::string control_socket = "/run/slothd/slothd.sock";
+  // Besides root and the daemon's own user, members of this group may use the control socket
+  // (checked with SO_PEERCRED on every connection). Empty: no group.
+  std::string control_group = "slothd";
 };
 
 struct TelemetryConfig {
   bool enabled = true;
   std::string address = "0.0.0.0";
-  uint16_t port = 9090;            // 0: pick a free port and report it
-  std::string advertise_address;   // host in the reported metrics URL; empty: derived
-  uint32_t max_connections = 256;  // whole server
-  uint32_t max_connections_per_ip = 64;
-  Duration connection_timeout = std::chrono::seconds(10);  // idle or slow clients are cut after it
+  uint16_t port = 9090;           // 0: pick a free port and report it
+  std::string advertise_address;  // host in the reported metrics URL; empty: derived
+  // Sized so that a handful of client addresses cannot take every connection.
+  uint32_t max_connections = 1024;  // whole server
+  uint32_t max_connections_per_ip = 16;
+  Duration connection_timeout = std::chrono::seconds(10);  // inactivity: idle clients are cut after it
+  Duration request_timeout = std::chrono::seconds(5);      // a whole request head must arrive within it
   uint32_t max_header_bytes = 16384;                       // request line + headers; beyond it: 431, nothing buffered
   uint32_t threads = 2;
-  uint32_t max_label_values = 500;  // distinct task/group label values; beyond: "_other"
+  uint32_t max_label_values = 500;   // distinct task/group label values; beyond: "_other"
+  uint32_t max_task_series = 1000;   // distinct (group, task) pairs of the per-task families; beyond: "_other"
+  std::string web_config;            // exporter-toolkit web-config file (TLS, basic auth); empty: plain HTTP
+  bool health_without_auth = false;  // /health answers without basic auth (for probes)
 };
 
 // What SIGTERM does to running tasks: cancel them now, or let them finish for up to
@@ -51,6 +60,9 @@ struct TaskConfig {
   Duration kill_grace = std::chrono::seconds(5);  // SIGTERM, then SIGKILL to the group
   uint64_t max_output_bytes = 1 << 20;            // kept output per task; the rest is counted, not kept
   std::string workdir = "/";
+  // Tasks start with PATH, HOME, LANG, USER and LOGNAME for the daemon's user, then these, then
+  // what the request sets; nothing of the daemon's own environment.
+  std::vector<std::pair<std::string, std::string>> environment;
   uint32_t history = 100;  // finished tasks remembered for ListTasks
   TaskStopPolicy on_stop = TaskStopPolicy::kCancel;
   Duration drain_timeout = std::chrono::seconds(30);
@@ -105,6 +117,9 @@ std::optional<std::string> CheckAbsolutePath(std::string_view path);
 // A user name as useradd(8) allows it: 1-32 of a-z A-Z 0-9 _ - . (not starting with '-'), with an
 // optional trailing '$'.
 std::optional<std::string> CheckUserName(std::string_view name);
+
+// Empty (none) or an absolute path.
+std::optional<std::string> CheckOptionalAbsolutePath(std::string_view path);
 
 // The effective configuration as a TOML document (for --check-config and docs).
 std::string FormatConfig(const Config& config);

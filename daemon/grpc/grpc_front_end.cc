@@ -40,6 +40,9 @@ namespace {
 
 // Events a RunTask worker may queue ahead of its client before it waits (backpressure).
 constexpr size_t kMaxQueuedBytes = 256 * 1024;
+// A control connection with no call in flight for this long is closed (GOAWAY), silent ones
+// included: idle connections cannot pile up. slothctl opens one per command and reconnects.
+constexpr std::chrono::milliseconds kMaxConnectionIdle = std::chrono::seconds(20);
 // Idle workers kept for the next RunTask; more than that exit when their task is done.
 constexpr size_t kIdleWorkersKept = 16;
 
@@ -195,6 +198,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
     queue_.workers = &workers_;
     grpc::ServerBuilder builder;
     builder.RegisterService(&queue_.service);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, static_cast<int>(kMaxConnectionIdle.count()));
     queue_.cq = builder.AddCompletionQueue();
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(telemetry));

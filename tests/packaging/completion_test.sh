@@ -42,6 +42,8 @@ check "slothctl agent info --socket $W/c.sock " local . compl-agent
 check "slothctl agent run --n" --name --no-color
 check "slothctl metrics prom --sn" --snapshot
 check "slothctl --" --socket --endpoint --output --timeout --no-color --help --version
+check "slothctl --ca" --cacert
+check "slothctl --password" --password-file
 ((fails == 0)) || exit 1
 
 if command -v zsh >/dev/null; then

@@ -31,7 +31,7 @@ Result<std::unique_ptr<RunningTask>> ProcessStarter::Start(const LaunchRequest& 
   int error = 0;
   const uint64_t address_space = request.limits.memory_max.value_or(0);
   std::unique_ptr<TaskProcess> process =
-      TaskProcess::Spawn(request.spec.command, std::string(request.workdir), request.spec.env, &error, address_space);
+      TaskProcess::Spawn(request.spec.command, std::string(request.workdir), request.env, &error, address_space);
   if (!process) return Failure{std::generic_category().message(error)};
   return std::unique_ptr<RunningTask>(std::move(process));
 }

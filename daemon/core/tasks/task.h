@@ -16,15 +16,18 @@
 
 namespace sloth {
 
+// Environment variables as NAME, value pairs, in order: a later one of a name wins.
+using EnvOverrides = std::vector<std::pair<std::string, std::string>>;
+
 struct TaskSpec {
   std::string command;  // run as `/bin/sh -c command`
   std::string name = "adhoc";
   std::string group = "adhoc";
-  std::string workdir;                                   // empty: the runner's default
-  std::vector<std::pair<std::string, std::string>> env;  // added to (and overriding) the base env
-  std::optional<Duration> timeout;                       // nullopt: the runner's default
-  std::string user;                                      // empty: the runner's default ([tasks] user)
-  TaskLimits limits;                                     // unset fields: the runner's defaults
+  std::string workdir;              // empty: the runner's default
+  EnvOverrides env;                 // added to (and overriding) the base env
+  std::optional<Duration> timeout;  // nullopt: the runner's default
+  std::string user;                 // empty: the runner's default ([tasks] user)
+  TaskLimits limits;                // unset fields: the runner's defaults
 };
 
 // `spec` as a front end received it, checked and completed for the runner: an empty name or group

@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <iterator>
 
-extern char** environ;
+#include "daemon/core/tasks/task_environment.h"
 
 namespace sloth {
 namespace {
@@ -183,7 +183,7 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   }
   UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
 
-  TaskEnvironment task_env = BuildTaskEnvironment(environ, env);
+  TaskEnvironment task_env = BuildTaskEnvironment(DaemonUserEnvironment(), env);
   std::string sh = "sh", dash_c = "-c", cmd = command;
   char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
   ChildPlan plan{dev_null, out_write.get(),      err_write.get(),  workdir.c_str(),

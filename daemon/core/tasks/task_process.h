@@ -19,8 +19,6 @@
 
 namespace sloth {
 
-using EnvOverrides = std::vector<std::pair<std::string, std::string>>;
-
 // A task's environment as execve wants it: `envp` (NULL-terminated) points into the base array
 // it was built from and into `owned` (the overrides). Movable, not copyable.
 struct TaskEnvironment {
@@ -33,7 +31,8 @@ struct TaskEnvironment {
   std::vector<char*> envp;
 };
 
-// `base` (an environ-style, NULL-terminated array) with `overrides` replacing or adding entries
+// `base` (an environ-style, NULL-terminated array: Spawn passes DaemonUserEnvironment(), never
+// the daemon's own environment) with `overrides` replacing or adding entries
 // (the last override of a name wins). Drops the systemd plumbing addressed to the daemon itself
 // (NOTIFY_SOCKET, LISTEN_*, WATCHDOG_*, JOURNAL_STREAM): a task must not be able to notify or
 // adopt sockets as slothd. An override may still set them explicitly. Copies no base entry.

@@ -54,6 +54,8 @@ class TaskRunner {
     size_t max_kept_output_bytes = 1024 * 1024;
     std::string default_workdir = "/";
     size_t history_size = 100;
+    // Set for every task, before what its request sets ([tasks] environment).
+    std::vector<std::pair<std::string, std::string>> environment;
     ChangeObserver on_change;  // optional
     // Who tasks run as and where (DESIGN §3 "Tasks"). A request may name `default_user` or one of
     // `allowed_users`; the starter decides whether it can run as that user.
@@ -147,6 +149,8 @@ class TaskRunner {
   TaskResult SnapshotLocked(const Active& task) const;
   void Notify(const TaskResult& snapshot) const;
   void RequestCancelLocked(Active& task, std::string reason);
+  // The task at the front of the queue may go (a slot is free): its follower is woken, no other.
+  void WakeQueueFrontLocked();
 
   const Options options_;
   std::unique_ptr<TaskStarter> own_starter_;  // when Options::starter is null
@@ -155,7 +159,7 @@ class TaskRunner {
   Logger& logger_;
 
   mutable std::mutex mutex_;
-  std::condition_variable changed_;  // any slot, queue or active-set change
+  std::condition_variable changed_;  // a task finished or was cancelled, a caller left (Shutdown, destructor)
   bool shutting_down_ = false;
   uint64_t sequence_ = 0;
   std::mt19937 random_;

@@ -50,6 +50,7 @@ struct LaunchRequest {
   const TaskSpec& spec;
   std::string_view user;     // as TaskUser resolved it
   std::string_view workdir;  // never empty
+  const EnvOverrides& env;   // [tasks] environment, then the request's (the last of a name wins)
   const TaskLimits& limits;  // the effective limits (defaults applied, "max" dropped)
   Duration timeout{};        // zero or less: none
   Duration kill_grace{};

@@ -72,7 +72,7 @@ Result<std::unique_ptr<RunningTask>> UnitStarter::Start(const LaunchRequest& req
   start.command = request.spec.command;
   start.user = std::string(request.user);
   start.workdir = std::string(request.workdir);
-  start.env = request.spec.env;
+  start.env = request.env;
   start.limits = request.limits;
   start.kill_grace = request.kill_grace;
   // The runner stops the unit at the timeout; this only ends a task that outlived its slothd.

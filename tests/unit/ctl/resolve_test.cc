@@ -44,6 +44,27 @@ TEST(DecideLocal, UnreachableSaysWhereWhyAndWhatToDo) {
   EXPECT_FALSE(DecideLocal("local", probe, false, false).use_local);
 }
 
+TEST(DecideLocal, PermissionDeniedIsNotReportedAsUnreachable) {
+  LocalProbe probe{"unix:/run/slothd/slothd.sock", "Permission denied", "", /*permission_denied=*/true};
+  const auto decision = DecideLocal("local", probe, false, false);
+  EXPECT_FALSE(decision.use_local);
+  EXPECT_EQ(decision.message.find("is slothd running?"), std::string::npos) << decision.message;
+  EXPECT_EQ(decision.message.rfind("permission denied: agent 'local' at unix:/run/slothd/slothd.sock refuses this "
+                                   "user (Permission denied) — slothd is running;",
+                                   0),
+            0u)
+      << decision.message;
+  EXPECT_NE(decision.message.find("adduser $USER slothd"), std::string::npos);
+}
+
+TEST(DecideLocal, RefusalForTooManyConnectionsSaysSo) {
+  LocalProbe probe{"unix:/s.sock", "too many control connections (256 open); try again once some have closed", "",
+                   false, /*refused=*/true};
+  EXPECT_EQ(DecideLocal("local", probe, false, false).message,
+            "agent 'local' at unix:/s.sock refused the connection: too many control connections (256 open); try "
+            "again once some have closed");
+}
+
 TEST(DecideLocal, UnreachableOnAMetricsCommandSuggestsEndpoint) {
   LocalProbe probe{"unix:/s.sock", "Connection refused", ""};
   EXPECT_NE(DecideLocal("x", probe, true, false).message.find("--endpoint URL"), std::string::npos);

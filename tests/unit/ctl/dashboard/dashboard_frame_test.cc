@@ -156,6 +156,17 @@ TEST(DashboardFrame, IndicatorCarriesTheWordNotColourAlone) {
   EXPECT_LT(frame.find("Slow"), frame.find("Normal")) << "slowest first";
 }
 
+TEST(DashboardFrame, SlowTasksShowTheirSlowestRunAndItsJournalCommand) {
+  const Models models;
+  DashboardModel model = models.Busy();
+  for (auto& row : model.performance)
+    row.slowest_run = TaskRun{row.group, row.task, "t-0000" + row.task.substr(0, 2), 9};
+  const std::string frame = DashboardFrame(model, {});
+  EXPECT_NE(frame.find("slowest recent run t-0000mi (9.00s)"), std::string::npos) << frame;
+  EXPECT_NE(frame.find("journalctl SLOTH_TASK_ID=t-0000mi"), std::string::npos) << frame;
+  EXPECT_EQ(frame.find("t-0000co"), std::string::npos) << "only slow tasks get the line:\n" << frame;
+}
+
 TEST(DashboardFrame, SectionsInTheOriginalsOrder) {
   const Models models;
   const std::string frame = DashboardFrame(models.Busy(), {});
