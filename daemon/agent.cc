@@ -14,11 +14,15 @@
 #include <fmt/format.h>
 
 #include "common/message_ids.h"
+#include "daemon/core/tasks/process_starter.h"
+#include "daemon/core/tasks/unit_starter.h"
 #include "daemon/grpc/control_socket.h"
 #include "daemon/health_checks.h"
 #include "daemon/http/web_config_files.h"
 #include "daemon/modules/module_loader.h"
 #include "daemon/net/tcp_listen.h"
+#include "daemon/units/cgroup_support.h"
+#include "daemon/units/systemd_transient_units.h"
 
 namespace sloth {
 namespace {
@@ -39,8 +43,39 @@ TaskRunner::Options RunnerOptions(const TaskConfig& t) {
   o.max_kept_output_bytes = t.max_output_bytes;
   o.default_workdir = t.workdir;
   o.history_size = t.history;
+  o.default_user = t.user;
+  o.allowed_users = t.allowed_users;
+  o.default_limits = t.limits;
   o.environment = t.environment;
   return o;
+}
+
+// Started by systemd as a service: it set INVOCATION_ID, and it is our parent.
+bool RunsAsService() { return std::getenv("INVOCATION_ID") != nullptr && ::getppid() == 1; }
+
+// Unit mode's pieces, or why they cannot be had here.
+Result<std::unique_ptr<SystemdTransientUnits>> ConnectTransientUnits(const TaskConfig& t) {
+  if (!RunsAsService()) return Failure{"slothd was not started by systemd"};
+  if (::access(t.launcher_socket.c_str(), F_OK) != 0) {
+    return Failure{fmt::format("the launcher's socket {} is missing (systemctl enable --now slothd-launcher.socket)",
+                               t.launcher_socket)};
+  }
+  auto symbol = LoadModuleSymbol(kUnitsModuleFileName, kCreateUnitWatcherSymbol);
+  if (!symbol) return symbol.error();
+  auto watcher = reinterpret_cast<CreateUnitWatcherFn>(*symbol)();
+  if (!watcher) return watcher.error();
+  auto units = std::make_unique<SystemdTransientUnits>(std::move(watcher).value(), t.launcher_socket);
+  if (auto connected = units->launcher().Connect(); !connected) return connected.error();
+  return units;
+}
+
+// "memory_max: <why>; cpu_quota: <why>" for the limits `support` does not enforce; "" if none.
+std::string UnenforcedLimits(const LimitSupport& support) {
+  std::vector<std::string> parts;
+  if (!support.memory.empty()) parts.push_back("memory_max: " + support.memory);
+  if (!support.cpu.empty()) parts.push_back("cpu_quota: " + support.cpu);
+  if (!support.tasks.empty()) parts.push_back("tasks_max: " + support.tasks);
+  return fmt::format("{}", fmt::join(parts, "; "));
 }
 
 std::optional<std::string> UnixSocketPath(int fd) {
@@ -96,10 +131,12 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
       telemetry_(CurrentBuildIdentity(config.agent.name),
                  Telemetry::Options{.max_label_values = config.telemetry.max_label_values,
                                     .max_task_series = config.telemetry.max_task_series}),
+      starter_(ChooseStarter(config)),
       runner_(
           [&] {
             TaskRunner::Options o = RunnerOptions(config.tasks);
             o.on_change = [this](const TaskResult& task) { OnTaskChange(task); };
+            o.starter = starter_.get();
             return o;
           }(),
           telemetry_, log),
@@ -200,6 +237,41 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
 
 Agent::~Agent() { Stop(); }
 
+std::unique_ptr<TaskStarter> Agent::ChooseStarter(const Config& config) {
+  const TaskConfig& t = config.tasks;
+  std::string why_not_units = "[tasks] isolation = \"process\"";
+  if (t.isolation != TaskIsolation::kProcess) {
+    auto units = ConnectTransientUnits(t);
+    if (units) {
+      units_ = std::move(units).value();
+      auto starter = std::make_unique<UnitStarter>(*units_, CgroupLimitSupport(), config.agent.name);
+      const std::string unenforced = UnenforcedLimits(starter->support());
+      log_.Notice(
+          fmt::format("tasks run as transient units sloth-task-<id>.service in sloth.slice (unit mode), as "
+                      "user {} unless a request names one of [tasks] allowed_users",
+                      t.user));
+      if (!unenforced.empty()) {
+        // Said once here, in agent info and in every result it concerns: a limit is never pretended.
+        log_.Warning(fmt::format("task limits that are not enforced on this host: {}", unenforced));
+      }
+      return starter;
+    }
+    if (t.isolation == TaskIsolation::kUnit) {
+      throw AgentStartError(
+          fmt::format("[tasks] isolation = \"unit\", but task units cannot be started: {}; set "
+                      "isolation = \"auto\" or \"process\" to run tasks as slothd's own processes",
+                      units.error().message));
+    }
+    why_not_units = units.error().message;
+  }
+  auto starter = std::make_unique<ProcessStarter>(CurrentUserName());
+  log_.Notice(
+      fmt::format("tasks run as slothd's own processes (process mode: {}), as user {}; memory_max is their "
+                  "address-space limit (RLIMIT_AS); not enforced: {}",
+                  why_not_units, CurrentUserName(), UnenforcedLimits(starter->support())));
+  return starter;
+}
+
 std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const TelemetryConfig& t) {
   const uint16_t port = BoundPort(fd.get());
   // The socket's own address (it may come from systemd rather than from the configuration).
@@ -233,10 +305,18 @@ AgentInfo Agent::Info() const {
     config = config_;
     metrics_url = metrics_url_;
   }
-  return AgentInfo{telemetry_.identity(),        static_cast<int>(::getpid()),
-                   telemetry_.start_time(),      telemetry_.UptimeSeconds(),
-                   config->agent.master,         metrics_url,
-                   config->agent.control_socket, static_cast<uint32_t>(runner_.running())};
+  auto task_user = starter_->TaskUser("", config->tasks.user);
+  return AgentInfo{telemetry_.identity(),
+                   static_cast<int>(::getpid()),
+                   telemetry_.start_time(),
+                   telemetry_.UptimeSeconds(),
+                   config->agent.master,
+                   metrics_url,
+                   config->agent.control_socket,
+                   static_cast<uint32_t>(runner_.running()),
+                   std::string(starter_->mode()),
+                   task_user ? *task_user : config->tasks.user,
+                   starter_->support()};
 }
 
 std::optional<std::string> Agent::UnhealthyReason() const {

@@ -16,6 +16,8 @@
 #include "daemon/core/config.h"
 #include "daemon/core/control_api.h"
 #include "daemon/core/tasks/task_runner.h"
+#include "daemon/core/tasks/task_starter.h"
+#include "daemon/core/tasks/transient_units.h"
 #include "daemon/core/telemetry/telemetry.h"
 #include "daemon/core/workflow_runs/workflow_runs.h"
 #include "daemon/dbus/dbus_front_end.h"
@@ -71,6 +73,10 @@ class Agent {
   std::shared_ptr<const Config> current_config() const;
 
  private:
+  // Unit mode where it can be had (and [tasks] isolation allows), process mode otherwise; says
+  // which at start, with the limits the host cannot enforce. Throws AgentStartError when unit
+  // mode is required and cannot be had.
+  std::unique_ptr<TaskStarter> ChooseStarter(const Config& config);
   AgentInfo Info() const;
   std::optional<std::string> UnhealthyReason() const;
   std::unique_ptr<MetricsHttpServer> StartHttp(UniqueFd fd, const TelemetryConfig& t);
@@ -95,6 +101,9 @@ class Agent {
   // Declared before runner_ so it outlives the task threads that call OnTaskChange; null when
   // the system bus or the name was not available.
   std::unique_ptr<DbusFrontEnd> dbus_;
+  // Where tasks run (unit or process mode), chosen at start; both outlive runner_.
+  std::unique_ptr<TransientUnits> units_;
+  std::unique_ptr<TaskStarter> starter_;
   TaskRunner runner_;
   WorkflowRuns workflows_;
   ControlApi control_api_;

@@ -55,6 +55,11 @@ void GetInfo(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::
   info->set_metrics_url(DbusGet<std::string>(d, "metrics_url"));
   info->set_control_socket(DbusGet<std::string>(d, "control_socket"));
   info->set_tasks_running(DbusGet<uint32_t>(d, "tasks_running"));
+  info->set_task_isolation(DbusGet<std::string>(d, "task_isolation"));
+  info->set_task_user(DbusGet<std::string>(d, "task_user"));
+  info->set_memory_max_not_enforced(DbusGet<std::string>(d, "memory_max_not_enforced"));
+  info->set_cpu_quota_not_enforced(DbusGet<std::string>(d, "cpu_quota_not_enforced"));
+  info->set_tasks_max_not_enforced(DbusGet<std::string>(d, "tasks_max_not_enforced"));
 }
 
 // The interface has no health call: an agent that answers GetInfo on the bus is up.
@@ -70,9 +75,18 @@ void GetHealth(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1
   }
 }
 
-// The bus's ListTasks has no output (GetTask has): include_output is not asked for.
+// The bus's ListTasks has no output (GetTask has): include_output is not asked for. ListTasksEx
+// has every field; an agent without it gets ListTasks, whose rows have fewer.
 void ListTasks(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::ListTasksRequest&,
                v1::ListTasksResponse* tasks) {
+  try {
+    std::vector<Dict> entries;
+    Invoke(proxy, "ListTasksEx", timeout).storeResultsTo(entries);
+    for (const Dict& d : entries) FillTask(d, tasks->add_tasks());
+    return;
+  } catch (const sdbus::Error& e) {
+    if (e.getName() != "org.freedesktop.DBus.Error.UnknownMethod") throw;
+  }
   std::vector<TaskRow> rows;
   Invoke(proxy, "ListTasks", timeout).storeResultsTo(rows);
   for (const auto& row : rows) {
@@ -255,10 +269,24 @@ Result<void, CallError> DbusAgentClient::RunTask(const v1::RunTaskRequest& reque
   std::string id;
   try {
     std::map<std::string, std::string> env(request.env().begin(), request.env().end());
-    Invoke(*proxy_, "RunTask", call_timeout_)
-        .withArguments(request.command(), request.name(), request.group(), env,
-                       static_cast<uint64_t>(request.timeout_ms()))
-        .storeResultsTo(id);
+    Dict options;
+    for (const auto& [key, value] :
+         {std::pair{"user", &request.user()}, std::pair{"memory_max", &request.memory_max()},
+          std::pair{"cpu_quota", &request.cpu_quota()}, std::pair{"tasks_max", &request.tasks_max()}}) {
+      if (!value->empty()) options[key] = *value;
+    }
+    // RunTask where it is enough, so that an agent without RunTaskEx still runs plain tasks.
+    if (options.empty()) {
+      Invoke(*proxy_, "RunTask", call_timeout_)
+          .withArguments(request.command(), request.name(), request.group(), env,
+                         static_cast<uint64_t>(request.timeout_ms()))
+          .storeResultsTo(id);
+    } else {
+      Invoke(*proxy_, "RunTaskEx", call_timeout_)
+          .withArguments(request.command(), request.name(), request.group(), env,
+                         static_cast<uint64_t>(request.timeout_ms()), options)
+          .storeResultsTo(id);
+    }
   } catch (const sdbus::Error& e) {
     return CallErrorFromDbus(e.getName(), e.getMessage());
   }

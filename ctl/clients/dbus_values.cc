@@ -29,6 +29,14 @@ void FillTask(const DbusDict& d, v1::TaskResult* t) {
   t->set_end_time_unix_ms(DbusGet<int64_t>(d, "end_time_unix_ms"));
   t->set_output_truncated(DbusGet<bool>(d, "output_truncated"));
   t->set_output_bytes(DbusGet<uint64_t>(d, "output_bytes"));
+  t->set_user(DbusGet<std::string>(d, "user"));
+  t->set_unit(DbusGet<std::string>(d, "unit"));
+  v1::TaskUsage* usage = t->mutable_usage();
+  usage->set_measured(DbusGet<bool>(d, "usage_measured"));
+  usage->set_cpu_seconds(DbusGet<double>(d, "cpu_seconds"));
+  usage->set_memory_peak_bytes(DbusGet<uint64_t>(d, "memory_peak_bytes"));
+  usage->set_memory_peak_whole_task(DbusGet<bool>(d, "memory_peak_whole_task"));
+  t->set_limits_not_enforced(DbusGet<std::string>(d, "limits_not_enforced"));
 }
 
 void FillWorkflowRun(const DbusDict& d, v1::WorkflowRun* run) {

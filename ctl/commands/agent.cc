@@ -72,6 +72,11 @@ v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args) {
   request.set_name(args.name);
   request.set_group(args.group);
   request.set_workdir(args.workdir);
+  // The agent reads the limits (it knows what "max" lifts); it refuses a bad one naming it.
+  request.set_user(args.user);
+  request.set_memory_max(args.memory_max);
+  request.set_cpu_quota(args.cpu_quota);
+  request.set_tasks_max(args.tasks_max);
   if (!args.timeout.empty()) {
     const Duration timeout = ParseDurationFlag("agent run --timeout", args.timeout);
     // Rounded up so "500us" does not become 0 (the agent's default).
@@ -207,6 +212,9 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   if (const std::string message = TaskOutcomeMessage(*result, requested_timeout); !message.empty()) {
     std::cerr << "slothctl: " << message << std::endl;
   }
+  if (!json && !result->limits_not_enforced().empty()) {
+    std::cerr << "slothctl: warning: task " << result->id() << ": " << result->limits_not_enforced() << std::endl;
+  }
   return TaskExitCode(*result);
 }
 
@@ -256,6 +264,15 @@ void AddAgentCommands(CommandLine& cli) {
   run->add_option("--env", run_args->env, "Add KEY=VALUE to the task's environment (repeatable)")
       ->type_name("K=V")
       ->allow_extra_args(false);
+  run->add_option("--user", run_args->user,
+                  "Run as this user: one of the agent's [tasks] user and allowed_users (unit mode)")
+      ->type_name("U");
+  run->add_option("--memory-max", run_args->memory_max, "Memory limit, e.g. 512M, 2G, or max (default: the agent's)")
+      ->type_name("SIZE");
+  run->add_option("--cpu-quota", run_args->cpu_quota, "CPU limit in percent of one CPU, e.g. 50%, 200%, or max")
+      ->type_name("PCT");
+  run->add_option("--tasks-max", run_args->tasks_max, "Limit on the task's processes and threads, or max")
+      ->type_name("N");
 }
 
 }  // namespace sloth::ctl

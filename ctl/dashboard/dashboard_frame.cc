@@ -274,23 +274,29 @@ void PerformanceSection(FrameWriter& w, const DashboardModel& m) {
     return;
   }
   const bool p50 = w.cols() >= 70;
+  const bool usage = w.cols() >= 80;  // CPU and peak memory per run
   const bool recent = w.cols() >= 100;
   constexpr int kNum = 9;
+  constexpr int kMemory = 11;
   const int status_width = w.style().emoji ? 10 : 8;
-  const int fixed = 1 + 8 + kNum + (p50 ? kNum : 0) + (recent ? 12 : 0) + 2 + status_width;
+  const int fixed =
+      1 + 8 + kNum + (p50 ? kNum : 0) + (usage ? kNum + kMemory : 0) + (recent ? 12 : 0) + 2 + status_width;
   const int name_width = std::max(w.cols() - fixed, 10);
   auto row = [&](const std::string& name, const std::string& count, const std::string& c50, const std::string& c99,
-                 const std::string& last, const std::string& status) {
+                 const std::string& cpu, const std::string& memory, const std::string& last,
+                 const std::string& status) {
     std::string line = " " + PadRight(name, name_width, w.style().unicode) + PadLeft(count, 8);
     if (p50) line += PadLeft(c50, kNum);
     line += PadLeft(c99, kNum);
+    if (usage) line += PadLeft(cpu, kNum) + PadLeft(memory, kMemory);
     if (recent) line += PadLeft(last, 12);
     line += "  " + status;
     w.Line(line);
   };
-  row("GROUP/TASK", "COUNT", "P50", "P99", "P99 (last)", "SPEED");
+  row("GROUP/TASK", "COUNT", "P50", "P99", "CPU/RUN", "PEAK MEM", "P99 (last)", "SPEED");
   for (const auto& r : m.performance) {
     row(r.group + "/" + r.task, FormatCount(r.count), Duration(w, r.p50_s), Duration(w, r.p99_s),
+        r.cpu_s_per_run ? Duration(w, *r.cpu_s_per_run) : "-", OrDash(r.memory_peak_bytes, FormatBytes),
         r.recent_p99_s ? Duration(w, *r.recent_p99_s) : "-", SpeedLabel(w, r.speed));
   }
   // For each slow task, the run to look at first and the command that shows its log.

@@ -151,9 +151,21 @@ void BuildTasks(const ModelInput& input, TaskTotals& tasks) {
   tasks.rate_per_s = prom::CounterRate(PointsOf(input.history, kTasksFinishedKey));
 }
 
+// The value of the sample of `family_name` whose labels are `labels`.
+std::optional<double> ValueWithLabels(const MetricSet& scrape, std::string_view family_name,
+                                      const prom::Labels& labels) {
+  const Family* family = scrape.Find(family_name);
+  if (!family) return std::nullopt;
+  for (const auto& sample : family->samples) {
+    if (sample.name == family_name && sample.labels == labels) return sample.value;
+  }
+  return std::nullopt;
+}
+
 void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& rows) {
   const auto now = HistogramsOf(input.scrape, metric_names::kTaskDuration);
   const auto before = HistogramsOf(input.previous, metric_names::kTaskDuration);
+  const auto memory = HistogramsOf(input.scrape, metric_names::kTaskMemoryPeak);
   for (const auto& series : now) {
     TaskPerformance row;
     row.group = Label(series.labels, "group");
@@ -162,6 +174,13 @@ void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& row
     row.p50_s = prom::HistogramQuantile(0.5, series.buckets);
     row.p99_s = prom::HistogramQuantile(0.99, series.buckets);
     row.speed = SpeedOfP99(row.p99_s);
+    if (const HistogramSeries* peaks = FindSeries(memory, series.labels)) {
+      const double measured = CountOf(*peaks);
+      if (measured > 0 && peaks->sum) row.memory_peak_bytes = *peaks->sum / measured;
+      if (auto cpu = ValueWithLabels(*input.scrape, metric_names::kTaskCpu, series.labels); cpu && measured > 0) {
+        row.cpu_s_per_run = *cpu / measured;
+      }
+    }
     if (input.previous) {
       const HistogramSeries* old = FindSeries(before, series.labels);
       const HistogramSeries delta = old ? prom::HistogramDelta(*old, series) : series;
@@ -349,6 +368,8 @@ nlohmann::json DashboardModelJson(const DashboardModel& model) {
                            {"speed", SpeedName(row.speed)},
                            {"recent_count", NumberOrNull(row.recent_count)},
                            {"recent_p99_seconds", NumberOrNull(row.recent_p99_s)},
+                           {"cpu_seconds_per_run", NumberOrNull(row.cpu_s_per_run)},
+                           {"memory_peak_bytes", NumberOrNull(row.memory_peak_bytes)},
                            {"slowest_run", row.slowest_run ? json{{"id", row.slowest_run->id},
                                                                   {"seconds", row.slowest_run->seconds},
                                                                   {"journal", JournalctlCommand(*row.slowest_run)}}

@@ -80,6 +80,10 @@ struct TaskPerformance {
   Speed speed = Speed::kUnknown;
   std::optional<double> recent_count;
   std::optional<double> recent_p99_s;
+  // What one run of the task consumed on average: CPU seconds (sloth_task_cpu_seconds_total over
+  // its runs) and peak memory (sloth_task_memory_peak_bytes' mean). nullopt before any measure.
+  std::optional<double> cpu_s_per_run;
+  std::optional<double> memory_peak_bytes;
   std::optional<TaskRun> slowest_run;  // the slowest of the recent runs known, if any
 };
 

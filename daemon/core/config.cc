@@ -99,6 +99,25 @@ Apply Choice(E* (*field)(Config&), std::vector<std::pair<std::string_view, E>> c
   };
 }
 
+// A list of strings, each checked; a repeated one is refused.
+Apply StringList(std::vector<std::string>* (*field)(Config&), std::optional<std::string> (*check)(std::string_view)) {
+  return [field, check](const toml::node& node, Config& config) -> std::optional<std::string> {
+    if (!node.is_array()) return Expect(node, "an array of strings such as [\"deploy\", \"nobody\"]");
+    std::vector<std::string> values;
+    for (const toml::node& item : *node.as_array()) {
+      if (!item.is_string()) return Expect(item, "an array of strings only");
+      const std::string& value = item.as_string()->get();
+      if (auto why = check(value)) return why;
+      if (std::find(values.begin(), values.end(), value) != values.end()) {
+        return fmt::format("\"{}\" is listed twice", value);
+      }
+      values.push_back(value);
+    }
+    *field(config) = std::move(values);
+    return std::nullopt;
+  };
+}
+
 // A table of strings, `{ NAME = "value", ... }`: environment variables. Names as a shell takes them.
 Apply Environment(std::vector<std::pair<std::string, std::string>>* (*field)(Config&)) {
   return [field](const toml::node& node, Config& config) -> std::optional<std::string> {
@@ -118,6 +137,25 @@ Apply Environment(std::vector<std::pair<std::string, std::string>>* (*field)(Con
       entries.emplace_back(name, text);
     }
     *field(config) = std::move(entries);
+    return std::nullopt;
+  };
+}
+
+// A limit written as text ("512M", "50%") or, where `integers` allows, as a bare count; "max"
+// (the default) leaves the field unset: no limit.
+Apply Limit(std::optional<uint64_t>* (*field)(Config&), Result<uint64_t> (*parse)(std::string_view), bool integers) {
+  return [field, parse, integers](const toml::node& node, Config& config) -> std::optional<std::string> {
+    std::string text;
+    if (integers && node.is_integer()) {
+      text = std::to_string(node.as_integer()->get());
+    } else if (node.is_string()) {
+      text = node.as_string()->get();
+    } else {
+      return parse("").error().message;  // says what is allowed
+    }
+    auto value = parse(text);
+    if (!value) return value.error().message;
+    *field(config) = *value == kNoLimit ? std::nullopt : std::optional<uint64_t>(*value);
     return std::nullopt;
   };
 }
@@ -179,19 +217,32 @@ const std::vector<FieldSpec>& Fields() {
       {"tasks", "drain_timeout", DurationField([](Config& c) { return &c.tasks.drain_timeout; }, Duration::zero())},
       {"workflows", "max_parallel", Integer<uint32_t>([](Config& c) { return &c.workflows.max_parallel; }, 1, 4096)},
       {"workflows", "history", Integer<uint32_t>([](Config& c) { return &c.workflows.history; }, 0, 10000)},
+      {"tasks", "isolation",
+       Choice<TaskIsolation>(
+           [](Config& c) { return &c.tasks.isolation; },
+           {{"auto", TaskIsolation::kAuto}, {"unit", TaskIsolation::kUnit}, {"process", TaskIsolation::kProcess}})},
+      {"tasks", "user", String([](Config& c) { return &c.tasks.user; }, CheckUserName)},
+      {"tasks", "allowed_users", StringList([](Config& c) { return &c.tasks.allowed_users; }, CheckUserName)},
+      {"tasks", "memory_max", Limit([](Config& c) { return &c.tasks.limits.memory_max; }, ParseMemoryMax, false)},
+      {"tasks", "cpu_quota", Limit([](Config& c) { return &c.tasks.limits.cpu_quota; }, ParseCpuQuota, false)},
+      {"tasks", "tasks_max", Limit([](Config& c) { return &c.tasks.limits.tasks_max; }, ParseTasksMax, true)},
+      {"tasks", "launcher_socket", String([](Config& c) { return &c.tasks.launcher_socket; }, CheckAbsolutePath)},
       {"log", "target",
        Choice<LogTarget>(
            [](Config& c) { return &c.log.target; },
            {{"auto", LogTarget::kAuto}, {"console", LogTarget::kConsole}, {"journal", LogTarget::kJournal}})},
       {"log", "level",
-       [](const toml::node& node, Config& config) -> std::optional<std::string> {
-         const std::string_view allowed = "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
-         if (!node.is_string()) return Expect(node, allowed);
-         if (!ParseLogLevel(node.as_string()->get(), &config.log.level)) {
-           return fmt::format("expected {}, got \"{}\"", allowed, node.as_string()->get());
-         }
-         return std::nullopt;
-       }},
+       [](const toml::node& node,
+          Config& config) -> std::
+                              optional<std::string> {
+                                const std::string_view allowed =
+                                    "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"";
+                                if (!node.is_string()) return Expect(node, allowed);
+                                if (!ParseLogLevel(node.as_string()->get(), &config.log.level)) {
+                                  return fmt::format("expected {}, got \"{}\"", allowed, node.as_string()->get());
+                                }
+                                return std::nullopt;
+                              }},
   };
   return fields;
 }
@@ -307,6 +358,19 @@ std::optional<std::string> CheckAbsolutePath(std::string_view path) {
   return fmt::format("expected an absolute path, got \"{}\"", path);
 }
 
+std::optional<std::string> CheckUserName(std::string_view name) {
+  std::string_view body = name;
+  if (!body.empty() && body.back() == '$') body.remove_suffix(1);
+  const bool ok =
+      !body.empty() && name.size() <= 32 && body.front() != '-' && std::all_of(body.begin(), body.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+               c == '.';
+      });
+  if (ok) return std::nullopt;
+  return fmt::format(
+      "expected a user name of 1 to 32 characters of a-z A-Z 0-9 _ - . (not starting with '-'), got \"{}\"", name);
+}
+
 std::optional<std::string> CheckOptionalAbsolutePath(std::string_view path) {
   return path.empty() ? std::nullopt : CheckAbsolutePath(path);
 }
@@ -351,6 +415,18 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("history = {}\n", c.tasks.history);
   out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
   out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
+  out += fmt::format("isolation = \"{}\"\n", c.tasks.isolation == TaskIsolation::kUnit      ? "unit"
+                                             : c.tasks.isolation == TaskIsolation::kProcess ? "process"
+                                                                                            : "auto");
+  out += fmt::format("user = {}\n", quoted(c.tasks.user));
+  std::vector<std::string> users;
+  for (const std::string& u : c.tasks.allowed_users) users.push_back(quoted(u));
+  out += fmt::format("allowed_users = [{}]\n", fmt::join(users, ", "));
+  const TaskLimits& limits = c.tasks.limits;
+  out += fmt::format("memory_max = \"{}\"\n", FormatMemorySize(limits.memory_max.value_or(kNoLimit)));
+  out += fmt::format("cpu_quota = \"{}\"\n", FormatCpuQuota(limits.cpu_quota.value_or(kNoLimit)));
+  out += limits.tasks_max ? fmt::format("tasks_max = {}\n", *limits.tasks_max) : "tasks_max = \"max\"\n";
+  out += fmt::format("launcher_socket = {}\n", quoted(c.tasks.launcher_socket));
   out += "\n[workflows]\n";
   out += fmt::format("max_parallel = {}\n", c.workflows.max_parallel);
   out += fmt::format("history = {}\n", c.workflows.history);

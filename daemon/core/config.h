@@ -11,6 +11,7 @@
 
 #include "common/duration.h"
 #include "common/log.h"
+#include "daemon/core/tasks/task_limits.h"
 
 namespace sloth {
 
@@ -48,6 +49,10 @@ struct TelemetryConfig {
 // drain_timeout first (keep it below the unit's TimeoutStopSec minus kill_grace).
 enum class TaskStopPolicy { kCancel, kDrain };
 
+// Where tasks run: "auto" is unit mode under systemd with the launcher's socket there, process
+// mode otherwise; "unit" refuses to start without them; "process" always forks tasks itself.
+enum class TaskIsolation { kAuto, kUnit, kProcess };
+
 struct TaskConfig {
   uint32_t max_concurrent = 16;  // tasks running at once; more wait in the queue
   uint32_t max_queued = 256;     // waiting tasks; beyond it a request is refused
@@ -61,6 +66,11 @@ struct TaskConfig {
   uint32_t history = 100;  // finished tasks remembered for ListTasks
   TaskStopPolicy on_stop = TaskStopPolicy::kCancel;
   Duration drain_timeout = std::chrono::seconds(30);
+  TaskIsolation isolation = TaskIsolation::kAuto;
+  std::string user = "root";               // unit mode: who tasks run as unless a request names another
+  std::vector<std::string> allowed_users;  // the users a request may name besides `user`
+  TaskLimits limits;                       // memory_max, cpu_quota, tasks_max; unset: none
+  std::string launcher_socket = "/run/slothd/launcher.sock";  // slothd-launcher's (unit mode)
   bool operator==(const TaskConfig&) const = default;
 };
 
@@ -113,6 +123,10 @@ std::optional<std::string> CheckAgentName(std::string_view name);
 std::optional<std::string> CheckMasterAddress(std::string_view host_port);
 std::optional<std::string> CheckListenAddress(std::string_view address);
 std::optional<std::string> CheckAbsolutePath(std::string_view path);
+// A user name as useradd(8) allows it: 1-32 of a-z A-Z 0-9 _ - . (not starting with '-'), with an
+// optional trailing '$'.
+std::optional<std::string> CheckUserName(std::string_view name);
+
 // Empty (none) or an absolute path.
 std::optional<std::string> CheckOptionalAbsolutePath(std::string_view path);
 

@@ -99,15 +99,26 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
 
   std::string RunTask(const std::string& command, const std::string& name, const std::string& group,
                       const std::map<std::string, std::string>& env, const uint64_t& timeout_ms) override {
+    return RunTaskEx(command, name, group, env, timeout_ms, {});
+  }
+
+  std::string RunTaskEx(const std::string& command, const std::string& name, const std::string& group,
+                        const std::map<std::string, std::string>& env, const uint64_t& timeout_ms,
+                        const std::map<std::string, sdbus::Variant>& options) override {
     return Serve("RunTask", [&](const Caller& caller) {
-      auto spec = CheckedTaskSpec(TaskSpec{.command = command,
-                                           .name = name,
-                                           .group = group,
-                                           .workdir = {},  // the interface has none: the agent's
-                                           .env = {env.begin(), env.end()},
-                                           .timeout = TimeoutFromMillis(timeout_ms),
-                                           .workflow = {},  // an ad-hoc task
-                                           .run_id = {}});
+      auto with_options = TaskSpecFromOptions(TaskSpec{.command = command,
+                                                       .name = name,
+                                                       .group = group,
+                                                       .workdir = {},  // the interface has none: the agent's
+                                                       .env = {env.begin(), env.end()},
+                                                       .timeout = TimeoutFromMillis(timeout_ms),
+                                                       .user = {},
+                                                       .limits = {},
+                                                       .workflow = {},  // an ad-hoc task
+                                                       .run_id = {}},
+                                              options);
+      if (!with_options) throw sdbus::Error(kErrorInvalidArgs, ValidUtf8(with_options.error().message));
+      auto spec = CheckedTaskSpec(std::move(with_options).value());
       if (!spec) throw sdbus::Error(kErrorInvalidArgs, ValidUtf8(spec.error().message));
       // Starts on a runner worker: the bus thread is never held by a running task.
       auto started = api_.StartTask(caller, std::move(spec).value());
@@ -130,6 +141,14 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
       std::vector<TaskRow> rows;
       for (const TaskResult& r : api_.ListTasks(caller)) rows.push_back(ToRow(r));
       return rows;
+    });
+  }
+
+  std::vector<std::map<std::string, sdbus::Variant>> ListTasksEx() override {
+    return Serve("ListTasksEx", [&](const Caller& caller) {
+      std::vector<std::map<std::string, sdbus::Variant>> tasks;
+      for (const TaskResult& r : api_.ListTasks(caller)) tasks.push_back(ToDbusWithoutOutput(r));
+      return tasks;
     });
   }
 

@@ -55,6 +55,14 @@ void ToProto(const TaskResult& r, bool include_output, v1::TaskResult* out) {
   out->set_output_truncated(r.output_truncated);
   out->set_output_bytes(r.output_bytes);
   if (include_output) out->set_kept_output(r.kept_output);
+  out->set_user(r.user);
+  out->set_unit(r.unit);
+  v1::TaskUsage* usage = out->mutable_usage();
+  usage->set_measured(r.usage.measured);
+  usage->set_cpu_seconds(r.usage.cpu_seconds);
+  usage->set_memory_peak_bytes(r.usage.memory_peak_bytes);
+  usage->set_memory_peak_whole_task(r.usage.memory_peak_whole_task);
+  out->set_limits_not_enforced(r.limits_not_enforced);
   out->set_workflow(r.workflow);
   out->set_run_id(r.run_id);
 }
@@ -119,6 +127,11 @@ void ToProto(const AgentInfo& info, v1::AgentInfo* out) {
   out->set_metrics_url(info.metrics_url);
   out->set_control_socket(info.control_socket);
   out->set_tasks_running(info.tasks_running);
+  out->set_task_isolation(info.task_isolation);
+  out->set_task_user(info.task_user);
+  out->set_memory_max_not_enforced(info.task_limits.memory);
+  out->set_cpu_quota_not_enforced(info.task_limits.cpu);
+  out->set_tasks_max_not_enforced(info.task_limits.tasks);
 }
 
 ControlService::ControlService(ControlApi& api, CredentialsFn credentials)
@@ -134,12 +147,16 @@ Caller ControlService::CallerOf(const grpc::ServerContext& context) const {
 }
 
 grpc::Status ControlService::CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const {
+  auto limits = RequestLimits(request.memory_max(), request.cpu_quota(), request.tasks_max());
+  if (!limits) return {grpc::StatusCode::INVALID_ARGUMENT, limits.error().message};
   TaskSpec received{.command = request.command(),
                     .name = request.name(),
                     .group = request.group(),
                     .workdir = request.workdir(),
                     .env = {request.env().begin(), request.env().end()},
                     .timeout = TimeoutFromMillis(request.timeout_ms()),
+                    .user = request.user(),
+                    .limits = *limits,
                     .workflow = {},  // an ad-hoc task
                     .run_id = {}};
   auto checked = CheckedTaskSpec(std::move(received));

@@ -32,10 +32,16 @@ struct FuzzAgent {
             telemetry, log),
         workflows(WorkflowRuns::Options{}, runner, telemetry, log),
         api(runner, workflows, telemetry, log,
-            ControlApi::Sources{
-                [this] { return AgentInfo{telemetry.identity(), 1, telemetry.start_time(), 0, "", "", "", 0}; },
-                [] { return std::optional<std::string>(); },
-                [] { return Result<ReloadReport>(Failure{"reload is not fuzzed"}); }}) {}
+            ControlApi::Sources{[this] {
+                                  AgentInfo info;
+                                  info.identity = telemetry.identity();
+                                  info.pid = 1;
+                                  info.start_time = telemetry.start_time();
+                                  info.task_isolation = "process";
+                                  return info;
+                                },
+                                [] { return std::optional<std::string>(); },
+                                [] { return Result<ReloadReport>(Failure{"reload is not fuzzed"}); }}) {}
 
   Logger log;
   Telemetry telemetry;

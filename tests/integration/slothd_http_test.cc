@@ -261,6 +261,25 @@ TEST(SlothdConfig, BadConfigExitsTwoWithFileLineAndKey) {
   EXPECT_THAT(out, Not(HasSubstr("ready")));
 }
 
+TEST(SlothdConfig, StartedByHandTasksRunInProcessModeAndSaySo) {
+  Slothd agent;
+  EXPECT_TRUE(
+      agent.process().WaitForLine("tasks run as slothd's own processes (process mode: slothd was not started "
+                                  "by systemd)",
+                                  5s))
+      << agent.process().Output();
+}
+
+TEST(SlothdConfig, UnitIsolationWithoutSystemdRefusesToStart) {
+  TempDir conf;
+  WriteFile(conf.File("unit.toml"), "[tasks]\nisolation = \"unit\"\n");
+  Slothd agent({"--config", conf.File("unit.toml")}, /*wait_ready=*/false);
+  EXPECT_EQ(agent.process().WaitExit(10s), 1);
+  EXPECT_THAT(agent.process().Output(),
+              HasSubstr("[tasks] isolation = \"unit\", but task units cannot be started: slothd was not started by "
+                        "systemd; set isolation = \"auto\" or \"process\""));
+}
+
 TEST(SlothdConfig, MissingExplicitConfigFileIsAnError) {
   Slothd agent({"--config", "/nonexistent/slothd.toml"}, /*wait_ready=*/false);
   EXPECT_EQ(agent.process().WaitExit(10s), 2);

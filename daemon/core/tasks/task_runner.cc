@@ -5,13 +5,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <system_error>
 #include <utility>
 
 #include "common/message_ids.h"
 #include "common/unique_fd.h"
-#include "daemon/core/tasks/task_process.h"
+#include "daemon/core/tasks/process_starter.h"
+#include "daemon/core/tasks/unit_starter.h"
 
 namespace sloth {
 
@@ -31,6 +33,9 @@ std::string_view TaskStatusName(TaskStatus status) {
 struct TaskRunner::Started::Active {
   TaskSpec spec;  // read-only after Admit
   std::string id;
+  std::string user;   // resolved at admission; read-only after
+  std::string unit;   // unit mode: its unit's name; read-only after Admit
+  TaskLimits limits;  // the effective limits; read-only after Admit
   TaskStatus status = TaskStatus::kQueued;
   bool cancel_requested = false;
   std::string cancel_reason;
@@ -74,6 +79,12 @@ TaskRunner::Options Normalised(TaskRunner::Options options) {
 }
 
 std::string ErrnoText(int error) { return std::generic_category().message(error); }
+
+// The starter a runner without Options::starter uses.
+std::unique_ptr<TaskStarter> DefaultStarter(const TaskRunner::Options& options) {
+  if (options.starter != nullptr) return nullptr;
+  return std::make_unique<ProcessStarter>(CurrentUserName());
+}
 
 // The eventfd that wakes this thread's supervising poll() on a cancel: one per thread that
 // follows tasks, reused task after task (one per task cost an eventfd2 and a close each).
@@ -139,6 +150,8 @@ std::vector<LogField> LogFields(const TaskResult& task, std::string status, LogF
 
 TaskRunner::TaskRunner(Options options, Telemetry& telemetry, Logger& logger)
     : options_(Normalised(std::move(options))),
+      own_starter_(DefaultStarter(options_)),
+      starter_(own_starter_ ? *own_starter_ : *options_.starter),
       telemetry_(telemetry),
       logger_(logger),
       random_(std::random_device{}()) {}
@@ -157,6 +170,8 @@ std::string TaskRunner::NextIdLocked() { return fmt::format("t-{:06}-{:04x}", ++
 TaskResult TaskRunner::SnapshotLocked(const Active& task) const {
   TaskResult r = Described(task.id, task.spec);
   r.status = task.status;
+  r.user = task.user;
+  r.unit = task.unit;
   // Admitted to a slot but not spawned yet (between Begin and Complete): no times yet.
   if (task.status == TaskStatus::kRunning && task.steady_start != std::chrono::steady_clock::time_point{}) {
     r.start_time = task.start_time;
@@ -188,10 +203,13 @@ Result<TaskRunner::ActivePtr, TaskResult> TaskRunner::Admit(TaskSpec spec) {
   task->spec = std::move(spec);
   auto checked = CheckedTaskSpec(task->spec);
   std::string refusal = checked ? "" : "invalid task: " + checked.error().message;
+  if (refusal.empty()) refusal = AdmitUser(*task);
+  task->limits = EffectiveLimits(options_.default_limits, task->spec.limits);
   TaskResult snapshot;
   {
     std::lock_guard lock(mutex_);
     task->id = NextIdLocked();
+    if (starter_.mode() == "unit") task->unit = TaskUnitName(task->id);
     if (!refusal.empty()) {
       // already decided
     } else if (shutting_down_) {
@@ -211,6 +229,7 @@ Result<TaskRunner::ActivePtr, TaskResult> TaskRunner::Admit(TaskSpec spec) {
   }
   if (!refusal.empty()) {
     TaskResult r = Described(task->id, task->spec);
+    r.user = task->user;
     r.status = TaskStatus::kFailed;
     r.reason = std::move(refusal);
     r.start_time = r.end_time = std::chrono::system_clock::now();
@@ -219,6 +238,22 @@ Result<TaskRunner::ActivePtr, TaskResult> TaskRunner::Admit(TaskSpec spec) {
   // Only queued tasks report here; running ones report once Execute marks them started.
   if (snapshot.status == TaskStatus::kQueued) Notify(snapshot);
   return task;
+}
+
+std::string TaskRunner::AdmitUser(Active& task) const {
+  const std::string& requested = task.spec.user;
+  const auto& allowed = options_.allowed_users;
+  if (!requested.empty() && requested != options_.default_user &&
+      std::find(allowed.begin(), allowed.end(), requested) == allowed.end()) {
+    return fmt::format(
+        "user \"{}\" is not allowed: tasks run as \"{}\" ([tasks] user) or as one of [tasks] allowed_users ({})",
+        requested, options_.default_user,
+        allowed.empty() ? "none listed" : fmt::format("{}", fmt::join(allowed, ", ")));
+  }
+  auto user = starter_.TaskUser(requested, options_.default_user);
+  if (!user) return user.error().message;
+  task.user = std::move(user).value();
+  return {};
 }
 
 void TaskRunner::EnterInFlight() {
@@ -293,7 +328,7 @@ void TaskRunner::CancelAndFinish(const ActivePtr& task, std::string reason) {
   Execute(task, {});
 }
 
-std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spawn_error) {
+std::unique_ptr<RunningTask> TaskRunner::Launch(const ActivePtr& task, std::string* spawn_error) {
   const TaskSpec& spec = task->spec;
   TaskResult snapshot;
   telemetry_.TaskStarted();  // first: whoever sees the task started (its start time) sees the gauge too
@@ -309,19 +344,29 @@ std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spaw
   }
   Notify(snapshot);
   if (ThreadCancelFd() < 0) {  // a task we could not cancel is not started
-    *spawn_error = errno;
+    *spawn_error = ErrnoText(errno);
     return nullptr;
   }
   const std::string& workdir = spec.workdir.empty() ? options_.default_workdir : spec.workdir;
-  if (options_.environment.empty()) return TaskProcess::Spawn(spec.command, workdir, spec.env, spawn_error);
-  EnvOverrides env = options_.environment;  // the request's variables come after, and win
+  // The configuration's variables, then the request's: the request wins.
+  EnvOverrides env = options_.environment;
   env.insert(env.end(), spec.env.begin(), spec.env.end());
-  return TaskProcess::Spawn(spec.command, workdir, env, spawn_error);
+  const LaunchRequest request{
+      task->id,           spec, task->user, workdir, env, task->limits, spec.timeout.value_or(options_.default_timeout),
+      options_.kill_grace};
+  auto started = starter_.Start(request);
+  if (!started) {
+    *spawn_error = started.error().message;
+    return nullptr;
+  }
+  return std::move(started).value();
 }
 
 TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice) {
   const TaskSpec& spec = task->spec;
   TaskResult result = Described(task->id, spec);
+  result.user = task->user;
+  result.unit = task->unit;
   {
     std::unique_lock lock(mutex_);
     const auto may_go = [&] {
@@ -353,14 +398,14 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
       return Finish(task, std::move(result), /*ran=*/false);
     }
   }
-  int error = 0;
-  std::unique_ptr<TaskProcess> process = Launch(task, &error);
+  std::string error;
+  std::unique_ptr<RunningTask> process = Launch(task, &error);
   result.start_time = task->start_time;
   const Duration timeout = spec.timeout.value_or(options_.default_timeout);
   if (!process) {
     telemetry_.ErrorOccurred("task_spawn");
     result.status = TaskStatus::kFailed;
-    result.reason = "spawn failed: " + ErrnoText(error);
+    result.reason = "spawn failed: " + error;
     result.end_time = std::chrono::system_clock::now();
     result.duration = std::chrono::steady_clock::now() - task->steady_start;
     return Finish(task, std::move(result), /*ran=*/true);
@@ -403,7 +448,7 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   try {
     exit = process->Supervise(limits, on_chunk, notice);
   } catch (...) {
-    process.reset();  // kills the group and reaps
+    process.reset();  // kills the task and reaps (process mode) or stops its unit
     result.status = TaskStatus::kFailed;
     result.reason = "aborted: the output consumer failed";
     result.end_time = std::chrono::system_clock::now();
@@ -417,6 +462,8 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   result.signal = exit.signal;
   result.timed_out = exit.timed_out;
   result.cancelled = exit.cancelled;
+  result.usage = exit.usage;
+  result.limits_not_enforced = LimitsNotEnforced(task->limits, exit.support ? *exit.support : starter_.support());
   result.status = TaskStatus::kFailed;
   if (exit.timed_out) {
     telemetry_.ErrorOccurred("task_timeout");
@@ -424,6 +471,9 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   } else if (exit.cancelled) {
     std::lock_guard lock(mutex_);
     result.reason = task->cancel_reason;
+  } else if (!exit.failure.empty()) {
+    if (exit.failure.starts_with("spawn failed")) telemetry_.ErrorOccurred("task_spawn");
+    result.reason = exit.failure;
   } else if (exit.signal != 0) {
     result.reason = fmt::format("killed by signal {}", exit.signal);
   } else if (exit.exit_code < 0) {
@@ -441,6 +491,9 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
   if (ran) {
     telemetry_.TaskFinished(result.group, result.name, result.status == TaskStatus::kSuccess ? "success" : "failed",
                             std::chrono::duration<double>(result.duration).count(), result.output_truncated, result.id);
+    if (result.usage.measured) {
+      telemetry_.TaskAccounted(result.group, result.name, result.usage.cpu_seconds, result.usage.memory_peak_bytes);
+    }
   } else {
     telemetry_.TaskRefused(result.group);  // counted as failed; it never ran, so it has no duration
   }
@@ -462,8 +515,10 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
   if (logger_.Enabled(LogLevel::kInfo)) {
     std::string message = fmt::format("task {} finished: {}", result.id, TaskStatusName(result.status));
     if (!result.reason.empty()) message += fmt::format(" ({})", result.reason);
-    const auto fields = LogFields(result, std::string(TaskStatusName(result.status)),
-                                  {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)});
+    if (!result.limits_not_enforced.empty()) message += fmt::format(" [{}]", result.limits_not_enforced);
+    auto fields = LogFields(result, std::string(TaskStatusName(result.status)),
+                            {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)});
+    if (!result.unit.empty()) fields.push_back({"SLOTH_UNIT", result.unit});
     logger_.Log(LogLevel::kInfo, message, fields, message_id::kTaskFinished);
   }
   Notify(result);

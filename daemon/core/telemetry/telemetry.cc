@@ -60,7 +60,9 @@ Telemetry::Telemetry(AgentIdentity identity, Options options)
       errors_total_(Register<prometheus::Counter>(catalog::kErrors, *registry_)),
       task_groups_total_(Register<prometheus::Counter>(catalog::kGroupsTotal, *registry_)),
       task_group_duration_(Register<prometheus::Histogram>(catalog::kGroupDuration, *registry_)),
-      output_truncated_total_(Register<prometheus::Counter>(catalog::kOutputTruncated, *registry_).Add({})) {
+      output_truncated_total_(Register<prometheus::Counter>(catalog::kOutputTruncated, *registry_).Add({})),
+      task_cpu_(Register<prometheus::Counter>(catalog::kTaskCpu, *registry_)),
+      task_memory_peak_(Register<prometheus::Histogram>(catalog::kTaskMemoryPeak, *registry_)) {
   Register<prometheus::Gauge>(catalog::kAgentInfo, *registry_)
       .Add({{"version", identity_.version}, {"os", identity_.os}, {"arch", identity_.arch}})
       .Set(1);
@@ -92,6 +94,16 @@ void Telemetry::TaskFinished(std::string_view group, std::string_view task, std:
     tasks_running_.Decrement();
   }
   if (output_truncated) output_truncated_total_.Increment();
+  Changed();
+}
+
+void Telemetry::TaskAccounted(std::string_view group, std::string_view task, double cpu_seconds,
+                              uint64_t memory_peak_bytes) {
+  // Per-task families share the cap on (group, task) pairs (telemetry.max_task_series).
+  const auto [g, t] = task_series_.Admit(groups_.Admit(group), tasks_.Admit(task));
+  task_cpu_.Add({{"group", g}, {"task", t}}).Increment(cpu_seconds);
+  task_memory_peak_.Add({{"group", g}, {"task", t}}, catalog::kTaskMemoryBuckets)
+      .Observe(static_cast<double>(memory_peak_bytes));
   Changed();
 }
 

@@ -4,6 +4,7 @@
 // Thread-safe; owned by the daemon's main and shared by reference.
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,9 @@ class Telemetry {
   // bucket the task landed in (the last task per bucket is kept).
   void TaskFinished(std::string_view group, std::string_view task, std::string_view status, double seconds,
                     bool output_truncated, std::string_view task_id = {});
+  // What a finished task consumed (TaskUsage): adds to sloth_task_cpu_seconds_total, observes
+  // sloth_task_memory_peak_bytes.
+  void TaskAccounted(std::string_view group, std::string_view task, double cpu_seconds, uint64_t memory_peak_bytes);
   // A task that never ran (refused at admission, cancelled while queued): counted as failed in
   // sloth_tasks_total, with no duration sample and no change to sloth_tasks_running.
   void TaskRefused(std::string_view group);
@@ -112,6 +116,8 @@ class Telemetry {
   prometheus::Family<prometheus::Counter>& task_groups_total_;
   prometheus::Family<prometheus::Histogram>& task_group_duration_;
   prometheus::Counter& output_truncated_total_;
+  prometheus::Family<prometheus::Counter>& task_cpu_;
+  prometheus::Family<prometheus::Histogram>& task_memory_peak_;
 
   // The last task per bucket of each sloth_task_duration_seconds series (group, task), the
   // +Inf bucket last.

@@ -76,6 +76,15 @@ TEST(DashboardModel, TaskRowsAreSortedSlowestFirstAndUnobservedLast) {
   EXPECT_EQ(model.performance[3].speed, Speed::kUnknown);
 }
 
+TEST(DashboardModel, TaskRowsShowCpuAndPeakMemoryPerRun) {
+  const auto model = ModelOf(Parse(BusyScrape()));
+  EXPECT_DOUBLE_EQ(*Row(model, "compile").cpu_s_per_run, 0.5);
+  EXPECT_DOUBLE_EQ(*Row(model, "compile").memory_peak_bytes, 64.0 * (1 << 20));
+  EXPECT_DOUBLE_EQ(*Row(model, "rollout").cpu_s_per_run, 1.5);
+  EXPECT_EQ(Row(model, "migrate-a-very-long-database-name").cpu_s_per_run, std::nullopt);  // never measured
+  EXPECT_EQ(Row(model, "migrate-a-very-long-database-name").memory_peak_bytes, std::nullopt);
+}
+
 TEST(DashboardModel, EachRowKnowsItsSlowestRecentRun) {
   const auto scrape = Parse(BusyScrape());
   const std::vector<TaskRun> runs = {{"deploy", "migrate-a-very-long-database-name", "t-000001-aaaa", 6.5},

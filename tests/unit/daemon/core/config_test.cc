@@ -180,6 +180,43 @@ TEST(ApplyOverrides, BadFlagValueNamesTheFlag) {
   EXPECT_EQ(e->ToString().rfind("--master: expected host:port", 0), 0u) << e->ToString();
 }
 
+TEST(ParseConfig, TaskIsolationUserAndLimits) {
+  Config c = MustParse(R"(
+[tasks]
+isolation = "unit"
+user = "deploy"
+allowed_users = ["nobody", "www-data"]
+memory_max = "512M"
+cpu_quota = "150%"
+tasks_max = 64
+launcher_socket = "/tmp/launcher.sock"
+)");
+  EXPECT_EQ(c.tasks.isolation, sloth::TaskIsolation::kUnit);
+  EXPECT_EQ(c.tasks.user, "deploy");
+  EXPECT_EQ(c.tasks.allowed_users, (std::vector<std::string>{"nobody", "www-data"}));
+  EXPECT_EQ(c.tasks.limits.memory_max, uint64_t{512} << 20);
+  EXPECT_EQ(c.tasks.limits.cpu_quota, 150u);
+  EXPECT_EQ(c.tasks.limits.tasks_max, 64u);
+  EXPECT_EQ(c.tasks.launcher_socket, "/tmp/launcher.sock");
+  // "max" is the default: no limit.
+  Config d = MustParse("[tasks]\nmemory_max = \"max\"\ncpu_quota = \"max\"\ntasks_max = \"max\"\n");
+  EXPECT_EQ(d.tasks.limits, sloth::TaskLimits{});
+  EXPECT_EQ(MustParse("").tasks.user, "root");
+  EXPECT_EQ(MustParse("").tasks.isolation, sloth::TaskIsolation::kAuto);
+}
+
+TEST(ParseConfig, TaskUsersAndLimitsAreRefusedWithWhatIsAllowed) {
+  EXPECT_NE(MustFail("[tasks]\nuser = \"-rf\"\n").message.find("expected a user name"), std::string::npos);
+  EXPECT_NE(MustFail("[tasks]\nallowed_users = \"nobody\"\n").message.find("an array of strings"), std::string::npos);
+  EXPECT_NE(MustFail("[tasks]\nallowed_users = [\"a\", \"a\"]\n").message.find("listed twice"), std::string::npos);
+  const ConfigError memory = MustFail("[tasks]\nmemory_max = \"12 apples\"\n");
+  EXPECT_EQ(memory.key, "tasks.memory_max");
+  EXPECT_NE(memory.message.find("\"512M\""), std::string::npos) << memory.message;
+  EXPECT_NE(MustFail("[tasks]\ncpu_quota = \"50\"\n").message.find("\"1%\""), std::string::npos);
+  EXPECT_NE(MustFail("[tasks]\ntasks_max = 0\n").message.find("at least 1"), std::string::npos);
+  EXPECT_NE(MustFail("[tasks]\nisolation = \"vm\"\n").message.find("\"process\""), std::string::npos);
+}
+
 TEST(ParseConfig, ConnectionLimitsLeaveRoomWhenAFewAddressesFillTheirShare) {
   Config c = MustParse("");
   // Eight addresses at their limit take an eighth of the server at most.

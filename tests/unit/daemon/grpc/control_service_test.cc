@@ -35,6 +35,24 @@ TEST_F(ControlServiceTest, CheckRunTask_TranslatesTheRequest) {
   EXPECT_EQ(spec.timeout, Duration(std::chrono::milliseconds(1500)));
 }
 
+TEST_F(ControlServiceTest, CheckRunTask_TranslatesTheUserAndTheLimits) {
+  v1::RunTaskRequest request;
+  request.set_command("true");
+  request.set_user("deploy");
+  request.set_memory_max("512M");
+  request.set_cpu_quota("max");
+  TaskSpec spec;
+  ASSERT_TRUE(service_.CheckRunTask(request, &spec).ok());
+  EXPECT_EQ(spec.user, "deploy");
+  EXPECT_EQ(spec.limits.memory_max, uint64_t{512} << 20);
+  EXPECT_EQ(spec.limits.cpu_quota, kNoLimit);  // lifts the agent's default
+  EXPECT_EQ(spec.limits.tasks_max, std::nullopt);
+  request.set_cpu_quota("half");
+  const grpc::Status refused = service_.CheckRunTask(request, &spec);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message().substr(0, 11), "cpu_quota: ");
+}
+
 TEST_F(ControlServiceTest, CheckRunTask_RefusesWithInvalidArgumentAndWhatToFix) {
   TaskSpec spec;
   v1::RunTaskRequest empty;
@@ -88,6 +106,23 @@ TEST(ToProto, TaskResultCarriesEveryFieldAndOutputOnlyWhenAsked) {
   EXPECT_TRUE(out.kept_output().empty());
   ToProto(r, true, &out);
   EXPECT_EQ(out.kept_output(), "out");
+}
+
+TEST(ToProto, TaskResultCarriesWhereItRanAndWhatItUsed) {
+  TaskResult r;
+  r.user = "nobody";
+  r.unit = "sloth-task-t-000001-0001.service";
+  r.usage = TaskUsage{true, 1.5, uint64_t{64} << 20, true, 0};
+  r.limits_not_enforced = "cpu_quota=50% not enforced: no cpu controller";
+  v1::TaskResult out;
+  ToProto(r, false, &out);
+  EXPECT_EQ(out.user(), "nobody");
+  EXPECT_EQ(out.unit(), "sloth-task-t-000001-0001.service");
+  EXPECT_TRUE(out.usage().measured());
+  EXPECT_DOUBLE_EQ(out.usage().cpu_seconds(), 1.5);
+  EXPECT_EQ(out.usage().memory_peak_bytes(), uint64_t{64} << 20);
+  EXPECT_TRUE(out.usage().memory_peak_whole_task());
+  EXPECT_EQ(out.limits_not_enforced(), "cpu_quota=50% not enforced: no cpu controller");
 }
 
 TEST(ToProto, AgentInfoCarriesTheIdentityAndEndpoints) {
@@ -157,6 +192,20 @@ TEST(ToProto, WorkflowRunCarriesItsCountsGroupsAndTasks) {
   EXPECT_EQ(out.tasks(1).index(), 1u);
   EXPECT_EQ(out.tasks(1).depends_on(0), "app.build");
   EXPECT_FALSE(out.tasks(1).has_last());  // never ran
+}
+
+TEST(ToProto, AgentInfoSaysWhereTasksRunAndWhichLimitsTheyCannotGet) {
+  AgentInfo info;
+  info.task_isolation = "unit";
+  info.task_user = "root";
+  info.task_limits.memory = "no memory controller for task units";
+  v1::AgentInfo out;
+  ToProto(info, &out);
+  EXPECT_EQ(out.task_isolation(), "unit");
+  EXPECT_EQ(out.task_user(), "root");
+  EXPECT_EQ(out.memory_max_not_enforced(), "no memory controller for task units");
+  EXPECT_EQ(out.cpu_quota_not_enforced(), "");
+  EXPECT_EQ(out.tasks_max_not_enforced(), "");
 }
 
 }  // namespace

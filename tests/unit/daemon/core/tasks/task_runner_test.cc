@@ -109,12 +109,6 @@ size_t CountStatus(const std::vector<TaskResult>& list, TaskStatus status) {
   return n;
 }
 
-TaskSpec Shell(std::string command) {
-  TaskSpec spec;
-  spec.command = std::move(command);
-  return spec;
-}
-
 class TaskRunnerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
