@@ -84,10 +84,15 @@ std::string FormatDuration(Duration d) {
   if (h.count()) out += fmt::format("{}h", h.count());
   if (m.count()) out += fmt::format("{}m", m.count());
   if (d != Duration::zero()) {
-    if (d % 1s == Duration::zero()) {
-      out += fmt::format("{}s", d / 1s);
+    const auto s = duration_cast<seconds>(d);
+    const auto fraction = duration_cast<nanoseconds>(d - s).count();
+    if (fraction == 0) {
+      out += fmt::format("{}s", s.count());
     } else {
-      out += fmt::format("{}s", std::chrono::duration<double>(d).count());
+      // Exact decimals ("3.000003s"): a double would print 3e-06 for 3us, which parses as nothing.
+      std::string digits = fmt::format("{:09}", fraction);
+      digits.erase(digits.find_last_not_of('0') + 1);
+      out += fmt::format("{}.{}s", s.count(), digits);
     }
   }
   return out;

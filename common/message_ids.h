@@ -18,5 +18,9 @@ inline constexpr std::string_view kAgentStatusChanged = "8c34548aca2745f095ccd22
 inline constexpr std::string_view kAccessRefused = "dea852c5c2c34a8ab845e8638bac090d";
 inline constexpr std::string_view kMasterLinkUp = "d266ff917f044b6291ca4cf3bb0522b3";
 inline constexpr std::string_view kMasterLinkLost = "2066b371f57a4c1ebf7be853cfe254e5";
+inline constexpr std::string_view kWorkflowStarted = "6be99da298d649f08db4802d5d316921";
+inline constexpr std::string_view kWorkflowFinished = "a0699976d80a4712b9e08cf7b1e43278";
+inline constexpr std::string_view kWorkflowGroupFinished = "e85736ba318748c990a1540bc952d52f";
+inline constexpr std::string_view kTaskSkipped = "42de126b0f46475896fac9bcb0320129";
 
 }  // namespace sloth::message_id

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "build_info.h"
+#include "ctl/client_config.h"
 #include "ctl/clients/agent_client.h"
 #include "ctl/completion.h"
 #include "ctl/errors.h"
@@ -55,7 +56,8 @@ CommandLine::CommandLine()
   app.footer(
       "Global options work before or after the command (see 'slothctl --help').\n"
       "Exit codes: 0 ok, 1 failed/unhealthy, 2 usage, 69 agent not found or unreachable;\n"
-      "'agent run' exits with the task's code, 124 on timeout, 128+N on signal N, 130 on Ctrl-C.\n"
+      "'agent run' exits with the task's code, 124 on timeout, 128+N on signal N, 130 on Ctrl-C;\n"
+      "'run' exits 1 when a task of the workflow failed, 2 for an invalid workflow file.\n"
       "Emoji in text output only with a UTF-8 locale and without NO_COLOR or --no-color.");
 }
 
@@ -78,6 +80,19 @@ void AddGlobalOptions(CommandLine& cli) {
                  "HTTP base or metrics URL of an agent, for metrics commands "
                  "(e.g. http://host:9464)")
       ->type_name("URL");
+  app.add_option("--cacert", flags.cacert, "CA certificate (PEM) that signed an https --endpoint's certificate")
+      ->type_name("PATH");
+  app.add_option("--cert", flags.cert, "Client certificate (PEM) for an --endpoint that asks for one")
+      ->type_name("PATH");
+  app.add_option("--key", flags.key, "The client certificate's key (PEM)")->type_name("PATH");
+  app.add_option("--user", flags.user,
+                 "Basic-auth user for --endpoint; the password: $SLOTH_PASSWORD, --password-file, or a prompt")
+      ->type_name("NAME");
+  app.add_option("--password-file", flags.password_file, "File whose first line is the --user's password")
+      ->type_name("PATH");
+  app.add_option("--config", flags.config,
+                 "slothctl.toml (default: ~/.config/sloth/slothctl.toml if there, then /etc/sloth/slothctl.toml)")
+      ->type_name("PATH");
   app.add_option("--output,-o", flags.output, "Output format")
       ->type_name("text|json")
       ->check(CLI::IsMember({"text", "json"}))
@@ -89,7 +104,7 @@ void AddGlobalOptions(CommandLine& cli) {
   app.add_flag("--no-color", flags.no_color, "Plain ASCII output (as NO_COLOR=1)");
   app.add_option(
          "--master", flags.master,
-         "The master, for agents other than the local one (default: $SLOTH_MASTER, else /etc/sloth/slothctl.toml)")
+         "The master, for agents other than the local one (default: $SLOTH_MASTER, else slothctl.toml's [master])")
       ->type_name("HOST:PORT");
   app.add_option("--master-cacert", flags.master_cacert, "CA certificate (PEM) of the master's (default: system roots)")
       ->type_name("FILE");
@@ -118,8 +133,8 @@ int RunCommandLine(CommandLine& cli, int argc, char** argv) {
     return kExitUsage;
   }
   try {
-    const Environment env = Environment::FromProcess();
-    const Context context = MakeContext(cli.flags, env, LoadCtlConfig(env.slothctl_config));
+    LoadClientConfig(&cli.flags);
+    const Context context = MakeContext(cli.flags, Environment::FromProcess());
     return cli.action(context);
   } catch (const CtlError& e) {
     std::cerr << "slothctl: " << e.what() << std::endl;

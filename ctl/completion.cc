@@ -38,7 +38,7 @@ const CLI::App* FindSubcommand(const CLI::App* app, const std::string& name) {
 }
 
 // The value kind an option's type name announces: "text|json" lists its values; PATH, DIR, URL,
-// D (a duration) and SECONDS name kinds with a few usual values; anything else is free text.
+// D (a duration), SECONDS and AGENT name kinds with a few usual values; anything else is free text.
 Completion ValuesOf(const CLI::Option* option) {
   Completion completion;
   std::string type = option->get_type_name();
@@ -54,6 +54,8 @@ Completion ValuesOf(const CLI::Option* option) {
     completion.kind = Kind::kFiles;
   } else if (type == "DIR") {
     completion.kind = Kind::kDirectories;
+  } else if (type == "AGENT") {
+    completion.kind = Kind::kAgents;
   } else if (type == "URL") {
     completion.words = {{"http://127.0.0.1:9090/", "the default metrics port"}};
   } else if (type == "D") {

@@ -26,8 +26,8 @@ bool NamesUtf8(std::string value) {
 }  // namespace
 
 Environment Environment::FromProcess() {
-  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"),     Get("LC_ALL"),      Get("LC_CTYPE"),
-                     Get("LANG"),         Get("SLOTH_MASTER"), Get("SLOTH_TOKEN"), Get("SLOTHCTL_CONFIG")};
+  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"),       Get("LC_ALL"),       Get("LC_CTYPE"),
+                     Get("LANG"),         Get("SLOTH_PASSWORD"), Get("SLOTH_MASTER"), Get("SLOTH_TOKEN")};
 }
 
 std::string ChooseSocketPath(const std::string& flag, const Environment& env) {
@@ -36,16 +36,16 @@ std::string ChooseSocketPath(const std::string& flag, const Environment& env) {
   return kDefaultSocketPath;
 }
 
-std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Environment& env, const CtlConfig& file) {
+std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Environment& env) {
   std::string address = flags.master;
   std::string from = "--master";
   if (address.empty() && env.sloth_master && !env.sloth_master->empty()) {
     address = *env.sloth_master;
     from = "SLOTH_MASTER";
   }
-  if (address.empty() && !file.master.empty()) {
-    address = file.master;
-    from = file.path + ": master.address";
+  if (address.empty() && !flags.master_in_file.empty()) {
+    address = flags.master_in_file;
+    from = flags.master_in_file_source + ": master.address";
   }
   if (address.empty()) return std::nullopt;
   const auto colon = address.rfind(':');
@@ -55,13 +55,12 @@ std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Envir
   }
   MasterEndpoint master;
   master.address = std::move(address);
-  auto either = [](const std::string& flag, const std::string& in_file) { return flag.empty() ? in_file : flag; };
-  master.cacert = either(flags.master_cacert, file.master_cacert);
-  master.cert = either(flags.master_cert, file.master_cert);
-  master.key = either(flags.master_key, file.master_key);
-  master.token_file = either(flags.master_token_file, file.master_token_file);
+  master.cacert = flags.master_cacert;
+  master.cert = flags.master_cert;
+  master.key = flags.master_key;
+  master.token_file = flags.master_token_file;
   if (env.sloth_token) master.token = *env.sloth_token;
-  master.insecure = flags.master_insecure || file.master_insecure;
+  master.insecure = flags.master_insecure;
   return master;
 }
 
@@ -81,7 +80,7 @@ Duration ParseDurationFlag(const std::string& flag, const std::string& value) {
   return *parsed;
 }
 
-Context MakeContext(const GlobalFlags& flags, const Environment& env, const CtlConfig& file) {
+Context MakeContext(const GlobalFlags& flags, const Environment& env) {
   Context context;
   context.socket_path = ChooseSocketPath(flags.socket, env);
   if (!flags.endpoint.empty()) context.endpoint = flags.endpoint;
@@ -91,7 +90,15 @@ Context MakeContext(const GlobalFlags& flags, const Environment& env, const CtlC
   context.call_timeout = ParseDurationFlag("--timeout", flags.timeout);
   context.emoji = EmojiAllowed(flags.no_color, env);
   context.no_color = flags.no_color;
-  context.master = ChooseMaster(flags, env, file);
+  if (flags.user.find(':') != std::string::npos) {
+    throw UsageError(
+        "--user: a user name only; the password never goes on the command line (set SLOTH_PASSWORD, use "
+        "--password-file, or type it at the prompt)");
+  }
+  if (!flags.key.empty() && flags.cert.empty()) throw UsageError("--key: needs --cert (the client certificate)");
+  context.http =
+      Context::Http{flags.cacert, flags.cert, flags.key, flags.user, flags.password_file, env.sloth_password};
+  context.master = ChooseMaster(flags, env);
   if (flags.via == "dbus") {
     context.via = Context::Via::kDbus;
   } else if (flags.via != "socket") {

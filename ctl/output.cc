@@ -9,20 +9,10 @@
 #include <fmt/format.h>
 
 #include "common/duration.h"
+#include "ctl/dashboard/units.h"
 
 namespace sloth::ctl {
 namespace {
-
-std::string StatusName(v1::TaskStatus status) {
-  switch (status) {
-    case v1::TASK_STATUS_QUEUED: return "queued";
-    case v1::TASK_STATUS_RUNNING: return "running";
-    case v1::TASK_STATUS_SUCCESS: return "success";
-    case v1::TASK_STATUS_FAILED: return "failed";
-    case v1::TASK_STATUS_SKIPPED: return "skipped";
-    default: return "unknown";
-  }
-}
 
 bool Finished(const v1::TaskResult& task) {
   return task.status() != v1::TASK_STATUS_QUEUED && task.status() != v1::TASK_STATUS_RUNNING;
@@ -34,6 +24,17 @@ std::string SignalName(int signal) {
 }
 
 }  // namespace
+
+std::string StatusName(v1::TaskStatus status) {
+  switch (status) {
+    case v1::TASK_STATUS_QUEUED: return "queued";
+    case v1::TASK_STATUS_RUNNING: return "running";
+    case v1::TASK_STATUS_SUCCESS: return "success";
+    case v1::TASK_STATUS_FAILED: return "failed";
+    case v1::TASK_STATUS_SKIPPED: return "skipped";
+    default: return "unknown";
+  }
+}
 
 std::optional<OutputFormat> ParseOutputFormat(std::string_view text) {
   if (text == "text") return OutputFormat::kText;
@@ -109,12 +110,21 @@ std::string RenderTable(const std::vector<std::string>& header, const std::vecto
 }
 
 std::string RenderTasksText(const v1::ListTasksResponse& tasks) {
+  // A RUN column only when a workflow's task is listed.
+  const bool runs = std::any_of(tasks.tasks().begin(), tasks.tasks().end(),
+                                [](const v1::TaskResult& task) { return !task.run_id().empty(); });
   std::vector<std::vector<std::string>> rows;
   for (const auto& task : tasks.tasks()) {
+    const bool measured = task.usage().measured();
     rows.push_back({task.id(), task.name(), task.group(), TaskStateName(task), ExitColumn(task),
-                    FormatSeconds(task.duration_seconds()), FormatLocalTime(task.start_time_unix_ms())});
+                    FormatSeconds(task.duration_seconds()), measured ? FormatSeconds(task.usage().cpu_seconds()) : "-",
+                    measured ? dashboard::FormatBytes(static_cast<double>(task.usage().memory_peak_bytes())) : "-",
+                    FormatLocalTime(task.start_time_unix_ms())});
+    if (runs) rows.back().push_back(task.run_id().empty() ? "-" : task.run_id());
   }
-  std::string out = RenderTable({"ID", "NAME", "GROUP", "STATUS", "EXIT", "DURATION", "STARTED"}, rows);
+  std::vector<std::string> header = {"ID", "NAME", "GROUP", "STATUS", "EXIT", "DURATION", "CPU", "PEAK MEM", "STARTED"};
+  if (runs) header.push_back("RUN");
+  std::string out = RenderTable(header, rows);
   out += fmt::format("\n{} task{} listed.\n", rows.size(), rows.size() == 1 ? "" : "s");
   return out;
 }
@@ -138,8 +148,19 @@ nlohmann::json TaskJson(const v1::TaskResult& task) {
       {"started", Iso8601Utc(task.start_time_unix_ms())},
       {"output_bytes", task.output_bytes()},
       {"output_truncated", task.output_truncated()},
+      {"user", task.user()},
+      {"unit", task.unit().empty() ? nlohmann::json(nullptr) : nlohmann::json(task.unit())},
+      {"cpu_seconds", task.usage().measured() ? nlohmann::json(task.usage().cpu_seconds()) : nlohmann::json(nullptr)},
+      {"memory_peak_bytes",
+       task.usage().measured() ? nlohmann::json(task.usage().memory_peak_bytes()) : nlohmann::json(nullptr)},
+      {"memory_peak_whole_task", task.usage().memory_peak_whole_task()},
+      {"limits_not_enforced", task.limits_not_enforced()},
   };
   if (!task.kept_output().empty()) out["output"] = task.kept_output();
+  if (!task.run_id().empty()) {
+    out["workflow"] = task.workflow();
+    out["run_id"] = task.run_id();
+  }
   return out;
 }
 
@@ -162,6 +183,18 @@ std::string RenderInfoText(const v1::AgentInfo& info) {
       {"Control socket", info.control_socket()},
       {"Tasks running", std::to_string(info.tasks_running())},
   };
+  if (!info.task_isolation().empty()) {
+    lines.emplace_back("Tasks run",
+                       info.task_isolation() == "unit"
+                           ? fmt::format("as units sloth-task-<id>.service in sloth.slice, as {}", info.task_user())
+                           : fmt::format("as the agent's own processes (process mode), as {}", info.task_user()));
+    const std::pair<const char*, const std::string*> limits[] = {{"memory_max", &info.memory_max_not_enforced()},
+                                                                 {"cpu_quota", &info.cpu_quota_not_enforced()},
+                                                                 {"tasks_max", &info.tasks_max_not_enforced()}};
+    for (const auto& [name, why] : limits) {
+      lines.emplace_back(fmt::format("Limit {}", name), why->empty() ? "enforced" : "not enforced: " + *why);
+    }
+  }
   size_t width = 0;
   for (const auto& line : lines) width = std::max(width, line.first.size());
   std::string out;
@@ -186,6 +219,12 @@ nlohmann::json InfoJson(const v1::AgentInfo& info) {
       {"metrics_url", info.metrics_url()},
       {"control_socket", info.control_socket()},
       {"tasks_running", info.tasks_running()},
+      {"task_isolation", info.task_isolation()},
+      {"task_user", info.task_user()},
+      {"limits_not_enforced",
+       {{"memory_max", info.memory_max_not_enforced()},
+        {"cpu_quota", info.cpu_quota_not_enforced()},
+        {"tasks_max", info.tasks_max_not_enforced()}}},
   };
 }
 

@@ -18,6 +18,9 @@ enum class OutputFormat { kText, kJson };
 // "text" or "json"; nullopt otherwise.
 std::optional<OutputFormat> ParseOutputFormat(std::string_view text);
 
+// "queued", "running", "success", "failed", "skipped" ("unknown" otherwise).
+std::string StatusName(v1::TaskStatus status);
+
 // What a person calls the task's state: queued, running, success, failed, timeout, cancelled,
 // skipped.
 std::string TaskStateName(const v1::TaskResult& task);

@@ -3,14 +3,40 @@
 #include "ctl/clients/agent_client.h"
 #include "ctl/clients/dbus_agent_client.h"
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
+#include "common/unique_fd.h"
 #include "ctl/errors.h"
 
 namespace sloth::ctl {
 namespace {
+
+// slothd tells a connection it refuses why, in one line, before closing it (control_socket.h);
+// a gRPC client only sees the connection fail. Reads that line, if that is what happened.
+std::optional<std::string> RefusalFromDaemon(const std::string& socket_path) {
+  sockaddr_un address{};
+  if (socket_path.empty() || socket_path.size() >= sizeof address.sun_path) return std::nullopt;
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
+  const UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd || ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) return std::nullopt;
+  const std::string_view prefix = "slothd: refused: ";
+  char buffer[512];
+  pollfd p{fd.get(), POLLIN, 0};
+  if (::poll(&p, 1, 1000) <= 0) return std::nullopt;
+  const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+  std::string_view line(buffer, n > 0 ? static_cast<size_t>(n) : 0);
+  if (!line.starts_with(prefix)) return std::nullopt;
+  line.remove_prefix(prefix.size());
+  return std::string(line.substr(0, line.find('\n')));
+}
 
 // `named`: the agent was named (not "local"), so it may be a remote one.
 std::string ReachHint(bool metrics_command, bool named) {
@@ -33,11 +59,23 @@ Route DecideRoute(std::string_view agent, const LocalProbe& probe, bool master_c
     route.via = Route::Via::kLocal;
     return route;
   }
+  // Another agent's name goes to the master whatever the local daemon said (none, refused, another).
   if (master_configured && !IsLocalAlias(agent)) {
     route.via = Route::Via::kMaster;
     return route;
   }
   route.exit_code = kExitUnavailable;
+  if (probe.permission_denied) {
+    route.message = fmt::format(
+        "permission denied: agent '{}' at {} refuses this user ({}) — slothd is running; use it as root or as a member "
+        "of its group (sudo adduser $USER slothd, then log in again)",
+        agent, probe.target, probe.error);
+    return route;
+  }
+  if (probe.refused) {
+    route.message = fmt::format("agent '{}' at {} refused the connection: {}", agent, probe.target, probe.error);
+    return route;
+  }
   if (!reached) {
     route.message = fmt::format("cannot reach agent '{}' at {}: {} — {}", agent, probe.target, probe.error,
                                 ReachHint(metrics_command, !IsLocalAlias(agent)));
@@ -85,6 +123,15 @@ OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool met
   if (auto connected = opened.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
       !connected) {
     probe.error = connected.error().message;
+    if (connected.error().code == CallCode::kPermissionDenied) {
+      probe.permission_denied = true;  // the socket file's mode, or the bus policy
+    } else if (context.via != Context::Via::kDbus) {
+      if (auto refusal = RefusalFromDaemon(context.socket_path)) {
+        probe.error = *refusal;  // slothd's own check (SO_PEERCRED) or its connection limits
+        probe.refused = true;
+        probe.permission_denied = refusal->find("too many") == std::string::npos;
+      }
+    }
   } else if (auto info = opened.client->GetInfo(); !info) {
     probe.error = "GetInfo failed: " + info.error().message;
   } else {

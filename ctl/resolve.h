@@ -19,9 +19,11 @@ bool IsLocalAlias(std::string_view agent);
 
 // What asking the local daemon found.
 struct LocalProbe {
-  std::string target;  // "unix:/run/slothd/slothd.sock"
-  std::string error;   // non-empty: could not reach it, and why
-  std::string name;    // its name when reached
+  std::string target;              // "unix:/run/slothd/slothd.sock"
+  std::string error;               // non-empty: could not reach it, and why
+  std::string name;                // its name when reached
+  bool permission_denied = false;  // it is there, but refuses this user (file mode or slothd's check)
+  bool refused = false;            // slothd itself refused the connection, and `error` says why
 };
 
 // Who serves <agent>: the local daemon, the master, or no one (the error to stop with).

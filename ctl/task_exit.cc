@@ -35,6 +35,11 @@ std::string TaskOutcomeMessage(const v1::TaskResult& result, Duration requested_
   if (result.exit_code() < 0 && result.status() != v1::TASK_STATUS_SUCCESS) {
     return fmt::format("{} did not run{}", task, result.reason().empty() ? "" : ": " + result.reason());
   }
+  // An exit code the agent explains further (the OOM killer was at work, ...).
+  if (result.status() == v1::TASK_STATUS_FAILED && !result.reason().empty() &&
+      result.reason() != fmt::format("exit code {}", result.exit_code())) {
+    return fmt::format("{} failed: {}", task, result.reason());
+  }
   return "";
 }
 

@@ -12,7 +12,8 @@ namespace sloth::ctl {
 int TaskExitCode(const v1::TaskResult& result);
 
 // The line (without "slothctl: ") to print on stderr for an outcome the exit code alone does
-// not explain — timeout, signal, cancel, never ran — or "" for a normal exit.
+// not explain — timeout, signal, cancel, never ran, an exit the agent explains further — or ""
+// for a normal exit.
 // `requested_timeout` (0: the agent's default) names the limit in the timeout message.
 std::string TaskOutcomeMessage(const v1::TaskResult& result, Duration requested_timeout);
 

@@ -17,13 +17,23 @@
 #include <fmt/format.h>
 
 #include "common/message_ids.h"
+#include "daemon/core/tasks/process_starter.h"
+#include "daemon/core/tasks/unit_starter.h"
 #include "daemon/grpc/control_socket.h"
+#include "daemon/health_checks.h"
+#include "daemon/http/web_config_files.h"
 #include "daemon/modules/module_loader.h"
 #include "daemon/net/tcp_listen.h"
+#include "daemon/units/cgroup_support.h"
+#include "daemon/units/systemd_transient_units.h"
 
 namespace sloth {
 namespace {
 
+// Connections waiting to be accepted. At 128, a burst of reconnecting clients (1,000 scrapers
+// and 500 cut tricklers) filled the queue and the kernel dropped a /health probe's SYN: a 1 s
+// retransmission. systemd's sockets use SOMAXCONN (Backlog=) too.
+constexpr int kHttpListenBacklog = SOMAXCONN;
 // How long in-flight HTTP responses and control calls may take to finish when stopping.
 constexpr auto kServerGrace = std::chrono::milliseconds(800);
 
@@ -36,7 +46,39 @@ TaskRunner::Options RunnerOptions(const TaskConfig& t) {
   o.max_kept_output_bytes = t.max_output_bytes;
   o.default_workdir = t.workdir;
   o.history_size = t.history;
+  o.default_user = t.user;
+  o.allowed_users = t.allowed_users;
+  o.default_limits = t.limits;
+  o.environment = t.environment;
   return o;
+}
+
+// Started by systemd as a service: it set INVOCATION_ID, and it is our parent.
+bool RunsAsService() { return std::getenv("INVOCATION_ID") != nullptr && ::getppid() == 1; }
+
+// Unit mode's pieces, or why they cannot be had here.
+Result<std::unique_ptr<SystemdTransientUnits>> ConnectTransientUnits(const TaskConfig& t) {
+  if (!RunsAsService()) return Failure{"slothd was not started by systemd"};
+  if (::access(t.launcher_socket.c_str(), F_OK) != 0) {
+    return Failure{fmt::format("the launcher's socket {} is missing (systemctl enable --now slothd-launcher.socket)",
+                               t.launcher_socket)};
+  }
+  auto symbol = LoadModuleSymbol(kUnitsModuleFileName, kCreateUnitWatcherSymbol);
+  if (!symbol) return symbol.error();
+  auto watcher = reinterpret_cast<CreateUnitWatcherFn>(*symbol)();
+  if (!watcher) return watcher.error();
+  auto units = std::make_unique<SystemdTransientUnits>(std::move(watcher).value(), t.launcher_socket);
+  if (auto connected = units->launcher().Connect(); !connected) return connected.error();
+  return units;
+}
+
+// "memory_max: <why>; cpu_quota: <why>" for the limits `support` does not enforce; "" if none.
+std::string UnenforcedLimits(const LimitSupport& support) {
+  std::vector<std::string> parts;
+  if (!support.memory.empty()) parts.push_back("memory_max: " + support.memory);
+  if (!support.cpu.empty()) parts.push_back("cpu_quota: " + support.cpu);
+  if (!support.tasks.empty()) parts.push_back("tasks_max: " + support.tasks);
+  return fmt::format("{}", fmt::join(parts, "; "));
 }
 
 std::optional<std::string> UnixSocketPath(int fd) {
@@ -75,10 +117,20 @@ bool SameListener(const TelemetryConfig& a, const TelemetryConfig& b) {
   return a.enabled == b.enabled && a.address == b.address && a.port == b.port;
 }
 
+// The web-config the telemetry server needs: null when it has none (or is off).
+Result<std::shared_ptr<const LoadedWebConfig>, ConfigError> LoadWebConfigFor(const TelemetryConfig& t, bool serving) {
+  if (!serving || t.web_config.empty()) return std::shared_ptr<const LoadedWebConfig>();
+  return LoadWebConfig(t.web_config);
+}
+
+bool SameWebConfig(const std::shared_ptr<const LoadedWebConfig>& a, const std::shared_ptr<const LoadedWebConfig>& b) {
+  return a == b || (a && b && *a == *b);
+}
+
 bool SameHttpSettings(const TelemetryConfig& a, const TelemetryConfig& b) {
   return SameListener(a, b) && a.advertise_address == b.advertise_address && a.max_connections == b.max_connections &&
          a.max_connections_per_ip == b.max_connections_per_ip && a.connection_timeout == b.connection_timeout &&
-         a.max_header_bytes == b.max_header_bytes && a.threads == b.threads;
+         a.request_timeout == b.request_timeout && a.max_header_bytes == b.max_header_bytes && a.threads == b.threads;
 }
 
 }  // namespace
@@ -89,16 +141,27 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
       config_source_(std::move(source)),
       notifier_(notifier),
       config_(std::make_shared<const Config>(config)),
+      web_([&] {
+        // First, so a bad web-config stops the start before anything is opened.
+        auto web = LoadWebConfigFor(config.telemetry, config.telemetry.enabled || passed.metrics);
+        if (!web) throw AgentConfigError(web.error().ToString());
+        return *web;
+      }()),
       telemetry_(CurrentBuildIdentity(config.agent.name),
-                 Telemetry::Options{.max_label_values = config.telemetry.max_label_values}),
+                 Telemetry::Options{.max_label_values = config.telemetry.max_label_values,
+                                    .max_task_series = config.telemetry.max_task_series}),
+      starter_(ChooseStarter(config)),
       runner_(
           [&] {
             TaskRunner::Options o = RunnerOptions(config.tasks);
             o.on_change = [this](const TaskResult& task) { OnTaskChange(task); };
+            o.starter = starter_.get();
             return o;
           }(),
           telemetry_, log),
-      control_api_(runner_, telemetry_, log,
+      workflows_(WorkflowRuns::Options{config.workflows.max_parallel, config.workflows.history}, runner_, telemetry_,
+                 log),
+      control_api_(runner_, workflows_, telemetry_, log,
                    ControlApi::Sources{[this] { return Info(); }, [this] { return UnhealthyReason(); },
                                        [this] { return ReloadConfiguration(); }}) {
   std::error_code ec;
@@ -147,7 +210,16 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
     control_fd = std::move(listening->fd);
     control_lock_ = std::move(listening->lock);
   }
-  control_ = std::make_unique<ControlServer>(std::move(control_fd), control_api_, telemetry_, log_);
+  ControlAccess access = ResolveControlAccess(config.agent.control_group);
+  if (auto note = MissingGroupNote(access)) log_.Notice(*note);
+  if (!control_passed_ && access.group) {
+    // The file's group is the configured one, so its members get past the mode (0660) too.
+    if (::chown(config.agent.control_socket.c_str(), static_cast<uid_t>(-1), *access.group) != 0) {
+      log_.Notice(fmt::format("cannot give the control socket {} to group {}: {}", config.agent.control_socket,
+                              config.agent.control_group, std::strerror(errno)));
+    }
+  }
+  control_ = std::make_unique<ControlServer>(std::move(control_fd), std::move(access), control_api_, telemetry_, log_);
 
   if (config.telemetry.enabled || passed.metrics) {
     UniqueFd fd;
@@ -155,7 +227,7 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
       metrics_passed_ = true;
       fd = std::move(passed.metrics);
     } else {
-      auto listening = ListenTcp(config.telemetry.address, config.telemetry.port, 128);
+      auto listening = ListenTcp(config.telemetry.address, config.telemetry.port, kHttpListenBacklog);
       if (!listening) {
         if (!control_passed_) ::unlink(config.agent.control_socket.c_str());
         throw AgentStartError(
@@ -193,23 +265,59 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
 
 Agent::~Agent() { Stop(); }
 
+std::unique_ptr<TaskStarter> Agent::ChooseStarter(const Config& config) {
+  const TaskConfig& t = config.tasks;
+  std::string why_not_units = "[tasks] isolation = \"process\"";
+  if (t.isolation != TaskIsolation::kProcess) {
+    auto units = ConnectTransientUnits(t);
+    if (units) {
+      units_ = std::move(units).value();
+      auto starter = std::make_unique<UnitStarter>(*units_, CgroupLimitSupport(), config.agent.name);
+      const std::string unenforced = UnenforcedLimits(starter->support());
+      log_.Notice(
+          fmt::format("tasks run as transient units sloth-task-<id>.service in sloth.slice (unit mode), as "
+                      "user {} unless a request names one of [tasks] allowed_users",
+                      t.user));
+      if (!unenforced.empty()) {
+        // Said once here, in agent info and in every result it concerns: a limit is never pretended.
+        log_.Warning(fmt::format("task limits that are not enforced on this host: {}", unenforced));
+      }
+      return starter;
+    }
+    if (t.isolation == TaskIsolation::kUnit) {
+      throw AgentStartError(
+          fmt::format("[tasks] isolation = \"unit\", but task units cannot be started: {}; set "
+                      "isolation = \"auto\" or \"process\" to run tasks as slothd's own processes",
+                      units.error().message));
+    }
+    why_not_units = units.error().message;
+  }
+  auto starter = std::make_unique<ProcessStarter>(CurrentUserName());
+  log_.Notice(
+      fmt::format("tasks run as slothd's own processes (process mode: {}), as user {}; memory_max is their "
+                  "address-space limit (RLIMIT_AS); not enforced: {}",
+                  why_not_units, CurrentUserName(), UnenforcedLimits(starter->support())));
+  return starter;
+}
+
 std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const TelemetryConfig& t) {
   const uint16_t port = BoundPort(fd.get());
   // The socket's own address (it may come from systemd rather than from the configuration).
   const std::string host = t.advertise_address.empty() ? ReachableAddress(BoundAddress(fd.get())) : t.advertise_address;
   {
     std::lock_guard lock(config_mutex_);
-    metrics_url_ = fmt::format("http://{}/metrics", FormatHostPort(host, port));
+    metrics_url_ =
+        fmt::format("{}://{}/metrics", web_ && web_->config.tls ? "https" : "http", FormatHostPort(host, port));
   }
   MetricsHttpServer::Pages pages;
-  pages.metrics = [this](bool gzip) { return telemetry_.Scrape(gzip); };
+  pages.metrics = [this](bool gzip, ExpositionFormat format) { return telemetry_.Scrape(gzip, format); };
   pages.unhealthy_reason = [this] { return UnhealthyReason(); };
   pages.info_json = [this] { return AgentInfoJson(Info()); };
   return std::make_unique<MetricsHttpServer>(
       std::move(fd),
-      MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.max_header_bytes,
-                                t.threads},
-      std::move(pages), log_);
+      MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.request_timeout,
+                                t.max_header_bytes, t.threads},
+      std::move(pages), log_, MetricsHttpServer::Access{web_, t.health_without_auth});
 }
 
 Result<std::unique_ptr<MasterLink>> Agent::PrepareMasterLink(const AgentConfig& a) {
@@ -247,19 +355,24 @@ AgentInfo Agent::Info() const {
     config = config_;
     metrics_url = metrics_url_;
   }
-  return AgentInfo{telemetry_.identity(),        static_cast<int>(::getpid()),
-                   telemetry_.start_time(),      telemetry_.UptimeSeconds(),
-                   config->agent.master,         metrics_url,
-                   config->agent.control_socket, static_cast<uint32_t>(runner_.running())};
+  auto task_user = starter_->TaskUser("", config->tasks.user);
+  return AgentInfo{telemetry_.identity(),
+                   static_cast<int>(::getpid()),
+                   telemetry_.start_time(),
+                   telemetry_.UptimeSeconds(),
+                   config->agent.master,
+                   metrics_url,
+                   config->agent.control_socket,
+                   static_cast<uint32_t>(runner_.running()),
+                   std::string(starter_->mode()),
+                   task_user ? *task_user : config->tasks.user,
+                   starter_->support()};
 }
 
 std::optional<std::string> Agent::UnhealthyReason() const {
   if (stopping_.load()) return "stopping: the agent is shutting down";
-  auto config = current_config();
-  if (::access(config->agent.state_dir.c_str(), W_OK) != 0) {
-    return fmt::format("state directory {} is not writable: {}", config->agent.state_dir, std::strerror(errno));
-  }
-  return std::nullopt;
+  if (auto problem = StateDirProblem(current_config()->agent.state_dir)) return problem;
+  return DescriptorProblem();
 }
 
 std::string Agent::StatusLine() const {
@@ -289,7 +402,8 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   const auto current = current_config();
   std::vector<std::string> notes;
   // Phase 1: everything that can fail. Nothing running is touched yet.
-  UniqueFd new_control_fd, new_control_lock;
+  UniqueFd new_control_fd;
+  HeldLockFile new_control_lock;
   const bool control_moves = !control_passed_ && next.agent.control_socket != current->agent.control_socket;
   if (control_moves) {
     auto listening = ListenControlSocket(next.agent.control_socket);
@@ -300,9 +414,16 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
     notes.push_back("agent.control_socket is ignored: the control socket is passed by systemd (slothd.socket)");
   }
   UniqueFd new_http_fd;
-  const bool http_changes = !metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry);
-  if (http_changes && next.telemetry.enabled && !(http_ && SameListener(next.telemetry, current->telemetry))) {
-    auto listening = ListenTcp(next.telemetry.address, next.telemetry.port, 128);
+  const bool serving = next.telemetry.enabled || metrics_passed_;
+  // Read again on every reload: a renewed certificate is swapped in without a restart.
+  auto next_web = LoadWebConfigFor(next.telemetry, serving);
+  if (!next_web) return Failure{next_web.error().ToString()};
+  const bool access_changes =
+      !SameWebConfig(*next_web, web_) || next.telemetry.health_without_auth != current->telemetry.health_without_auth;
+  const bool listener_changes = !metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry);
+  const bool http_changes = listener_changes || access_changes;
+  if (listener_changes && next.telemetry.enabled && !(http_ && SameListener(next.telemetry, current->telemetry))) {
+    auto listening = ListenTcp(next.telemetry.address, next.telemetry.port, kHttpListenBacklog);
     if (!listening) return Failure{listening.error().message + " (telemetry.address/telemetry.port)"};
     new_http_fd = std::move(listening).value();
   }
@@ -332,7 +453,8 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   }
   if (http_changes) {
     std::unique_ptr<MetricsHttpServer> old = std::move(http_);
-    if (next.telemetry.enabled) {
+    web_ = std::move(*next_web);
+    if (serving) {
       // Same address and port: the old server hands its listening socket over.
       if (!new_http_fd && old) new_http_fd = old->StopAccepting();
       http_ = StartHttp(std::move(new_http_fd), next.telemetry);
@@ -342,6 +464,11 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
     }
     if (old) old->Shutdown(kServerGrace);
   }
+  if (next.agent.control_group != current->agent.control_group) {
+    ControlAccess access = ResolveControlAccess(next.agent.control_group);
+    if (auto note = MissingGroupNote(access)) notes.push_back(*note);
+    control_->SetAccess(std::move(access));
+  }
   log_.set_min_level(next.log.level);
   auto needs_restart = [&](bool changed, std::string_view what) {
     if (changed) notes.push_back(fmt::format("{} changed: takes effect at the next start", what));
@@ -349,13 +476,17 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   needs_restart(next.agent.name != current->agent.name, "agent.name");
   needs_restart(next.agent.state_dir != current->agent.state_dir, "agent.state_dir");
   needs_restart(next.telemetry.max_label_values != current->telemetry.max_label_values, "telemetry.max_label_values");
+  needs_restart(next.telemetry.max_task_series != current->telemetry.max_task_series, "telemetry.max_task_series");
   needs_restart(!(next.tasks == current->tasks), "[tasks]");
+  needs_restart(!(next.workflows == current->workflows), "[workflows]");
   Config applied = next;
   // What could not change now stays as it runs, so /info and the next reload see the truth.
   applied.agent.name = current->agent.name;
   applied.agent.state_dir = current->agent.state_dir;
   applied.telemetry.max_label_values = current->telemetry.max_label_values;
+  applied.telemetry.max_task_series = current->telemetry.max_task_series;
   applied.tasks = current->tasks;
+  applied.workflows = current->workflows;
   if (control_passed_) applied.agent.control_socket = current->agent.control_socket;
   {
     std::lock_guard lock(config_mutex_);
@@ -396,9 +527,14 @@ void Agent::Stop() {
   }
   auto config = current_config();
   control_->StopAccepting();
-  const Duration drain =
-      config->tasks.on_stop == TaskStopPolicy::kDrain ? config->tasks.drain_timeout : Duration::zero();
-  if (!runner_.Shutdown(drain)) log_.Warning("some tasks had not finished when the stop grace ran out");
+  const bool drain_tasks = config->tasks.on_stop == TaskStopPolicy::kDrain;
+  // Workflow runs start nothing more and skip what had not started; their running tasks end as
+  // ad-hoc tasks do (cancelled, or drained first).
+  workflows_.Stop("the agent is stopping", !drain_tasks);
+  if (!runner_.Shutdown(drain_tasks ? config->tasks.drain_timeout : Duration::zero())) {
+    log_.Warning("some tasks had not finished when the stop grace ran out");
+  }
+  workflows_.Drain();  // each run records its end
   // After the tasks, so relayed ones still report their ends; then the agent unregisters.
   if (master_link_) master_link_->Shutdown();
   // After the tasks, so their TaskFinished signals still go out.

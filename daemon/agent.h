@@ -16,7 +16,10 @@
 #include "daemon/core/config.h"
 #include "daemon/core/control_api.h"
 #include "daemon/core/tasks/task_runner.h"
+#include "daemon/core/tasks/task_starter.h"
+#include "daemon/core/tasks/transient_units.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/core/workflow_runs/workflow_runs.h"
 #include "daemon/dbus/dbus_front_end.h"
 #include "daemon/grpc/control_server.h"
 #include "daemon/http/metrics_http_server.h"
@@ -28,6 +31,11 @@ namespace sloth {
 // The agent could not start; the message says what and what to do.
 struct AgentStartError : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+// The agent could not start because a file its configuration names is bad (the web-config):
+// a configuration error (exit 2), not a resource one.
+struct AgentConfigError : AgentStartError {
+  using AgentStartError::AgentStartError;
 };
 
 class Agent {
@@ -65,6 +73,10 @@ class Agent {
   std::shared_ptr<const Config> current_config() const;
 
  private:
+  // Unit mode where it can be had (and [tasks] isolation allows), process mode otherwise; says
+  // which at start, with the limits the host cannot enforce. Throws AgentStartError when unit
+  // mode is required and cannot be had.
+  std::unique_ptr<TaskStarter> ChooseStarter(const Config& config);
   AgentInfo Info() const;
   std::optional<std::string> UnhealthyReason() const;
   std::unique_ptr<MetricsHttpServer> StartHttp(UniqueFd fd, const TelemetryConfig& t);
@@ -81,6 +93,7 @@ class Agent {
   std::atomic<bool> stopping_{false};
   bool control_passed_ = false;  // the control socket came from systemd: its path is not ours
   bool metrics_passed_ = false;
+  std::shared_ptr<const LoadedWebConfig> web_;  // what http_ serves with; null: plain HTTP
 
   Telemetry telemetry_;
   std::mutex reload_mutex_;  // one Reload at a time, none before the constructor is done or after Stop() began
@@ -90,9 +103,13 @@ class Agent {
   // Declared before runner_ so it outlives the task threads that call OnTaskChange; null when
   // the system bus or the name was not available.
   std::unique_ptr<DbusFrontEnd> dbus_;
+  // Where tasks run (unit or process mode), chosen at start; both outlive runner_.
+  std::unique_ptr<TransientUnits> units_;
+  std::unique_ptr<TaskStarter> starter_;
   TaskRunner runner_;
+  WorkflowRuns workflows_;
   ControlApi control_api_;
-  UniqueFd control_lock_;
+  HeldLockFile control_lock_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsHttpServer> http_;
   // After control_: shut down before the front end whose server serves its relayed calls.

@@ -1,6 +1,7 @@
 #include "daemon/command_line.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <utility>
 
 #include <fmt/format.h>
@@ -17,7 +18,7 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
   app.set_version_flag("--version",
                        fmt::format("slothd {} (commit {}, {})", build::kVersion, build::kCommit, build::kCompiler));
   app.footer(fmt::format("Configuration: {} (see slothd.toml(5)); flags override the file.", kDefaultConfigPath));
-  std::string name, master, control_socket, state_dir, address, log_level, role = "agent";
+  std::string name, master, control_socket, state_dir, address, log_level, web_config, role = "agent";
   uint16_t port = 0;
   bool telemetry = true;
   app.add_option("--role", role,
@@ -33,6 +34,9 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
       app.add_flag("--telemetry{true}", telemetry, "Serve metrics over HTTP (--telemetry=false: no listener at all)");
   auto* o_port = app.add_option("--metrics-port", port, "Metrics HTTP port (0: pick a free one)");
   auto* o_address = app.add_option("--metrics-address", address, "Metrics HTTP listen address");
+  auto* o_web = app.add_option("--web.config.file,--web-config", web_config,
+                               "exporter-toolkit web-config file: TLS, basic auth (telemetry.web_config)")
+                    ->option_text("FILE");
   auto* o_socket = app.add_option("--control-socket", control_socket, "Control socket path")->option_text("PATH");
   auto* o_state = app.add_option("--state-dir", state_dir, "State directory")->option_text("PATH");
   auto* o_level = app.add_option("--log-level", log_level, "error|warning|notice|info|debug");
@@ -59,6 +63,9 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
   if (o_socket->count()) cli.control_socket = control_socket;
   if (o_state->count()) cli.state_dir = state_dir;
   if (o_level->count()) cli.log_level = log_level;
+  // As exporters do, a relative name is relative to the working directory at start (reloads
+  // read the same file).
+  if (o_web->count()) cli.web_config = web_config.empty() ? web_config : std::filesystem::absolute(web_config).string();
   return cli;
 }
 
@@ -94,6 +101,10 @@ std::optional<ConfigError> ApplyOverrides(const CommandLine& cli, Config* config
   if (cli.metrics_address) {
     if (auto why = CheckListenAddress(*cli.metrics_address)) return refuse("--metrics-address", *why);
     config->telemetry.address = *cli.metrics_address;
+  }
+  if (cli.web_config) {
+    if (auto why = CheckOptionalAbsolutePath(*cli.web_config)) return refuse("--web.config.file", *why);
+    config->telemetry.web_config = *cli.web_config;
   }
   if (cli.metrics_port) config->telemetry.port = *cli.metrics_port;
   if (cli.telemetry) config->telemetry.enabled = *cli.telemetry;

@@ -14,7 +14,7 @@ struct CommandLine {
   bool config_path_given = false;
   bool check_config = false;
   // Overrides, applied on top of the file in ApplyOverrides.
-  std::optional<std::string> name, master, control_socket, state_dir, metrics_address, log_level;
+  std::optional<std::string> name, master, control_socket, state_dir, metrics_address, log_level, web_config;
   std::optional<uint16_t> metrics_port;
   std::optional<bool> telemetry;
 };

@@ -12,6 +12,7 @@
 
 #include "common/message_ids.h"
 #include "daemon/core/telemetry/gzip.h"
+#include "daemon/http/web_config_files.h"
 #include "daemon/modules/module_loader.h"
 #include "daemon/net/tcp_listen.h"
 
@@ -66,6 +67,13 @@ Master::Master(const Config& config, const std::string& loaded_from, Logger& log
 
   std::string metrics_url = "disabled";
   if (config.telemetry.enabled) {
+    // TLS and basic auth on /metrics and /sd, as an agent's endpoint has them.
+    std::shared_ptr<const LoadedWebConfig> web;
+    if (!config.telemetry.web_config.empty()) {
+      auto loaded = LoadWebConfig(config.telemetry.web_config);
+      if (!loaded) throw AgentConfigError(loaded.error().ToString());
+      web = std::move(loaded).value();
+    }
     auto listening = ListenTcp(config.telemetry.address, config.telemetry.port, 128);
     if (!listening) {
       front_end_->Shutdown(Duration::zero());
@@ -75,10 +83,11 @@ Master::Master(const Config& config, const std::string& loaded_from, Logger& log
     const int fd = listening->get();
     const std::string host = config.telemetry.advertise_address.empty() ? ReachableAddress(BoundAddress(fd))
                                                                         : config.telemetry.advertise_address;
-    metrics_url = fmt::format("http://{}/metrics", FormatHostPort(host, BoundPort(fd)));
+    metrics_url =
+        fmt::format("{}://{}/metrics", web && web->config.tls ? "https" : "http", FormatHostPort(host, BoundPort(fd)));
     MetricsHttpServer::Pages pages;
-    pages.metrics = [this](bool gzip) {
-      std::string text = front_end_->MetricsText();
+    pages.metrics = [this](bool gzip, ExpositionFormat format) {
+      std::string text = front_end_->MetricsText(format);
       return MetricsBody{std::make_shared<const std::string>(gzip ? GzipCompress(text) : std::move(text)), ""};
     };
     pages.unhealthy_reason = [this]() -> std::optional<std::string> {
@@ -93,9 +102,9 @@ Master::Master(const Config& config, const std::string& loaded_from, Logger& log
     const TelemetryConfig& t = config.telemetry;
     http_ = std::make_unique<MetricsHttpServer>(
         std::move(listening).value(),
-        MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.max_header_bytes,
-                                  t.threads},
-        std::move(pages), log_);
+        MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.request_timeout,
+                                  t.max_header_bytes, t.threads},
+        std::move(pages), log_, MetricsHttpServer::Access{web, t.health_without_auth});
   }
   const std::string address = FormatHostPort(m.address, front_end_->port());
   log_.Log(LogLevel::kNotice,

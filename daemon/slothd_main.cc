@@ -8,10 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -19,9 +17,12 @@
 #include "common/message_ids.h"
 #include "daemon/agent.h"
 #include "daemon/command_line.h"
+#include "daemon/config_file.h"
 #include "daemon/core/agent_info.h"
 #include "daemon/core/config.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/descriptor_limit.h"
+#include "daemon/http/web_config_files.h"
 #include "daemon/master_role.h"
 #include "daemon/systemd/journal_log_sink.h"
 #include "daemon/systemd/listen_fds.h"
@@ -50,17 +51,14 @@ std::string DefaultAgentName() {
 // The configuration from the file (if any) and the flags, or the error to print.
 std::variant<Config, ConfigError> LoadConfiguration(const CommandLine& cli, std::string* loaded_from) {
   Config config = DefaultConfig(cli.role);
-  std::ifstream file(cli.config_path);
-  if (file) {
-    std::stringstream text;
-    text << file.rdbuf();
-    auto parsed = ParseConfig(text.str(), cli.config_path, config);
+  auto text = ReadConfigFile(cli.config_path);
+  if (text) {
+    auto parsed = ParseConfig(*text, cli.config_path, config);
     if (auto* error = std::get_if<ConfigError>(&parsed)) return *error;
     config = std::get<Config>(parsed);
     *loaded_from = cli.config_path;
-  } else if (cli.config_path_given || errno != ENOENT) {
-    return ConfigError{cli.config_path, 0, 0, "",
-                       fmt::format("cannot read the configuration file: {}", std::strerror(errno))};
+  } else if (cli.config_path_given || !text.error().missing) {
+    return ConfigError{cli.config_path, 0, 0, "", text.error().message};
   } else {
     *loaded_from = "built-in defaults";
   }
@@ -120,6 +118,9 @@ void RunUntilStopped(const sigset_t& signals, SystemdNotifier& notifier, Logger&
 
 int Run(const Config& config, const CommandLine& cli, const std::string& loaded_from) {
   Logger log(MakeLogSink(config.log.target, config.agent.name), config.log.level);
+  if (config.role == Role::kAgent) {
+    if (auto note = RaiseDescriptorLimit(DescriptorsNeeded(config))) log.Warning(*note);
+  }
 
   // Signals are taken synchronously by the main thread; block them before any thread starts
   // so no other thread receives them (the task runner resets the mask for tasks).
@@ -135,6 +136,9 @@ int Run(const Config& config, const CommandLine& cli, const std::string& loaded_
     std::unique_ptr<Master> master;
     try {
       master = std::make_unique<Master>(config, loaded_from, log, source);
+    } catch (const AgentConfigError& e) {
+      log.Error(fmt::format("configuration error: {}", e.what()));
+      return kExitUsage;
     } catch (const AgentStartError& e) {
       log.Error(e.what());
       return kExitFailure;
@@ -154,6 +158,9 @@ int Run(const Config& config, const CommandLine& cli, const std::string& loaded_
   std::unique_ptr<Agent> agent;
   try {
     agent = std::make_unique<Agent>(config, loaded_from, log, TakePassedSockets(log), source, notifier);
+  } catch (const AgentConfigError& e) {
+    log.Error(fmt::format("configuration error: {}", e.what()));
+    return kExitUsage;
   } catch (const AgentStartError& e) {
     log.Error(e.what());
     return kExitFailure;
@@ -186,6 +193,12 @@ int main(int argc, char** argv) {
   }
   const Config& config = std::get<Config>(loaded);
   if (cli.check_config) {
+    if (!config.telemetry.web_config.empty()) {
+      if (auto web = LoadWebConfig(config.telemetry.web_config); !web) {
+        std::cerr << "slothd: configuration error: " << web.error().ToString() << "\n";
+        return kExitUsage;
+      }
+    }
     std::cout << "# slothd: configuration OK (" << loaded_from << ")\n" << FormatConfig(config);
     return kExitOk;
   }

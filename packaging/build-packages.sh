@@ -10,7 +10,7 @@
 #   --version V  package version V instead of the project's (e.g. 0.1.1 to test an upgrade);
 #                for the .deb a changelog entry is added in the build copy only
 # Builds in a temporary copy of the tree with at most 2 jobs (other builds share the machine).
-# Needs: packaging/install-deps.sh package (debhelper, scdoc, rpm, lintian, rpmlint, ...).
+# Needs: what packaging/install-deps.sh test installs (debhelper, scdoc, rpm, lintian, rpmlint, ...).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

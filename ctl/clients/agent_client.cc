@@ -77,8 +77,17 @@ Result<void, CallError> AgentClient::Connect(std::chrono::milliseconds timeout) 
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(-1);  // metrics text and kept output can be large
   channel_ = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), arguments);
-  if (!channel_->WaitForConnected(std::chrono::system_clock::now() + timeout)) {
-    return CallError{CallCode::kUnavailable, fmt::format("no gRPC connection within {}", FormatDuration(timeout))};
+  // Until ready, or the first failed attempt: connect(2) worked above, so a failure now means
+  // slothd closed the connection (it refused this user, or is at its limits: it said why on the
+  // connection, which the caller can read). Retrying until the timeout only made that wait.
+  const auto deadline = std::chrono::system_clock::now() + timeout;
+  for (grpc_connectivity_state state; (state = channel_->GetState(true)) != GRPC_CHANNEL_READY;) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+      return CallError{CallCode::kUnavailable, "the agent closed the connection before gRPC could use it"};
+    }
+    if (!channel_->WaitForStateChange(state, deadline)) {
+      return CallError{CallCode::kUnavailable, fmt::format("no gRPC connection within {}", FormatDuration(timeout))};
+    }
   }
   stub_ = v1::Agent::NewStub(channel_);
   generic_ =
@@ -112,21 +121,49 @@ Result<void, CallError> AgentClient::Unary(std::string_view method, const google
   return {};
 }
 
-Result<void, CallError> AgentClient::RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
-                                             const std::function<void(const v1::RunTaskEvent&)>& on_event) {
+namespace {
+
+// Reads a stream to its result event (the last by contract: no Read round for the end); another
+// thread may stop it through `handle`. `start` addresses the call and makes it on the context.
+template <class Event, class Start>
+Result<void, CallError> FollowStream(RunHandle& handle, Start start,
+                                     const std::function<void(const Event&)>& on_event) {
   grpc::ClientContext context;
-  Address(context);
   handle.Attach([&context] { context.TryCancel(); });
-  auto reader = stub_->RunTask(&context, request);
-  v1::RunTaskEvent event;
+  auto reader = start(&context);
+  Event event;
   while (reader->Read(&event)) {
     on_event(event);
-    if (event.has_result()) break;  // the last event by contract: no Read round for the end
+    if (event.has_result()) break;
   }
   const grpc::Status status = reader->Finish();
   handle.Detach();
   if (!status.ok()) return CallErrorFromGrpc(status);
   return {};
+}
+
+}  // namespace
+
+Result<void, CallError> AgentClient::RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
+                                             const std::function<void(const v1::RunTaskEvent&)>& on_event) {
+  return FollowStream<v1::RunTaskEvent>(
+      handle,
+      [&](grpc::ClientContext* context) {
+        Address(*context);
+        return stub_->RunTask(context, request);
+      },
+      on_event);
+}
+
+Result<void, CallError> AgentClient::RunWorkflow(const v1::RunWorkflowRequest& request, RunHandle& handle,
+                                                 const std::function<void(const v1::WorkflowEvent&)>& on_event) {
+  return FollowStream<v1::WorkflowEvent>(
+      handle,
+      [&](grpc::ClientContext* context) {
+        Address(*context);
+        return stub_->RunWorkflow(context, request);
+      },
+      on_event);
 }
 
 CallError CallErrorFromGrpc(const grpc::Status& status) {

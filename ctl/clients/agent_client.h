@@ -34,6 +34,8 @@ class AgentClient final : public AgentConnection {
   // No deadline (the task has its own timeout); abandoning cancels the stream.
   Result<void, CallError> RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
                                   const std::function<void(const v1::RunTaskEvent&)>& on_event) override;
+  Result<void, CallError> RunWorkflow(const v1::RunWorkflowRequest& request, RunHandle& handle,
+                                      const std::function<void(const v1::WorkflowEvent&)>& on_event) override;
 
  protected:
   // Any unary method of sloth.v1.Agent, by name, through gRPC's generic stub.

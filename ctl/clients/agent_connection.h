@@ -84,6 +84,11 @@ class AgentConnection {
   // the result; `handle` lets another thread stop waiting.
   virtual Result<void, CallError> RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
                                           const std::function<void(const v1::RunTaskEvent&)>& on_event) = 0;
+  // Runs a workflow and hands each event (started, task and group changes, result) to `on_event`
+  // as it arrives, until the result; `handle` lets another thread stop waiting (the run goes on
+  // unless it was cancelled).
+  virtual Result<void, CallError> RunWorkflow(const v1::RunWorkflowRequest& request, RunHandle& handle,
+                                              const std::function<void(const v1::WorkflowEvent&)>& on_event) = 0;
 
  protected:
   // One request, one reply: `method` is the sloth.v1.Agent method's name ("GetInfo").

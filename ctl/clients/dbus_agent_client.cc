@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "ctl/clients/dbus_values.h"
+
 namespace sloth::ctl {
 namespace {
 
@@ -13,47 +15,9 @@ constexpr const char* kBusName = "org.slothrunner.Agent1";
 constexpr const char* kObjectPath = "/org/slothrunner/Agent1";
 constexpr const char* kInterface = "org.slothrunner.Agent1";
 
-using Dict = std::map<std::string, sdbus::Variant>;
+using Dict = DbusDict;
 using TaskRow =
     sdbus::Struct<std::string, std::string, std::string, std::string, std::string, int32_t, double, int64_t>;
-
-template <typename T>
-T Get(const Dict& d, const char* key, T fallback = {}) {
-  auto it = d.find(key);
-  if (it == d.end()) return fallback;
-  try {
-    return it->second.get<T>();
-  } catch (const sdbus::Error&) {
-    return fallback;
-  }
-}
-
-v1::TaskStatus StatusOf(const std::string& s) {
-  if (s == "queued") return v1::TASK_STATUS_QUEUED;
-  if (s == "running") return v1::TASK_STATUS_RUNNING;
-  if (s == "success") return v1::TASK_STATUS_SUCCESS;
-  if (s == "failed") return v1::TASK_STATUS_FAILED;
-  if (s == "skipped") return v1::TASK_STATUS_SKIPPED;
-  return v1::TASK_STATUS_UNSPECIFIED;
-}
-
-void FillTask(const Dict& d, v1::TaskResult* t) {
-  t->set_id(Get<std::string>(d, "id"));
-  t->set_name(Get<std::string>(d, "name"));
-  t->set_group(Get<std::string>(d, "group"));
-  t->set_command(Get<std::string>(d, "command"));
-  t->set_status(StatusOf(Get<std::string>(d, "status")));
-  t->set_exit_code(Get<int32_t>(d, "exit_code", -1));
-  t->set_signal(Get<int32_t>(d, "signal"));
-  t->set_timed_out(Get<bool>(d, "timed_out"));
-  t->set_cancelled(Get<bool>(d, "cancelled"));
-  t->set_reason(Get<std::string>(d, "reason"));
-  t->set_duration_seconds(Get<double>(d, "duration_seconds"));
-  t->set_start_time_unix_ms(Get<int64_t>(d, "start_time_unix_ms"));
-  t->set_end_time_unix_ms(Get<int64_t>(d, "end_time_unix_ms"));
-  t->set_output_truncated(Get<bool>(d, "output_truncated"));
-  t->set_output_bytes(Get<uint64_t>(d, "output_bytes"));
-}
 
 // A call of org.slothrunner.Agent1 with the client's timeout. The invoker keeps a reference to
 // `method`: the caller's string must outlive the statement that makes the call.
@@ -78,19 +42,24 @@ Row Typed(void (*call)(sdbus::IProxy&, std::chrono::milliseconds, const Request&
 void GetInfo(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::GetInfoRequest&, v1::AgentInfo* info) {
   Dict d;
   Invoke(proxy, "GetInfo", timeout).storeResultsTo(d);
-  info->set_name(Get<std::string>(d, "name"));
-  info->set_version(Get<std::string>(d, "version"));
-  info->set_commit(Get<std::string>(d, "commit"));
-  info->set_compiler(Get<std::string>(d, "compiler"));
-  info->set_os(Get<std::string>(d, "os"));
-  info->set_arch(Get<std::string>(d, "arch"));
-  info->set_pid(Get<int32_t>(d, "pid"));
-  info->set_start_time_unix_ms(Get<int64_t>(d, "start_time_unix_ms"));
-  info->set_uptime_seconds(Get<double>(d, "uptime_seconds"));
-  info->set_master(Get<std::string>(d, "master"));
-  info->set_metrics_url(Get<std::string>(d, "metrics_url"));
-  info->set_control_socket(Get<std::string>(d, "control_socket"));
-  info->set_tasks_running(Get<uint32_t>(d, "tasks_running"));
+  info->set_name(DbusGet<std::string>(d, "name"));
+  info->set_version(DbusGet<std::string>(d, "version"));
+  info->set_commit(DbusGet<std::string>(d, "commit"));
+  info->set_compiler(DbusGet<std::string>(d, "compiler"));
+  info->set_os(DbusGet<std::string>(d, "os"));
+  info->set_arch(DbusGet<std::string>(d, "arch"));
+  info->set_pid(DbusGet<int32_t>(d, "pid"));
+  info->set_start_time_unix_ms(DbusGet<int64_t>(d, "start_time_unix_ms"));
+  info->set_uptime_seconds(DbusGet<double>(d, "uptime_seconds"));
+  info->set_master(DbusGet<std::string>(d, "master"));
+  info->set_metrics_url(DbusGet<std::string>(d, "metrics_url"));
+  info->set_control_socket(DbusGet<std::string>(d, "control_socket"));
+  info->set_tasks_running(DbusGet<uint32_t>(d, "tasks_running"));
+  info->set_task_isolation(DbusGet<std::string>(d, "task_isolation"));
+  info->set_task_user(DbusGet<std::string>(d, "task_user"));
+  info->set_memory_max_not_enforced(DbusGet<std::string>(d, "memory_max_not_enforced"));
+  info->set_cpu_quota_not_enforced(DbusGet<std::string>(d, "cpu_quota_not_enforced"));
+  info->set_tasks_max_not_enforced(DbusGet<std::string>(d, "tasks_max_not_enforced"));
 }
 
 // The interface has no health call: an agent that answers GetInfo on the bus is up.
@@ -106,9 +75,18 @@ void GetHealth(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1
   }
 }
 
-// The bus's ListTasks has no output (GetTask has): include_output is not asked for.
+// The bus's ListTasks has no output (GetTask has): include_output is not asked for. ListTasksEx
+// has every field; an agent without it gets ListTasks, whose rows have fewer.
 void ListTasks(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::ListTasksRequest&,
                v1::ListTasksResponse* tasks) {
+  try {
+    std::vector<Dict> entries;
+    Invoke(proxy, "ListTasksEx", timeout).storeResultsTo(entries);
+    for (const Dict& d : entries) FillTask(d, tasks->add_tasks());
+    return;
+  } catch (const sdbus::Error& e) {
+    if (e.getName() != "org.freedesktop.DBus.Error.UnknownMethod") throw;
+  }
   std::vector<TaskRow> rows;
   Invoke(proxy, "ListTasks", timeout).storeResultsTo(rows);
   for (const auto& row : rows) {
@@ -116,12 +94,20 @@ void ListTasks(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1
     t->set_id(row.get<0>());
     t->set_name(row.get<1>());
     t->set_group(row.get<2>());
-    t->set_status(StatusOf(row.get<3>()));
+    t->set_status(TaskStatusFromDbus(row.get<3>()));
     t->set_reason(row.get<4>());
     t->set_exit_code(row.get<5>());
     t->set_duration_seconds(row.get<6>());
     t->set_start_time_unix_ms(row.get<7>());
   }
+  // The workflow runs come from their own method (an agent without it has none to list).
+  std::vector<Dict> runs;
+  try {
+    Invoke(proxy, "ListWorkflowRuns", timeout).storeResultsTo(runs);
+  } catch (const sdbus::Error& e) {
+    if (std::string_view(e.getName()) != "org.freedesktop.DBus.Error.UnknownMethod") throw;
+  }
+  for (const Dict& run : runs) FillWorkflowRun(run, tasks->add_workflow_runs());
 }
 
 void CancelTask(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::CancelTaskRequest& request,
@@ -213,6 +199,50 @@ Result<void, CallError> DbusAgentClient::Connect(std::chrono::milliseconds timeo
               finished_[id] = status;
               changed_.notify_all();
             });
+    proxy_->uponSignal("WorkflowTaskChanged")
+        .onInterface(kInterface)
+        .call([this](const std::string& run_id, uint32_t index, const std::string& group, const std::string& name,
+                     const std::string& status, uint32_t attempts, const std::string& reason,
+                     const std::string& task_id, int32_t exit_code, int64_t start_time_unix_ms,
+                     double duration_seconds) {
+          v1::WorkflowEvent event;
+          v1::WorkflowTask* task = event.mutable_task();
+          task->set_index(index);
+          task->set_group(group);
+          task->set_name(name);
+          task->set_status(TaskStatusFromDbus(status));
+          task->set_attempts(attempts);
+          task->set_reason(reason);
+          if (!task_id.empty()) {
+            task->mutable_last()->set_id(task_id);
+            task->mutable_last()->set_exit_code(exit_code);
+            task->mutable_last()->set_start_time_unix_ms(start_time_unix_ms);
+            task->mutable_last()->set_duration_seconds(duration_seconds);
+            if (task->status() != v1::TASK_STATUS_RUNNING) {
+              task->mutable_last()->set_end_time_unix_ms(start_time_unix_ms +
+                                                         static_cast<int64_t>(duration_seconds * 1000));
+            }
+          }
+          KeepRunEvent(run_id, std::move(event));
+        });
+    proxy_->uponSignal("WorkflowGroupChanged")
+        .onInterface(kInterface)
+        .call([this](const std::string& run_id, uint32_t index, const std::string& name, const std::string& status,
+                     double duration_seconds) {
+          v1::WorkflowEvent event;
+          event.mutable_group()->set_index(index);
+          event.mutable_group()->set_name(name);
+          event.mutable_group()->set_status(TaskStatusFromDbus(status));
+          event.mutable_group()->set_duration_seconds(duration_seconds);
+          KeepRunEvent(run_id, std::move(event));
+        });
+    proxy_->uponSignal("WorkflowFinished")
+        .onInterface(kInterface)
+        .call([this](const std::string& run_id, const std::string&, const std::string&) {
+          v1::WorkflowEvent event;
+          event.mutable_result()->set_id(run_id);  // the whole result comes from GetWorkflowRun
+          KeepRunEvent(run_id, std::move(event));
+        });
     proxy_->finishRegistration();
   } catch (const sdbus::Error& e) {
     return CallError{CallCode::kUnavailable, fmt::format("{} ({})", e.getMessage(), e.getName())};
@@ -239,10 +269,24 @@ Result<void, CallError> DbusAgentClient::RunTask(const v1::RunTaskRequest& reque
   std::string id;
   try {
     std::map<std::string, std::string> env(request.env().begin(), request.env().end());
-    Invoke(*proxy_, "RunTask", call_timeout_)
-        .withArguments(request.command(), request.name(), request.group(), env,
-                       static_cast<uint64_t>(request.timeout_ms()))
-        .storeResultsTo(id);
+    Dict options;
+    for (const auto& [key, value] :
+         {std::pair{"user", &request.user()}, std::pair{"memory_max", &request.memory_max()},
+          std::pair{"cpu_quota", &request.cpu_quota()}, std::pair{"tasks_max", &request.tasks_max()}}) {
+      if (!value->empty()) options[key] = *value;
+    }
+    // RunTask where it is enough, so that an agent without RunTaskEx still runs plain tasks.
+    if (options.empty()) {
+      Invoke(*proxy_, "RunTask", call_timeout_)
+          .withArguments(request.command(), request.name(), request.group(), env,
+                         static_cast<uint64_t>(request.timeout_ms()))
+          .storeResultsTo(id);
+    } else {
+      Invoke(*proxy_, "RunTaskEx", call_timeout_)
+          .withArguments(request.command(), request.name(), request.group(), env,
+                         static_cast<uint64_t>(request.timeout_ms()), options)
+          .storeResultsTo(id);
+    }
   } catch (const sdbus::Error& e) {
     return CallErrorFromDbus(e.getName(), e.getMessage());
   }
@@ -266,7 +310,7 @@ Result<void, CallError> DbusAgentClient::RunTask(const v1::RunTaskRequest& reque
   try {
     Dict d;
     Invoke(*proxy_, "GetTask", call_timeout_).withArguments(id).storeResultsTo(d);
-    const auto output = Get<std::vector<uint8_t>>(d, "output");
+    const auto output = DbusGet<std::vector<uint8_t>>(d, "output");
     if (!output.empty()) {
       v1::RunTaskEvent chunk;
       chunk.mutable_output()->set_stream(v1::OutputChunk::STREAM_STDOUT);
@@ -275,6 +319,104 @@ Result<void, CallError> DbusAgentClient::RunTask(const v1::RunTaskRequest& reque
     }
     v1::RunTaskEvent result;
     FillTask(d, result.mutable_result());
+    on_event(result);
+  } catch (const sdbus::Error& e) {
+    return CallErrorFromDbus(e.getName(), e.getMessage());
+  }
+  return {};
+}
+
+namespace {
+
+// The order of a task's changes: its attempt, then queued < running < final. A signal handled
+// after GetWorkflowRun may be older than what that returned; it must not take the task back.
+std::pair<uint32_t, int> Progress(const v1::WorkflowTask& task) {
+  const int stage = task.status() == v1::TASK_STATUS_QUEUED ? 0 : task.status() == v1::TASK_STATUS_RUNNING ? 1 : 2;
+  return {task.attempts(), stage};
+}
+
+}  // namespace
+
+void DbusAgentClient::FetchRun(const std::string& id, v1::WorkflowRun* run) {
+  Dict dict;
+  Invoke(*proxy_, "GetWorkflowRun", call_timeout_).withArguments(id).storeResultsTo(dict);
+  FillWorkflowRun(dict, run);
+}
+
+void DbusAgentClient::KeepRunEvent(const std::string& run_id, v1::WorkflowEvent event) {
+  std::lock_guard lock(mutex_);
+  if (!following_run_) return;
+  run_events_.emplace_back(run_id, std::move(event));
+  changed_.notify_all();
+}
+
+Result<void, CallError> DbusAgentClient::RunWorkflow(const v1::RunWorkflowRequest& request, RunHandle& handle,
+                                                     const std::function<void(const v1::WorkflowEvent&)>& on_event) {
+  {
+    std::lock_guard lock(mutex_);
+    following_run_ = true;
+    run_events_.clear();
+  }
+  struct StopFollowing {
+    DbusAgentClient& client;
+    ~StopFollowing() {
+      std::lock_guard lock(client.mutex_);
+      client.following_run_ = false;
+      client.run_events_.clear();
+    }
+  } stop_following{*this};
+  std::string id;
+  v1::WorkflowEvent started;
+  try {
+    std::vector<sdbus::Struct<std::string, std::string>> values;
+    for (const auto& v : request.values()) values.emplace_back(v.name(), v.text());
+    const std::vector<std::string> sets(request.set().begin(), request.set().end());
+    const std::vector<std::string> groups(request.groups().begin(), request.groups().end());
+    Invoke(*proxy_, "RunWorkflow", call_timeout_)
+        .withArguments(request.file().name(), request.file().text(), values, sets, groups)
+        .storeResultsTo(id);
+    FetchRun(id, started.mutable_started());
+  } catch (const sdbus::Error& e) {
+    return CallErrorFromDbus(e.getName(), e.getMessage());
+  }
+  on_event(started);
+  std::vector<std::pair<uint32_t, int>> progress;
+  for (const auto& task : started.started().tasks()) progress.push_back(Progress(task));
+
+  bool abandoned = false;  // guarded by mutex_
+  handle.Attach([&] {
+    std::lock_guard lock(mutex_);
+    abandoned = true;
+    changed_.notify_all();
+  });
+  bool finished = false;
+  while (!finished) {
+    std::deque<std::pair<std::string, v1::WorkflowEvent>> events;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return !run_events_.empty() || abandoned; });
+      if (abandoned) break;
+      events.swap(run_events_);
+    }
+    for (auto& [run_id, event] : events) {
+      if (run_id != id) continue;
+      if (event.has_result()) {
+        finished = true;
+        break;
+      }
+      if (event.has_task()) {
+        const uint32_t index = event.task().index();
+        if (index >= progress.size() || Progress(event.task()) < progress[index]) continue;
+        progress[index] = Progress(event.task());
+      }
+      on_event(event);
+    }
+  }
+  handle.Detach();
+  if (!finished) return CallError{CallCode::kCancelled, "stopped waiting for the workflow run"};
+  try {
+    v1::WorkflowEvent result;
+    FetchRun(id, result.mutable_result());
     on_event(result);
   } catch (const sdbus::Error& e) {
     return CallErrorFromDbus(e.getName(), e.getMessage());

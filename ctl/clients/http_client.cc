@@ -25,6 +25,8 @@ struct Libcurl {
   CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
   void (*easy_cleanup)(CURL*);
   const char* (*easy_strerror)(CURLcode);
+  curl_slist* (*slist_append)(curl_slist*, const char*);
+  void (*slist_free_all)(curl_slist*);
 
   // Opened on first use; the failure says why when libcurl.so.4 is not there.
   static const Result<const Libcurl*>& Get() {
@@ -35,11 +37,14 @@ struct Libcurl {
       so.Bind(lib.easy_getinfo, "curl_easy_getinfo");
       so.Bind(lib.easy_cleanup, "curl_easy_cleanup");
       so.Bind(lib.easy_strerror, "curl_easy_strerror");
+      so.Bind(lib.slist_append, "curl_slist_append");
+      so.Bind(lib.slist_free_all, "curl_slist_free_all");
     });
   }
 };
 
-HttpResult Get(const std::string& url, std::chrono::milliseconds timeout, const char* encodings) {
+HttpResult Get(const std::string& url, std::chrono::milliseconds timeout, const char* encodings,
+               const HttpCredentials& credentials, const std::string& accept) {
   HttpResult result;
   const auto& opened = Libcurl::Get();
   if (!opened) {
@@ -67,6 +72,22 @@ HttpResult Get(const std::string& url, std::chrono::milliseconds timeout, const 
   lib->easy_setopt(curl.get(), CURLOPT_USERAGENT, agent.c_str());
   lib->easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Append);
   lib->easy_setopt(curl.get(), CURLOPT_WRITEDATA, &result.body);
+  auto free_list = [lib](curl_slist* l) { lib->slist_free_all(l); };
+  std::unique_ptr<curl_slist, decltype(free_list)> headers(nullptr, free_list);
+  if (!accept.empty()) {
+    headers.reset(lib->slist_append(nullptr, ("Accept: " + accept).c_str()));
+    lib->easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  }
+  if (!credentials.cacert.empty()) lib->easy_setopt(curl.get(), CURLOPT_CAINFO, credentials.cacert.c_str());
+  if (!credentials.cert.empty()) lib->easy_setopt(curl.get(), CURLOPT_SSLCERT, credentials.cert.c_str());
+  if (!credentials.key.empty()) lib->easy_setopt(curl.get(), CURLOPT_SSLKEY, credentials.key.c_str());
+  if (!credentials.user.empty()) {
+    lib->easy_setopt(curl.get(), CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    lib->easy_setopt(curl.get(), CURLOPT_USERNAME, credentials.user.c_str());
+    lib->easy_setopt(curl.get(), CURLOPT_PASSWORD, credentials.password.c_str());
+    // Credentials go only to the host asked, never along a redirect to another.
+    lib->easy_setopt(curl.get(), CURLOPT_UNRESTRICTED_AUTH, 0L);
+  }
   const CURLcode code = lib->easy_perform(curl.get());
   if (code != CURLE_OK) {
     result.error = error[0] ? error : lib->easy_strerror(code);
@@ -82,8 +103,9 @@ HttpResult Get(const std::string& url, std::chrono::milliseconds timeout, const 
 
 }  // namespace
 
-HttpResult HttpGet(const std::string& url, std::chrono::milliseconds timeout) {
-  return Get(url, timeout, "");  // "": every encoding libcurl decodes
+HttpResult HttpGet(const std::string& url, std::chrono::milliseconds timeout, const HttpCredentials& credentials,
+                   const std::string& accept) {
+  return Get(url, timeout, "", credentials, accept);  // "": every encoding libcurl decodes
 }
 
 }  // namespace sloth::ctl

@@ -12,12 +12,14 @@
 
 #include <fmt/format.h>
 
+#include "ctl/cancel_on_interrupt.h"
 #include "ctl/errors.h"
 #include "ctl/fleet_output.h"
 #include "ctl/interrupt_watcher.h"
 #include "ctl/output.h"
 #include "ctl/resolve.h"
 #include "ctl/task_exit.h"
+#include "ctl/workflows/run_list.h"
 
 namespace sloth::ctl {
 namespace {
@@ -55,21 +57,6 @@ void Print(const Context& context, const std::string& text, const nlohmann::json
   std::cout << (context.output == OutputFormat::kJson ? DumpJson(json) : text) << std::flush;
 }
 
-// What the Ctrl-C handler and the streaming loop share.
-struct RunState {
-  std::mutex mutex;
-  std::condition_variable id_or_end;  // task_id set, or ended
-  std::string task_id;
-  bool ended = false;                 // the result came, or the stream is over
-  AgentConnection* client = nullptr;  // set once connected; outlives the watcher
-  int first_signal = 0;
-  int signals = 0;
-};
-
-// How long a Ctrl-C waits for the id of a task it is to cancel. The agent sends it within
-// ControlService::kStartedEventDelay (20 ms) of the start, or with the result of a shorter task.
-constexpr auto kTaskIdWait = std::chrono::seconds(2);
-
 }  // namespace
 
 v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args) {
@@ -86,6 +73,11 @@ v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args) {
   request.set_name(args.name);
   request.set_group(args.group);
   request.set_workdir(args.workdir);
+  // The agent reads the limits (it knows what "max" lifts); it refuses a bad one naming it.
+  request.set_user(args.user);
+  request.set_memory_max(args.memory_max);
+  request.set_cpu_quota(args.cpu_quota);
+  request.set_tasks_max(args.tasks_max);
   if (!args.timeout.empty()) {
     const Duration timeout = ParseDurationFlag("agent run --timeout", args.timeout);
     // Rounded up so "500us" does not become 0 (the agent's default).
@@ -121,7 +113,9 @@ int AgentHealthCommand(const Context& context, const std::string& agent) {
 int AgentTasksCommand(const Context& context, const std::string& agent) {
   OpenedAgent opened = OpenAgent(context, agent, false);
   const v1::ListTasksResponse tasks = CheckedCall(opened.client->ListTasks(false), *opened.client, agent, "ListTasks");
-  Print(context, RenderTasksText(tasks), TasksJson(tasks));
+  nlohmann::json json = TasksJson(tasks);
+  json["workflow_runs"] = WorkflowRunsJson(tasks);
+  Print(context, RenderTasksText(tasks) + RenderWorkflowRunsText(tasks), json);
   return kExitOk;
 }
 
@@ -195,44 +189,14 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   const v1::RunTaskRequest request = BuildRunTaskRequest(args);
   const Duration requested_timeout = std::chrono::milliseconds(request.timeout_ms());
 
-  RunState state;
   RunHandle run;
+  CancelOnInterrupt interrupt(run);
   // Created before any gRPC thread so that they inherit the blocked SIGINT/SIGTERM.
   OpenedAgent opened;
-  InterruptWatcher watcher([&](int signal) {
-    std::string id;
-    AgentConnection* client = nullptr;
-    {
-      std::unique_lock lock(state.mutex);
-      if (state.signals++ == 0) state.first_signal = signal;
-      client = state.client;
-      if (state.signals == 1 && client != nullptr) {
-        if (state.task_id.empty()) {
-          // The stream's reader cancels the task when its id comes (signals > 0 by then).
-          if (state.id_or_end.wait_for(lock, kTaskIdWait, [&] { return !state.task_id.empty() || state.ended; })) {
-            return;
-          }
-        } else if (!state.ended) {
-          id = state.task_id;
-        }
-      }
-    }
-    if (!id.empty()) {
-      // Ask the agent to stop the task; its result (cancelled) then ends the stream.
-      if (auto cancelled = client->CancelTask(id); cancelled && cancelled->cancelled()) return;
-    }
-    // Not connected yet, no id in time, cancel refused, or a second Ctrl-C: stop waiting.
-    run.Abandon();
-  });
-
+  InterruptWatcher watcher([&](int signal) { interrupt.OnSignal(signal); });
+  // Through the master no GetInfo first: RunTask's own answer says whether the agent is there.
   opened = OpenAgent(context, args.agent, false, /*need_info=*/false);
-  {
-    std::lock_guard lock(state.mutex);
-    state.client = opened.client.get();
-    if (state.signals > 0) {
-      throw CtlError(kExitSignalBase + state.first_signal, "interrupted before the task started");
-    }
-  }
+  interrupt.Connected(opened.client.get(), "the task");
 
   const bool json = context.output == OutputFormat::kJson;
   IgnoreSigpipe ignore_sigpipe;
@@ -241,59 +205,27 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   std::string out_text, err_text;
   const auto streamed = opened.client->RunTask(request, run, [&](const v1::RunTaskEvent& event) {
     switch (event.event_case()) {
-      case v1::RunTaskEvent::kStarted: {
-        bool cancel_now = false;
-        {
-          std::lock_guard lock(state.mutex);
-          state.task_id = event.started().id();
-          cancel_now = state.signals > 0;
-        }
-        state.id_or_end.notify_all();
-        // Whether it was cancelled or had ended, its result ends the stream.
-        if (cancel_now) (void)opened.client->CancelTask(event.started().id());
-        break;
-      }
+      case v1::RunTaskEvent::kStarted: interrupt.IdKnown(event.started().id()); break;
       case v1::RunTaskEvent::kOutput: {
         const bool to_stderr = event.output().stream() == v1::OutputChunk::STREAM_STDERR;
         if (json) {
           (to_stderr ? err_text : out_text) += event.output().data();
         } else if (!output_closed && !WriteAll(to_stderr ? STDERR_FILENO : STDOUT_FILENO, event.output().data())) {
           output_closed = true;
-          std::string id;
-          {
-            std::lock_guard lock(state.mutex);
-            id = state.task_id;
-          }
-          if (!id.empty()) (void)opened.client->CancelTask(id);
+          if (const std::string id = interrupt.id(); !id.empty()) (void)opened.client->CancelTask(id);
         }
         break;
       }
-      case v1::RunTaskEvent::kResult: {
+      case v1::RunTaskEvent::kResult:
         result = event.result();
-        {
-          std::lock_guard lock(state.mutex);
-          state.task_id = result->id();  // a short task's id comes only here
-          state.ended = true;
-        }
-        state.id_or_end.notify_all();
+        interrupt.Ended(result->id());  // a short task's id comes only here
         break;
-      }
       default: break;
     }
   });
-  {
-    std::lock_guard lock(state.mutex);
-    state.ended = true;
-  }
-  state.id_or_end.notify_all();
-
-  int interrupted_by = 0;
-  std::string task_id;
-  {
-    std::lock_guard lock(state.mutex);
-    interrupted_by = state.first_signal;
-    task_id = state.task_id;
-  }
+  interrupt.Ended();
+  const int interrupted_by = interrupt.first_signal();
+  const std::string task_id = interrupt.id();
   if (result && json) {
     nlohmann::json out = TaskJson(*result);
     out["stdout"] = out_text;
@@ -326,6 +258,9 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   }
   if (const std::string message = TaskOutcomeMessage(*result, requested_timeout); !message.empty()) {
     std::cerr << "slothctl: " << message << std::endl;
+  }
+  if (!json && !result->limits_not_enforced().empty()) {
+    std::cerr << "slothctl: warning: task " << result->id() << ": " << result->limits_not_enforced() << std::endl;
   }
   return TaskExitCode(*result);
 }
@@ -382,6 +317,15 @@ void AddAgentCommands(CommandLine& cli) {
   run->add_option("--env", run_args->env, "Add KEY=VALUE to the task's environment (repeatable)")
       ->type_name("K=V")
       ->allow_extra_args(false);
+  run->add_option("--user", run_args->user,
+                  "Run as this user: one of the agent's [tasks] user and allowed_users (unit mode)")
+      ->type_name("U");
+  run->add_option("--memory-max", run_args->memory_max, "Memory limit, e.g. 512M, 2G, or max (default: the agent's)")
+      ->type_name("SIZE");
+  run->add_option("--cpu-quota", run_args->cpu_quota, "CPU limit in percent of one CPU, e.g. 50%, 200%, or max")
+      ->type_name("PCT");
+  run->add_option("--tasks-max", run_args->tasks_max, "Limit on the task's processes and threads, or max")
+      ->type_name("N");
 }
 
 }  // namespace sloth::ctl

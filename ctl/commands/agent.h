@@ -19,6 +19,10 @@ struct AgentRunArgs {
   std::string timeout;  // empty: the agent's default
   std::string workdir;
   std::vector<std::string> env;  // K=V
+  std::string user;              // empty: the agent's [tasks] user
+  std::string memory_max;        // limits as typed ("512M", "50%", "64", "max"); empty: the agent's
+  std::string cpu_quota;
+  std::string tasks_max;
 };
 
 // Adds `agent info|health|tasks|reload|cancel|run` to the command line, each with its flags and help.

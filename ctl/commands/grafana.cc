@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "ctl/clients/http_client.h"
+#include "ctl/clients/http_password.h"
 #include "ctl/commands/dashboard_view.h"
 #include "ctl/commands/fleet_view.h"
 #include "ctl/commands/metrics.h"
@@ -23,6 +24,7 @@
 #include "ctl/dashboard/dashboard_model.h"
 #include "ctl/errors.h"
 #include "ctl/output.h"
+#include "ctl/prom/exemplars.h"
 #include "ctl/prom/text_parser.h"
 #include "ctl/resolve.h"
 #include "ctl/term/terminal.h"
@@ -44,6 +46,8 @@ struct Fetched {
   std::string error;  // when !ok: what failed, for the banner
   std::optional<bool> healthy;
   std::string health_reason;
+  std::vector<dashboard::WorkflowRunRow> workflow_runs;  // the local agent's; none over HTTP
+  std::vector<dashboard::TaskRun> runs;                  // recent runs with their ids, for the slow tasks' lines
 };
 
 // Where the metrics come from: the local daemon over its socket, or an HTTP endpoint. Used by
@@ -56,22 +60,42 @@ class MetricsSource {
   virtual std::string where() const = 0;
 };
 
+// The task ids an OpenMetrics scrape carries: each duration bucket's exemplar is the last run
+// that landed in it, so the highest bucket's is a recent slowest run.
+std::vector<dashboard::TaskRun> RunsFromExemplars(std::string_view openmetrics) {
+  std::vector<dashboard::TaskRun> runs;
+  for (const auto& e : prom::ParseBucketExemplars(openmetrics, "sloth_task_duration_seconds")) {
+    auto id = prom::LabelValue(e.exemplar, "task_id");
+    if (!id) continue;
+    runs.push_back({std::string(prom::LabelValue(e.series, "group").value_or("")),
+                    std::string(prom::LabelValue(e.series, "task").value_or("")), std::string(*id), e.value});
+  }
+  return runs;
+}
+
 class HttpSource : public MetricsSource {
  public:
-  HttpSource(std::string agent, std::string url) : agent_(std::move(agent)), url_(std::move(url)) {
+  HttpSource(std::string agent, std::string url, HttpCredentials credentials)
+      : agent_(std::move(agent)), url_(std::move(url)), credentials_(std::move(credentials)) {
     if (url_.size() > 8 && url_.ends_with("/metrics")) health_url_ = url_.substr(0, url_.size() - 8) + "/health";
   }
   Fetched Fetch(milliseconds timeout) override {
     Fetched out;
-    const HttpResult response = HttpGet(url_, timeout);
+    const HttpResult response = HttpGet(url_, timeout, credentials_);
     if (response.status != 200) {
-      out.error = response.status == 0 ? response.error : fmt::format("HTTP {}", response.status);
+      out.error = response.status == 0 ? response.error
+                  : response.status == 401
+                      ? "HTTP 401: the endpoint needs basic auth (--user, with SLOTH_PASSWORD or --password-file)"
+                      : fmt::format("HTTP {}", response.status);
       return out;
     }
     out.ok = true;
     out.text = response.body;
+    // Asked separately: the dashboard's parser reads the 0.0.4 text, the ids come with OpenMetrics.
+    const HttpResult openmetrics = HttpGet(url_, timeout, credentials_, "application/openmetrics-text;version=1.0.0");
+    if (openmetrics.status == 200) out.runs = RunsFromExemplars(openmetrics.body);
     if (!health_url_.empty()) {
-      const HttpResult health = HttpGet(health_url_, timeout);
+      const HttpResult health = HttpGet(health_url_, timeout, credentials_);
       if (health.status == 200) {
         out.healthy = true;
       } else if (health.status >= 500) {
@@ -87,6 +111,7 @@ class HttpSource : public MetricsSource {
  private:
   std::string agent_;
   std::string url_;
+  HttpCredentials credentials_;
   std::string health_url_;
 };
 
@@ -121,9 +146,26 @@ class ControlSource : public MetricsSource {
     }
     out.ok = true;
     out.text = metrics->text();
+    if (auto tasks = client_->ListTasks(false)) {
+      for (const auto& t : tasks->tasks()) {
+        if (t.end_time_unix_ms() == 0) continue;  // still running
+        out.runs.push_back({t.group(), t.name(), t.id(), t.duration_seconds()});
+      }
+    }
     if (auto health = client_->GetHealth()) {
       out.healthy = health->healthy();
       out.health_reason = health->reason();
+    }
+    if (auto tasks = client_->ListTasks(false)) {
+      for (const auto& run : tasks->workflow_runs()) {
+        v1::TaskResult status;  // for its status word
+        status.set_status(run.status());
+        out.workflow_runs.push_back({run.id(), run.workflow(), TaskStateName(status), run.cancelled(),
+                                     run.duration_seconds(), static_cast<double>(run.tasks_succeeded()),
+                                     static_cast<double>(run.tasks_failed()), static_cast<double>(run.tasks_skipped()),
+                                     static_cast<double>(run.tasks_running()),
+                                     static_cast<double>(run.tasks_queued())});
+      }
     }
     return out;
   }
@@ -144,13 +186,16 @@ class ControlSource : public MetricsSource {
 constexpr milliseconds kDirectProbeTimeout{1500};
 
 std::unique_ptr<MetricsSource> OpenSource(const Context& context, const std::string& agent) {
-  if (context.endpoint) return std::make_unique<HttpSource>(agent, MetricsUrlFromEndpoint(*context.endpoint));
+  if (context.endpoint) {
+    return std::make_unique<HttpSource>(agent, MetricsUrlFromEndpoint(*context.endpoint),
+                                        CredentialsFor(context.http, PromptOnTerminal));
+  }
   OpenedAgent opened = OpenAgent(context, agent, true);
   // A remote agent's own endpoint is read directly when the operator can reach it; when not
-  // (behind NAT, a firewall), the master relays GetMetrics down the agent's stream.
+  // (behind NAT, a firewall, basic auth), the master relays GetMetrics down the agent's stream.
   const std::string& url = opened.info.metrics_url();
   if (opened.through_master && !url.empty() && HttpGet(url, kDirectProbeTimeout).status == 200) {
-    return std::make_unique<HttpSource>(opened.info.name(), url);
+    return std::make_unique<HttpSource>(opened.info.name(), url, HttpCredentials{});
   }
   return std::make_unique<ControlSource>(context, agent, std::move(opened));
 }
@@ -166,7 +211,9 @@ struct DashboardState {
   std::optional<prom::MetricSet> previous;
   std::optional<bool> healthy;
   std::string health_reason;
+  std::vector<dashboard::WorkflowRunRow> workflow_runs;
   double updated_unix_s = 0;
+  std::vector<dashboard::TaskRun> runs;
 
   // Scrapes once; on failure keeps the last good data and says what failed.
   Result<void> Scrape(MetricsSource& source, milliseconds timeout) {
@@ -185,6 +232,8 @@ struct DashboardState {
     current = std::move(std::get<prom::MetricSet>(parsed));
     healthy = fetched.healthy;
     health_reason = fetched.health_reason;
+    workflow_runs = std::move(fetched.workflow_runs);
+    runs = std::move(fetched.runs);
     updated_unix_s = UnixNow();
     return {};
   }
@@ -199,6 +248,8 @@ struct DashboardState {
     input.updated_unix_s = updated_unix_s;
     input.healthy = healthy;
     input.health_reason = health_reason;
+    input.workflow_runs = workflow_runs;
+    input.recent_runs = &runs;
     return dashboard::BuildDashboardModel(input);
   }
 };

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ctl/clients/http_client.h"
+#include "ctl/clients/http_password.h"
 #include "ctl/commands/grafana.h"
 #include "ctl/errors.h"
 #include "ctl/output.h"
@@ -124,11 +125,17 @@ int MetricsPromCommand(const Context& context, const MetricsPromArgs& args) {
   if (context.endpoint) {
     url = MetricsUrlFromEndpoint(*context.endpoint);
     if (args.snapshot) {
-      const HttpResult response = HttpGet(url, timeout);
+      const HttpResult response = HttpGet(url, timeout, CredentialsFor(context.http, PromptOnTerminal));
       if (response.status == 0) {
         throw CtlError(kExitUnavailable, fmt::format("cannot fetch metrics of agent '{}' from {}: {} — is its "
                                                      "telemetry listening there? check --endpoint",
                                                      args.agent, url, response.error));
+      }
+      if (response.status == 401) {
+        throw CtlError(kExitUnavailable, fmt::format("cannot fetch metrics of agent '{}' from {}: HTTP 401 — the "
+                                                     "endpoint needs basic auth: --user NAME (password from "
+                                                     "SLOTH_PASSWORD, --password-file or the prompt)",
+                                                     args.agent, url));
       }
       if (response.status != 200) {
         throw CtlError(kExitUnavailable, fmt::format("cannot fetch metrics of agent '{}' from {}: HTTP {} — check "

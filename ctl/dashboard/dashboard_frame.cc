@@ -168,24 +168,71 @@ void PerformanceSection(FrameWriter& w, const DashboardModel& m) {
     return;
   }
   const bool p50 = w.cols() >= 70;
+  const bool usage = w.cols() >= 80;  // CPU and peak memory per run
   const bool recent = w.cols() >= 100;
   constexpr int kNum = 9;
+  constexpr int kMemory = 11;
   const int status_width = w.style().emoji ? 10 : 8;
-  const int fixed = 1 + 8 + kNum + (p50 ? kNum : 0) + (recent ? 12 : 0) + 2 + status_width;
+  const int fixed =
+      1 + 8 + kNum + (p50 ? kNum : 0) + (usage ? kNum + kMemory : 0) + (recent ? 12 : 0) + 2 + status_width;
   const int name_width = std::max(w.cols() - fixed, 10);
   auto row = [&](const std::string& name, const std::string& count, const std::string& c50, const std::string& c99,
-                 const std::string& last, const std::string& status) {
+                 const std::string& cpu, const std::string& memory, const std::string& last,
+                 const std::string& status) {
     std::string line = " " + PadRight(name, name_width, w.style().unicode) + PadLeft(count, 8);
     if (p50) line += PadLeft(c50, kNum);
     line += PadLeft(c99, kNum);
+    if (usage) line += PadLeft(cpu, kNum) + PadLeft(memory, kMemory);
     if (recent) line += PadLeft(last, 12);
     line += "  " + status;
     w.Line(line);
   };
-  row("GROUP/TASK", "COUNT", "P50", "P99", "P99 (last)", "SPEED");
+  row("GROUP/TASK", "COUNT", "P50", "P99", "CPU/RUN", "PEAK MEM", "P99 (last)", "SPEED");
   for (const auto& r : m.performance) {
     row(r.group + "/" + r.task, FormatCount(r.count), Duration(w, r.p50_s), Duration(w, r.p99_s),
+        r.cpu_s_per_run ? Duration(w, *r.cpu_s_per_run) : "-", OrDash(r.memory_peak_bytes, FormatBytes),
         r.recent_p99_s ? Duration(w, *r.recent_p99_s) : "-", SpeedLabel(w, r.speed));
+  }
+  // For each slow task, the run to look at first and the command that shows its log.
+  for (const auto& r : m.performance) {
+    if (r.speed != Speed::kSlow || !r.slowest_run) continue;
+    w.Line(fmt::format(" {}{}/{} slowest recent run {} ({})", w.Icon("🔎"), r.group, r.task, r.slowest_run->id,
+                       Duration(w, r.slowest_run->seconds)));
+    w.Line("   " + w.Paint(JournalctlCommand(*r.slowest_run), Tone::kDim));
+  }
+}
+
+// Only once a workflow has run: ad-hoc tasks have no groups to show.
+void WorkflowGroupsSection(FrameWriter& w, const DashboardModel& m) {
+  if (m.workflow_groups.empty() && m.workflow_runs.empty()) return;
+  w.Section("🧩", "Workflow Groups");
+  for (const auto& run : m.workflow_runs) {
+    std::string counts = FormatCount(run.succeeded) + " ok";
+    if (run.failed > 0) counts += ", " + FormatCount(run.failed) + " failed";
+    if (run.skipped > 0) counts += ", " + FormatCount(run.skipped) + " skipped";
+    if (run.running > 0) counts += ", " + FormatCount(run.running) + " running";
+    if (run.queued > 0) counts += ", " + FormatCount(run.queued) + " queued";
+    const Tone tone = run.status == "success" ? Tone::kGood : run.status == "failed" ? Tone::kBad : Tone::kWarn;
+    w.Line(" run " + run.id + "  " + run.workflow + "  " +
+           w.Paint(run.status + (run.cancelled ? " (cancelled)" : ""), tone) + "  " + counts + w.Dot() +
+           Duration(w, run.duration_s));
+  }
+  if (m.workflow_groups.empty()) return;
+  constexpr int kNum = 9;
+  const bool p50 = w.cols() >= 70;
+  const int fixed = 1 + 8 + 3 * kNum + (p50 ? kNum : 0) + kNum;
+  const int name_width = std::max(w.cols() - fixed, 10);
+  auto row = [&](const std::string& name, const std::string& runs, const std::string& ok, const std::string& failed,
+                 const std::string& skipped, const std::string& c50, const std::string& c99) {
+    std::string line = " " + PadRight(name, name_width, w.style().unicode) + PadLeft(runs, 8) + PadLeft(ok, kNum) +
+                       PadLeft(failed, kNum) + PadLeft(skipped, kNum);
+    if (p50) line += PadLeft(c50, kNum);
+    w.Line(line + PadLeft(c99, kNum));
+  };
+  row("GROUP", "RUNS", "SUCCESS", "FAILED", "SKIPPED", "P50", "P99");
+  for (const auto& r : m.workflow_groups) {
+    row(r.group, FormatCount(r.runs), FormatCount(r.success), FormatCount(r.failed), FormatCount(r.skipped),
+        Duration(w, r.p50_s), Duration(w, r.p99_s));
   }
 }
 
@@ -268,6 +315,7 @@ std::string DashboardFrame(const DashboardModel& model, const FrameOptions& opti
   SystemSection(w, model);
   TasksSection(w, model);
   PerformanceSection(w, model);
+  WorkflowGroupsSection(w, model);
   GrpcSection(w, model);
   ErrorsSection(w, model);
   SummaryLine(w, model);

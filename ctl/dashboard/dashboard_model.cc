@@ -151,9 +151,21 @@ void BuildTasks(const ModelInput& input, TaskTotals& tasks) {
   tasks.rate_per_s = prom::CounterRate(PointsOf(input.history, kTasksFinishedKey));
 }
 
+// The value of the sample of `family_name` whose labels are `labels`.
+std::optional<double> ValueWithLabels(const MetricSet& scrape, std::string_view family_name,
+                                      const prom::Labels& labels) {
+  const Family* family = scrape.Find(family_name);
+  if (!family) return std::nullopt;
+  for (const auto& sample : family->samples) {
+    if (sample.name == family_name && sample.labels == labels) return sample.value;
+  }
+  return std::nullopt;
+}
+
 void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& rows) {
   const auto now = HistogramsOf(input.scrape, metric_names::kTaskDuration);
   const auto before = HistogramsOf(input.previous, metric_names::kTaskDuration);
+  const auto memory = HistogramsOf(input.scrape, metric_names::kTaskMemoryPeak);
   for (const auto& series : now) {
     TaskPerformance row;
     row.group = Label(series.labels, "group");
@@ -162,12 +174,25 @@ void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& row
     row.p50_s = prom::HistogramQuantile(0.5, series.buckets);
     row.p99_s = prom::HistogramQuantile(0.99, series.buckets);
     row.speed = SpeedOfP99(row.p99_s);
+    if (const HistogramSeries* peaks = FindSeries(memory, series.labels)) {
+      const double measured = CountOf(*peaks);
+      if (measured > 0 && peaks->sum) row.memory_peak_bytes = *peaks->sum / measured;
+      if (auto cpu = ValueWithLabels(*input.scrape, metric_names::kTaskCpu, series.labels); cpu && measured > 0) {
+        row.cpu_s_per_run = *cpu / measured;
+      }
+    }
     if (input.previous) {
       const HistogramSeries* old = FindSeries(before, series.labels);
       const HistogramSeries delta = old ? prom::HistogramDelta(*old, series) : series;
       if (const double recent = CountOf(delta); recent > 0) {
         row.recent_count = recent;
         row.recent_p99_s = prom::HistogramQuantile(0.99, delta.buckets);
+      }
+    }
+    if (input.recent_runs) {
+      for (const TaskRun& run : *input.recent_runs) {
+        if (run.group != row.group || run.task != row.task) continue;
+        if (!row.slowest_run || run.seconds > row.slowest_run->seconds) row.slowest_run = run;
       }
     }
     rows.push_back(std::move(row));
@@ -179,6 +204,33 @@ void BuildPerformance(const ModelInput& input, std::vector<TaskPerformance>& row
     if (a.group != b.group) return a.group < b.group;
     return a.task < b.task;
   });
+}
+
+void BuildWorkflowGroups(const ModelInput& input, std::vector<GroupRuns>& rows) {
+  std::map<std::string, GroupRuns> by_group;
+  if (const Family* family = input.scrape->Find(metric_names::kGroupsTotal)) {
+    for (const auto& sample : family->samples) {
+      if (std::isnan(sample.value)) continue;
+      GroupRuns& row = by_group[Label(sample.labels, "group")];
+      const std::string status = Label(sample.labels, "status");
+      row.runs += sample.value;
+      if (status == "success") row.success += sample.value;
+      if (status == "failed") row.failed += sample.value;
+      if (status == "skipped") row.skipped += sample.value;
+    }
+  }
+  for (auto& [group, row] : by_group) {
+    row.group = group;
+    row.p50_s = row.p99_s = std::nan("");
+  }
+  for (const auto& series : HistogramsOf(input.scrape, metric_names::kGroupDuration)) {
+    auto it = by_group.find(Label(series.labels, "group"));
+    if (it == by_group.end()) continue;
+    it->second.p50_s = prom::HistogramQuantile(0.5, series.buckets);
+    it->second.p99_s = prom::HistogramQuantile(0.99, series.buckets);
+  }
+  for (auto& [group, row] : by_group) rows.push_back(std::move(row));
+  std::stable_sort(rows.begin(), rows.end(), [](const GroupRuns& a, const GroupRuns& b) { return a.runs > b.runs; });
 }
 
 void BuildGrpc(const ModelInput& input, std::vector<GrpcMethodStats>& methods) {
@@ -247,12 +299,18 @@ Speed SpeedOfP99(double p99_seconds) {
   return Speed::kFast;
 }
 
+std::string JournalctlCommand(const TaskRun& run) { return "journalctl SLOTH_TASK_ID=" + run.id; }
+
 DashboardModel BuildDashboardModel(const ModelInput& input) {
   DashboardModel model;
   BuildHeader(input, model.header);
   BuildSystem(input, model.header, model.system);
   BuildTasks(input, model.tasks);
   BuildPerformance(input, model.performance);
+  BuildWorkflowGroups(input, model.workflow_groups);
+  model.workflow_runs.assign(
+      input.workflow_runs.begin(),
+      input.workflow_runs.begin() + static_cast<long>(std::min(input.workflow_runs.size(), kRecentRunsShown)));
   BuildGrpc(input, model.grpc);
   BuildErrors(input, model);
   const auto task_points = PointsOf(input.history, kTasksFinishedKey);
@@ -309,7 +367,36 @@ nlohmann::json DashboardModelJson(const DashboardModel& model) {
                            {"p99_seconds", NumberOrNull(row.p99_s)},
                            {"speed", SpeedName(row.speed)},
                            {"recent_count", NumberOrNull(row.recent_count)},
-                           {"recent_p99_seconds", NumberOrNull(row.recent_p99_s)}});
+                           {"recent_p99_seconds", NumberOrNull(row.recent_p99_s)},
+                           {"cpu_seconds_per_run", NumberOrNull(row.cpu_s_per_run)},
+                           {"memory_peak_bytes", NumberOrNull(row.memory_peak_bytes)},
+                           {"slowest_run", row.slowest_run ? json{{"id", row.slowest_run->id},
+                                                                  {"seconds", row.slowest_run->seconds},
+                                                                  {"journal", JournalctlCommand(*row.slowest_run)}}
+                                                           : json(nullptr)}});
+  }
+  json groups = json::array();
+  for (const auto& row : model.workflow_groups) {
+    groups.push_back({{"group", row.group},
+                      {"runs", row.runs},
+                      {"success", row.success},
+                      {"failed", row.failed},
+                      {"skipped", row.skipped},
+                      {"p50_seconds", NumberOrNull(row.p50_s)},
+                      {"p99_seconds", NumberOrNull(row.p99_s)}});
+  }
+  json runs = json::array();
+  for (const auto& run : model.workflow_runs) {
+    runs.push_back({{"id", run.id},
+                    {"workflow", run.workflow},
+                    {"status", run.status},
+                    {"cancelled", run.cancelled},
+                    {"duration_seconds", run.duration_s},
+                    {"succeeded", run.succeeded},
+                    {"failed", run.failed},
+                    {"skipped", run.skipped},
+                    {"running", run.running},
+                    {"queued", run.queued}});
   }
   json grpc = json::array();
   for (const auto& m : model.grpc) {
@@ -326,6 +413,8 @@ nlohmann::json DashboardModelJson(const DashboardModel& model) {
           {"system", system},
           {"tasks", tasks},
           {"task_performance", performance},
+          {"workflow_groups", groups},
+          {"workflow_runs", runs},
           {"grpc", grpc},
           {"errors", errors},
           {"errors_total", model.errors_total},

@@ -63,6 +63,14 @@ struct TaskTotals {
 // One row of the task performance table. Quantiles are over the whole histogram (every
 // observation since the agent started), as the original showed them; `recent_*` are over the
 // observations made since the previous scrape only (watch mode), absent when there were none.
+// One finished run of a task, as the agent's task list (or a duration exemplar) tells it.
+struct TaskRun {
+  std::string group;
+  std::string task;
+  std::string id;  // "t-000042-ab12": its journal records carry SLOTH_TASK_ID=id
+  double seconds = 0;
+};
+
 struct TaskPerformance {
   std::string group;
   std::string task;
@@ -72,6 +80,33 @@ struct TaskPerformance {
   Speed speed = Speed::kUnknown;
   std::optional<double> recent_count;
   std::optional<double> recent_p99_s;
+  // What one run of the task consumed on average: CPU seconds (sloth_task_cpu_seconds_total over
+  // its runs) and peak memory (sloth_task_memory_peak_bytes' mean). nullopt before any measure.
+  std::optional<double> cpu_s_per_run;
+  std::optional<double> memory_peak_bytes;
+  std::optional<TaskRun> slowest_run;  // the slowest of the recent runs known, if any
+};
+
+// One row of the workflow groups table (sloth_task_groups_total, sloth_task_group_duration_seconds):
+// how often a group of a workflow ran to its end, how it ended, and how long it took.
+struct GroupRuns {
+  std::string group;
+  double runs = 0;  // finished, any status
+  double success = 0;
+  double failed = 0;
+  double skipped = 0;
+  double p50_s = 0;  // NaN when no duration was observed (skipped groups have none)
+  double p99_s = 0;
+};
+
+// A recent workflow run, as the local agent lists them (not in the metrics: none over --endpoint).
+struct WorkflowRunRow {
+  std::string id;
+  std::string workflow;
+  std::string status;  // running, success, failed
+  bool cancelled = false;
+  double duration_s = 0;
+  double succeeded = 0, failed = 0, skipped = 0, running = 0, queued = 0;
 };
 
 struct GrpcMethodStats {
@@ -99,9 +134,11 @@ struct DashboardModel {
   Header header;
   SystemStats system;
   TaskTotals tasks;
-  std::vector<TaskPerformance> performance;  // slowest P99 first; no observations last
-  std::vector<GrpcMethodStats> grpc;         // most requests first
-  std::vector<ErrorCount> errors;            // most first, then by type
+  std::vector<TaskPerformance> performance;   // slowest P99 first; no observations last
+  std::vector<GroupRuns> workflow_groups;     // most runs first; empty before the first workflow
+  std::vector<WorkflowRunRow> workflow_runs;  // newest first, at most kRecentRunsShown
+  std::vector<GrpcMethodStats> grpc;          // most requests first
+  std::vector<ErrorCount> errors;             // most first, then by type
   double errors_total = 0;
   std::optional<double> error_rate_per_s;  // sloth_errors_total per second over the history
   Trends trends;
@@ -116,7 +153,15 @@ struct ModelInput {
   double updated_unix_s = 0;
   std::optional<bool> healthy;
   std::string health_reason;
+  std::vector<WorkflowRunRow> workflow_runs;          // running first, then newest; empty when not known
+  const std::vector<TaskRun>* recent_runs = nullptr;  // optional: for each row's slowest run
 };
+
+// The recent workflow runs the dashboard lists.
+inline constexpr size_t kRecentRunsShown = 5;
+
+// "journalctl SLOTH_TASK_ID=<id>": the command that shows a run's log.
+std::string JournalctlCommand(const TaskRun& run);
 
 DashboardModel BuildDashboardModel(const ModelInput& input);
 

@@ -32,6 +32,13 @@ std::string AgentInfoJson(const AgentInfo& info) {
   j["metrics_url"] = info.metrics_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.metrics_url);
   j["control_socket"] = info.control_socket;
   j["tasks_running"] = info.tasks_running;
+  auto limit = [](const std::string& why_not) { return why_not.empty() ? "enforced" : "not enforced: " + why_not; };
+  j["tasks"] = {{"isolation", info.task_isolation},
+                {"user", info.task_user},
+                {"limits",
+                 {{"memory_max", limit(info.task_limits.memory)},
+                  {"cpu_quota", limit(info.task_limits.cpu)},
+                  {"tasks_max", limit(info.task_limits.tasks)}}}};
   return j.dump(2) + "\n";
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "daemon/core/tasks/task_limits.h"
 #include "daemon/core/telemetry/telemetry.h"
 
 namespace sloth {
@@ -16,6 +17,9 @@ struct AgentInfo {
   std::string metrics_url;  // empty: telemetry off
   std::string control_socket;
   uint32_t tasks_running = 0;
+  std::string task_isolation;  // "unit" or "process"
+  std::string task_user;       // who tasks run as unless a request names another user
+  LimitSupport task_limits;    // which limits tasks get here (each: empty, or why not)
 };
 
 // The JSON document served by GET /info.

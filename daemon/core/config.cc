@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -12,23 +13,10 @@
 
 #include <toml++/toml.h>
 
+#include "daemon/core/toml_type_name.h"
+
 namespace sloth {
 namespace {
-
-std::string_view TypeName(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
-  }
-}
 
 // Reads one value into the config; returns what is allowed when the value is refused.
 using Apply = std::function<std::optional<std::string>(const toml::node&, Config&)>;
@@ -40,13 +28,15 @@ struct FieldSpec {
 };
 
 std::optional<std::string> Expect(const toml::node& node, std::string_view what) {
-  return fmt::format("expected {}, got {}", what, TypeName(node));
+  return fmt::format("expected {}, got {}", what, TomlTypeName(node));
 }
 
 Apply String(std::string* (*field)(Config&), std::optional<std::string> (*check)(std::string_view) = nullptr) {
   return [field, check](const toml::node& node, Config& config) -> std::optional<std::string> {
     if (!node.is_string()) return Expect(node, "a string");
     const std::string& value = node.as_string()->get();
+    // TOML allows "\u0000"; a path or name cut short at it would name something else.
+    if (value.find('\0') != std::string::npos) return "expected a string without NUL characters (\\u0000)";
     if (check) {
       if (auto why = check(value)) return why;
     }
@@ -109,15 +99,19 @@ Apply Choice(E* (*field)(Config&), std::vector<std::pair<std::string_view, E>> c
   };
 }
 
-// An array of strings (the master's operators).
+// A list of strings, each checked; a repeated one is refused.
 Apply StringList(std::vector<std::string>* (*field)(Config&), std::optional<std::string> (*check)(std::string_view)) {
   return [field, check](const toml::node& node, Config& config) -> std::optional<std::string> {
-    if (!node.is_array()) return Expect(node, "an array of strings");
+    if (!node.is_array()) return Expect(node, "an array of strings such as [\"deploy\", \"nobody\"]");
     std::vector<std::string> values;
     for (const toml::node& item : *node.as_array()) {
-      if (!item.is_string()) return Expect(item, "an array of strings");
-      if (auto why = check(item.as_string()->get())) return why;
-      values.push_back(item.as_string()->get());
+      if (!item.is_string()) return Expect(item, "an array of strings only");
+      const std::string& value = item.as_string()->get();
+      if (auto why = check(value)) return why;
+      if (std::find(values.begin(), values.end(), value) != values.end()) {
+        return fmt::format("\"{}\" is listed twice", value);
+      }
+      values.push_back(value);
     }
     *field(config) = std::move(values);
     return std::nullopt;
@@ -141,9 +135,54 @@ Apply Labels(std::map<std::string, std::string>* (*field)(Config&)) {
   };
 }
 
-// A file that may be left unset ("").
-std::optional<std::string> CheckAbsolutePathOrEmpty(std::string_view path) {
-  return path.empty() ? std::nullopt : CheckAbsolutePath(path);
+// A table of strings, `{ NAME = "value", ... }`: environment variables. Names as a shell takes them.
+Apply Environment(std::vector<std::pair<std::string, std::string>>* (*field)(Config&)) {
+  return [field](const toml::node& node, Config& config) -> std::optional<std::string> {
+    const std::string_view what = "a table of strings such as { HTTP_PROXY = \"http://proxy:3128\" }";
+    if (!node.is_table()) return Expect(node, what);
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (auto&& [key, value] : *node.as_table()) {
+      const std::string_view name = key.str();
+      const bool name_ok = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+                           std::all_of(name.begin(), name.end(),
+                                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+      if (!name_ok)
+        return fmt::format("expected variable names of A-Z a-z 0-9 _ (not starting with a digit), got \"{}\"", name);
+      if (!value.is_string()) return fmt::format("{}: expected a string, got {}", name, TomlTypeName(value));
+      const std::string& text = value.as_string()->get();
+      if (text.find('\0') != std::string::npos) return fmt::format("{}: the value contains a NUL character", name);
+      entries.emplace_back(name, text);
+    }
+    *field(config) = std::move(entries);
+    return std::nullopt;
+  };
+}
+
+// A limit written as text ("512M", "50%") or, where `integers` allows, as a bare count; "max"
+// (the default) leaves the field unset: no limit.
+Apply Limit(std::optional<uint64_t>* (*field)(Config&), Result<uint64_t> (*parse)(std::string_view), bool integers) {
+  return [field, parse, integers](const toml::node& node, Config& config) -> std::optional<std::string> {
+    std::string text;
+    if (integers && node.is_integer()) {
+      text = std::to_string(node.as_integer()->get());
+    } else if (node.is_string()) {
+      text = node.as_string()->get();
+    } else {
+      return parse("").error().message;  // says what is allowed
+    }
+    auto value = parse(text);
+    if (!value) return value.error().message;
+    *field(config) = *value == kNoLimit ? std::nullopt : std::optional<uint64_t>(*value);
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> CheckGroupNameOrEmpty(std::string_view name) {
+  const bool ok = name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+                  });
+  if (ok) return std::nullopt;
+  return fmt::format("expected a group name (up to 32 characters of A-Z a-z 0-9 _ - .) or \"\", got \"{}\"", name);
 }
 
 // In the file an empty name means "the host name", as documented in etc/slothd.toml.
@@ -157,9 +196,9 @@ const std::vector<FieldSpec>& Fields() {
       {"agent", "master", String([](Config& c) { return &c.agent.master; }, CheckMasterAddress)},
       {"agent", "state_dir", String([](Config& c) { return &c.agent.state_dir; }, CheckAbsolutePath)},
       {"agent", "control_socket", String([](Config& c) { return &c.agent.control_socket; }, CheckAbsolutePath)},
-      {"agent", "master_ca", String([](Config& c) { return &c.agent.master_ca; }, CheckAbsolutePathOrEmpty)},
-      {"agent", "master_cert", String([](Config& c) { return &c.agent.master_cert; }, CheckAbsolutePathOrEmpty)},
-      {"agent", "master_key", String([](Config& c) { return &c.agent.master_key; }, CheckAbsolutePathOrEmpty)},
+      {"agent", "master_ca", String([](Config& c) { return &c.agent.master_ca; }, CheckOptionalAbsolutePath)},
+      {"agent", "master_cert", String([](Config& c) { return &c.agent.master_cert; }, CheckOptionalAbsolutePath)},
+      {"agent", "master_key", String([](Config& c) { return &c.agent.master_key; }, CheckOptionalAbsolutePath)},
       {"agent", "master_server_name", String([](Config& c) { return &c.agent.master_server_name; })},
       {"agent", "master_insecure", Boolean([](Config& c) { return &c.agent.master_insecure; })},
       {"agent", "master_backoff_max",
@@ -167,16 +206,17 @@ const std::vector<FieldSpec>& Fields() {
       {"agent", "labels", Labels([](Config& c) { return &c.agent.labels; })},
       {"master", "address", String([](Config& c) { return &c.master.address; }, CheckListenAddress)},
       {"master", "port", Integer<uint16_t>([](Config& c) { return &c.master.port; }, 0, 65535)},
-      {"master", "cert", String([](Config& c) { return &c.master.cert; }, CheckAbsolutePathOrEmpty)},
-      {"master", "key", String([](Config& c) { return &c.master.key; }, CheckAbsolutePathOrEmpty)},
-      {"master", "client_ca", String([](Config& c) { return &c.master.client_ca; }, CheckAbsolutePathOrEmpty)},
+      {"master", "cert", String([](Config& c) { return &c.master.cert; }, CheckOptionalAbsolutePath)},
+      {"master", "key", String([](Config& c) { return &c.master.key; }, CheckOptionalAbsolutePath)},
+      {"master", "client_ca", String([](Config& c) { return &c.master.client_ca; }, CheckOptionalAbsolutePath)},
       {"master", "insecure", Boolean([](Config& c) { return &c.master.insecure; })},
       {"master", "operators", StringList([](Config& c) { return &c.master.operators; }, CheckAgentName)},
-      {"master", "tokens_file", String([](Config& c) { return &c.master.tokens_file; }, CheckAbsolutePathOrEmpty)},
+      {"master", "tokens_file", String([](Config& c) { return &c.master.tokens_file; }, CheckOptionalAbsolutePath)},
       {"master", "state_dir", String([](Config& c) { return &c.master.state_dir; }, CheckAbsolutePath)},
       {"master", "heartbeat_interval",
        DurationField([](Config& c) { return &c.master.heartbeat_interval; }, std::chrono::milliseconds(100))},
       {"master", "missed_heartbeats", Integer<uint32_t>([](Config& c) { return &c.master.missed_heartbeats; }, 1, 100)},
+      {"agent", "control_group", String([](Config& c) { return &c.agent.control_group; }, CheckGroupNameOrEmpty)},
       {"telemetry", "enabled", Boolean([](Config& c) { return &c.telemetry.enabled; })},
       {"telemetry", "address", String([](Config& c) { return &c.telemetry.address; }, CheckListenAddress)},
       {"telemetry", "port", Integer<uint16_t>([](Config& c) { return &c.telemetry.port; }, 0, 65535)},
@@ -187,11 +227,17 @@ const std::vector<FieldSpec>& Fields() {
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_connections_per_ip; }, 1, 65536)},
       {"telemetry", "connection_timeout",
        DurationField([](Config& c) { return &c.telemetry.connection_timeout; }, std::chrono::seconds(1))},
+      {"telemetry", "request_timeout",
+       DurationField([](Config& c) { return &c.telemetry.request_timeout; }, std::chrono::milliseconds(100))},
       {"telemetry", "max_header_bytes",
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_header_bytes; }, 1024, 1 << 20)},
       {"telemetry", "threads", Integer<uint32_t>([](Config& c) { return &c.telemetry.threads; }, 1, 64)},
       {"telemetry", "max_label_values",
        Integer<uint32_t>([](Config& c) { return &c.telemetry.max_label_values; }, 1, 100000)},
+      {"telemetry", "max_task_series",
+       Integer<uint32_t>([](Config& c) { return &c.telemetry.max_task_series; }, 1, 100000)},
+      {"telemetry", "web_config", String([](Config& c) { return &c.telemetry.web_config; }, CheckOptionalAbsolutePath)},
+      {"telemetry", "health_without_auth", Boolean([](Config& c) { return &c.telemetry.health_without_auth; })},
       {"tasks", "max_concurrent", Integer<uint32_t>([](Config& c) { return &c.tasks.max_concurrent; }, 1, 4096)},
       {"tasks", "max_queued", Integer<uint32_t>([](Config& c) { return &c.tasks.max_queued; }, 0, 100000)},
       {"tasks", "default_timeout",
@@ -200,11 +246,24 @@ const std::vector<FieldSpec>& Fields() {
       {"tasks", "max_output_bytes",
        Integer<uint64_t>([](Config& c) { return &c.tasks.max_output_bytes; }, 0, int64_t{1} << 32)},
       {"tasks", "workdir", String([](Config& c) { return &c.tasks.workdir; }, CheckAbsolutePath)},
+      {"tasks", "environment", Environment([](Config& c) { return &c.tasks.environment; })},
       {"tasks", "history", Integer<uint32_t>([](Config& c) { return &c.tasks.history; }, 0, 100000)},
       {"tasks", "on_stop",
        Choice<TaskStopPolicy>([](Config& c) { return &c.tasks.on_stop; },
                               {{"cancel", TaskStopPolicy::kCancel}, {"drain", TaskStopPolicy::kDrain}})},
       {"tasks", "drain_timeout", DurationField([](Config& c) { return &c.tasks.drain_timeout; }, Duration::zero())},
+      {"workflows", "max_parallel", Integer<uint32_t>([](Config& c) { return &c.workflows.max_parallel; }, 1, 4096)},
+      {"workflows", "history", Integer<uint32_t>([](Config& c) { return &c.workflows.history; }, 0, 10000)},
+      {"tasks", "isolation",
+       Choice<TaskIsolation>(
+           [](Config& c) { return &c.tasks.isolation; },
+           {{"auto", TaskIsolation::kAuto}, {"unit", TaskIsolation::kUnit}, {"process", TaskIsolation::kProcess}})},
+      {"tasks", "user", String([](Config& c) { return &c.tasks.user; }, CheckUserName)},
+      {"tasks", "allowed_users", StringList([](Config& c) { return &c.tasks.allowed_users; }, CheckUserName)},
+      {"tasks", "memory_max", Limit([](Config& c) { return &c.tasks.limits.memory_max; }, ParseMemoryMax, false)},
+      {"tasks", "cpu_quota", Limit([](Config& c) { return &c.tasks.limits.cpu_quota; }, ParseCpuQuota, false)},
+      {"tasks", "tasks_max", Limit([](Config& c) { return &c.tasks.limits.tasks_max; }, ParseTasksMax, true)},
+      {"tasks", "launcher_socket", String([](Config& c) { return &c.tasks.launcher_socket; }, CheckAbsolutePath)},
       {"log", "target",
        Choice<LogTarget>(
            [](Config& c) { return &c.log.target; },
@@ -228,7 +287,7 @@ const std::vector<FieldSpec>& Fields() {
 // Which role reads a section; [telemetry] and [log] are read by both.
 bool SectionFor(std::string_view section, Role role) {
   if (section == "master") return role == Role::kMaster;
-  if (section == "agent" || section == "tasks") return role == Role::kAgent;
+  if (section == "agent" || section == "tasks" || section == "workflows") return role == Role::kAgent;
   return true;
 }
 
@@ -330,7 +389,7 @@ ConfigResult ParseConfig(std::string_view text, std::string_view source, const C
     }
     if (!section_node.is_table()) {
       return ErrorAt(source, section_node.source(), section,
-                     fmt::format("expected a table [{}], got {}", section, TypeName(section_node)));
+                     fmt::format("expected a table [{}], got {}", section, TomlTypeName(section_node)));
     }
     for (auto&& [key, node] : *section_node.as_table()) {
       const std::string full_key = fmt::format("{}.{}", section, key.str());
@@ -396,6 +455,23 @@ std::optional<std::string> CheckLabelKey(std::string_view key) {
   return fmt::format("label \"{}\": expected 1 to 64 characters of A-Z a-z 0-9 _, not starting with a digit", key);
 }
 
+std::optional<std::string> CheckUserName(std::string_view name) {
+  std::string_view body = name;
+  if (!body.empty() && body.back() == '$') body.remove_suffix(1);
+  const bool ok =
+      !body.empty() && name.size() <= 32 && body.front() != '-' && std::all_of(body.begin(), body.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+               c == '.';
+      });
+  if (ok) return std::nullopt;
+  return fmt::format(
+      "expected a user name of 1 to 32 characters of a-z A-Z 0-9 _ - . (not starting with '-'), got \"{}\"", name);
+}
+
+std::optional<std::string> CheckOptionalAbsolutePath(std::string_view path) {
+  return path.empty() ? std::nullopt : CheckAbsolutePath(path);
+}
+
 std::string FormatConfig(const Config& c) {
   // A JSON string literal is a valid TOML basic string ("..." with the same escapes).
   auto quoted = [](std::string_view s) { return nlohmann::json(std::string(s)).dump(); };
@@ -421,6 +497,7 @@ std::string FormatConfig(const Config& c) {
     out += fmt::format("master = {}\n", quoted(c.agent.master));
     out += fmt::format("state_dir = {}\n", quoted(c.agent.state_dir));
     out += fmt::format("control_socket = {}\n", quoted(c.agent.control_socket));
+    out += fmt::format("control_group = {}\n", quoted(c.agent.control_group));
     out += fmt::format("master_ca = {}\n", quoted(c.agent.master_ca));
     out += fmt::format("master_cert = {}\n", quoted(c.agent.master_cert));
     out += fmt::format("master_key = {}\n", quoted(c.agent.master_key));
@@ -441,9 +518,13 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("max_connections = {}\n", c.telemetry.max_connections);
   out += fmt::format("max_connections_per_ip = {}\n", c.telemetry.max_connections_per_ip);
   out += fmt::format("connection_timeout = \"{}\"\n", FormatDuration(c.telemetry.connection_timeout));
+  out += fmt::format("request_timeout = \"{}\"\n", FormatDuration(c.telemetry.request_timeout));
   out += fmt::format("max_header_bytes = {}\n", c.telemetry.max_header_bytes);
   out += fmt::format("threads = {}\n", c.telemetry.threads);
   out += fmt::format("max_label_values = {}\n", c.telemetry.max_label_values);
+  out += fmt::format("max_task_series = {}\n", c.telemetry.max_task_series);
+  out += fmt::format("web_config = {}\n", quoted(c.telemetry.web_config));
+  out += fmt::format("health_without_auth = {}\n", c.telemetry.health_without_auth);
   if (c.role == Role::kAgent) {
     out += "\n[tasks]\n";
     out += fmt::format("max_concurrent = {}\n", c.tasks.max_concurrent);
@@ -452,9 +533,29 @@ std::string FormatConfig(const Config& c) {
     out += fmt::format("kill_grace = \"{}\"\n", FormatDuration(c.tasks.kill_grace));
     out += fmt::format("max_output_bytes = {}\n", c.tasks.max_output_bytes);
     out += fmt::format("workdir = {}\n", quoted(c.tasks.workdir));
+    std::string environment;
+    for (const auto& [name, value] : c.tasks.environment) {
+      environment += fmt::format("{}{} = {}", environment.empty() ? " " : ", ", name, quoted(value));
+    }
+    out += fmt::format("environment = {{{}{}}}\n", environment, environment.empty() ? "" : " ");
     out += fmt::format("history = {}\n", c.tasks.history);
     out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
     out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
+    out += fmt::format("isolation = \"{}\"\n", c.tasks.isolation == TaskIsolation::kUnit      ? "unit"
+                                               : c.tasks.isolation == TaskIsolation::kProcess ? "process"
+                                                                                              : "auto");
+    out += fmt::format("user = {}\n", quoted(c.tasks.user));
+    std::vector<std::string> users;
+    for (const std::string& u : c.tasks.allowed_users) users.push_back(quoted(u));
+    out += fmt::format("allowed_users = [{}]\n", fmt::join(users, ", "));
+    const TaskLimits& limits = c.tasks.limits;
+    out += fmt::format("memory_max = \"{}\"\n", FormatMemorySize(limits.memory_max.value_or(kNoLimit)));
+    out += fmt::format("cpu_quota = \"{}\"\n", FormatCpuQuota(limits.cpu_quota.value_or(kNoLimit)));
+    out += limits.tasks_max ? fmt::format("tasks_max = {}\n", *limits.tasks_max) : "tasks_max = \"max\"\n";
+    out += fmt::format("launcher_socket = {}\n", quoted(c.tasks.launcher_socket));
+    out += "\n[workflows]\n";
+    out += fmt::format("max_parallel = {}\n", c.workflows.max_parallel);
+    out += fmt::format("history = {}\n", c.workflows.history);
   }
   out += "\n[log]\n";
   out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));

@@ -6,11 +6,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "common/duration.h"
 #include "common/log.h"
+#include "daemon/core/tasks/task_limits.h"
 
 namespace sloth {
 
@@ -35,6 +37,9 @@ struct AgentConfig {
   bool master_insecure = false;
   Duration master_backoff_max = std::chrono::seconds(30);  // longest wait between dials
   std::map<std::string, std::string> labels;               // reported to the master (__meta_sloth_label_*)
+  // Besides root and the daemon's own user, members of this group may use the control socket
+  // (checked with SO_PEERCRED on every connection). Empty: no group.
+  std::string control_group = "slothd";
   bool operator==(const AgentConfig&) const = default;
 };
 
@@ -56,19 +61,28 @@ struct MasterConfig {
 struct TelemetryConfig {
   bool enabled = true;
   std::string address = "0.0.0.0";
-  uint16_t port = 9090;            // 0: pick a free port and report it
-  std::string advertise_address;   // host in the reported metrics URL; empty: derived
-  uint32_t max_connections = 256;  // whole server
-  uint32_t max_connections_per_ip = 64;
-  Duration connection_timeout = std::chrono::seconds(10);  // idle or slow clients are cut after it
+  uint16_t port = 9090;           // 0: pick a free port and report it
+  std::string advertise_address;  // host in the reported metrics URL; empty: derived
+  // Sized so that a handful of client addresses cannot take every connection.
+  uint32_t max_connections = 1024;  // whole server
+  uint32_t max_connections_per_ip = 16;
+  Duration connection_timeout = std::chrono::seconds(10);  // inactivity: idle clients are cut after it
+  Duration request_timeout = std::chrono::seconds(5);      // a whole request head must arrive within it
   uint32_t max_header_bytes = 16384;                       // request line + headers; beyond it: 431, nothing buffered
   uint32_t threads = 2;
-  uint32_t max_label_values = 500;  // distinct task/group label values; beyond: "_other"
+  uint32_t max_label_values = 500;   // distinct task/group label values; beyond: "_other"
+  uint32_t max_task_series = 1000;   // distinct (group, task) pairs of the per-task families; beyond: "_other"
+  std::string web_config;            // exporter-toolkit web-config file (TLS, basic auth); empty: plain HTTP
+  bool health_without_auth = false;  // /health answers without basic auth (for probes)
 };
 
 // What SIGTERM does to running tasks: cancel them now, or let them finish for up to
 // drain_timeout first (keep it below the unit's TimeoutStopSec minus kill_grace).
 enum class TaskStopPolicy { kCancel, kDrain };
+
+// Where tasks run: "auto" is unit mode under systemd with the launcher's socket there, process
+// mode otherwise; "unit" refuses to start without them; "process" always forks tasks itself.
+enum class TaskIsolation { kAuto, kUnit, kProcess };
 
 struct TaskConfig {
   uint32_t max_concurrent = 16;  // tasks running at once; more wait in the queue
@@ -77,10 +91,26 @@ struct TaskConfig {
   Duration kill_grace = std::chrono::seconds(5);  // SIGTERM, then SIGKILL to the group
   uint64_t max_output_bytes = 1 << 20;            // kept output per task; the rest is counted, not kept
   std::string workdir = "/";
+  // Tasks start with PATH, HOME, LANG, USER and LOGNAME for the daemon's user, then these, then
+  // what the request sets; nothing of the daemon's own environment.
+  std::vector<std::pair<std::string, std::string>> environment;
   uint32_t history = 100;  // finished tasks remembered for ListTasks
   TaskStopPolicy on_stop = TaskStopPolicy::kCancel;
   Duration drain_timeout = std::chrono::seconds(30);
+  TaskIsolation isolation = TaskIsolation::kAuto;
+  std::string user = "root";               // unit mode: who tasks run as unless a request names another
+  std::vector<std::string> allowed_users;  // the users a request may name besides `user`
+  TaskLimits limits;                       // memory_max, cpu_quota, tasks_max; unset: none
+  std::string launcher_socket = "/run/slothd/launcher.sock";  // slothd-launcher's (unit mode)
   bool operator==(const TaskConfig&) const = default;
+};
+
+// Workflow runs (slothctl run -f FILE): how many of a run's tasks run at once, unless a group's
+// `parallel` asks for fewer, and how many finished runs are remembered for listing.
+struct WorkflowConfig {
+  uint32_t max_parallel = 16;
+  uint32_t history = 20;
+  bool operator==(const WorkflowConfig&) const = default;
 };
 
 // Where logs go: "auto" is the journal when stderr is connected to it, else the console.
@@ -97,6 +127,7 @@ struct Config {
   MasterConfig master;
   TelemetryConfig telemetry;
   TaskConfig tasks;
+  WorkflowConfig workflows;
   LogConfig log;
 };
 
@@ -136,6 +167,12 @@ std::optional<std::string> CheckLabelKey(std::string_view key);
 // client CA, an agent with a master its CA, certificate and key; unless `insecure = true`
 // (master_insecure) is written out. The error names the first missing key.
 std::optional<ConfigError> CheckFleetCredentials(const Config& config, std::string_view source);
+// A user name as useradd(8) allows it: 1-32 of a-z A-Z 0-9 _ - . (not starting with '-'), with an
+// optional trailing '$'.
+std::optional<std::string> CheckUserName(std::string_view name);
+
+// Empty (none) or an absolute path.
+std::optional<std::string> CheckOptionalAbsolutePath(std::string_view path);
 
 // The effective configuration as a TOML document (for --check-config and docs).
 std::string FormatConfig(const Config& config);

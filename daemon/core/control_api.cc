@@ -8,8 +8,8 @@ namespace sloth {
 
 std::string Caller::Name() const { return identity.empty() ? fmt::format("uid:{}", uid) : identity; }
 
-ControlApi::ControlApi(TaskRunner& runner, Telemetry& telemetry, Logger& log, Sources sources)
-    : runner_(runner), telemetry_(telemetry), log_(log), sources_(std::move(sources)) {}
+ControlApi::ControlApi(TaskRunner& runner, WorkflowRuns& workflows, Telemetry& telemetry, Logger& log, Sources sources)
+    : runner_(runner), workflows_(workflows), telemetry_(telemetry), log_(log), sources_(std::move(sources)) {}
 
 void ControlApi::Audit(LogLevel level, const Caller& caller, std::string_view what,
                        std::initializer_list<LogField> extra) {
@@ -65,11 +65,63 @@ std::vector<TaskResult> ControlApi::ListTasks(const Caller& caller) {
 }
 
 Result<void, CancelRefused> ControlApi::CancelTask(const Caller& caller, std::string_view id) {
+  if (WorkflowRuns::IsRunId(id)) {
+    Audit(LogLevel::kInfo, caller, fmt::format("CancelTask {}", id), {{"SLOTH_RUN_ID", std::string(id)}});
+    switch (workflows_.Cancel(id, fmt::format("by uid {} via {}", caller.uid, caller.via))) {
+      case WorkflowRuns::CancelOutcome::kCancelled: return {};
+      case WorkflowRuns::CancelOutcome::kUnknown:
+        return CancelRefused{fmt::format("no workflow run with id {} (see ListTasks)", id), true};
+      case WorkflowRuns::CancelOutcome::kFinished:
+        return CancelRefused{fmt::format("workflow run {} already finished", id)};
+    }
+  }
   Audit(LogLevel::kInfo, caller, fmt::format("CancelTask {}", id), {{"SLOTH_TASK_ID", std::string(id)}});
   if (runner_.Cancel(id)) return {};
   auto known = runner_.Get(id);
   if (!known) return CancelRefused{fmt::format("no task with id {} (see ListTasks)", id), true};
   return CancelRefused{fmt::format("task {} already finished ({})", id, TaskStatusName(known->status))};
+}
+
+Result<Workflow, WorkflowRefused> ControlApi::ResolveWorkflow(const Caller& caller, std::string_view what,
+                                                              const WorkflowSource& source) {
+  auto workflow = LoadWorkflow(source);
+  if (!workflow) {
+    Audit(LogLevel::kInfo, caller,
+          fmt::format("{} {}: refused: {}", what, source.file.name, workflow.error().ToString()));
+    return WorkflowRefused{true, workflow.error().ToString()};
+  }
+  Audit(LogLevel::kInfo, caller,
+        fmt::format("{} {} ({}, {} tasks)", what, workflow->name, source.file.name, workflow->tasks.size()),
+        {{"SLOTH_WORKFLOW", workflow->name}});
+  return std::move(workflow).value();
+}
+
+Result<WorkflowRunResult, WorkflowRefused> ControlApi::RunWorkflow(const Caller& caller, const WorkflowSource& source,
+                                                                   const WorkflowEventSink& on_event) {
+  auto workflow = ResolveWorkflow(caller, "RunWorkflow", source);
+  if (!workflow) return workflow.error();
+  auto run = workflows_.Run(std::move(workflow).value(), on_event);
+  if (!run) return WorkflowRefused{false, run.error().message};
+  return std::move(run).value();
+}
+
+Result<std::string, WorkflowRefused> ControlApi::StartWorkflow(const Caller& caller, const WorkflowSource& source,
+                                                               WorkflowEventSink on_event, WorkflowEndSink on_end) {
+  auto workflow = ResolveWorkflow(caller, "StartWorkflow", source);
+  if (!workflow) return workflow.error();
+  auto id = workflows_.Start(std::move(workflow).value(), std::move(on_event), std::move(on_end));
+  if (!id) return WorkflowRefused{false, id.error().message};
+  return std::move(id).value();
+}
+
+std::optional<WorkflowRunResult> ControlApi::GetWorkflowRun(const Caller& caller, std::string_view id) {
+  Audit(LogLevel::kDebug, caller, fmt::format("GetWorkflowRun {}", id), {{"SLOTH_RUN_ID", std::string(id)}});
+  return workflows_.Get(id);
+}
+
+std::vector<WorkflowRunResult> ControlApi::ListWorkflowRuns(const Caller& caller) {
+  Audit(LogLevel::kDebug, caller, "ListWorkflowRuns");
+  return workflows_.List();
 }
 
 std::string ControlApi::GetMetrics(const Caller& caller) {

@@ -16,6 +16,8 @@
 #include "daemon/core/agent_info.h"
 #include "daemon/core/tasks/task_runner.h"
 #include "daemon/core/telemetry/telemetry.h"
+#include "daemon/core/workflow_runs/workflow_runs.h"
+#include "daemon/core/workflows/workflow.h"
 
 namespace sloth {
 
@@ -36,6 +38,13 @@ struct CancelRefused {
   bool unknown = false;  // no task with that id (rather than one already finished)
 };
 
+// Why a workflow run was not started: the workflow is invalid (an error at file:line:column), or
+// the agent refuses runs now (it is stopping).
+struct WorkflowRefused {
+  bool invalid = false;
+  std::string message;
+};
+
 // What a reload applied: where the configuration came from, and what it could not change now
 // (settings that take effect at the next start, settings systemd's sockets override).
 struct ReloadReport {
@@ -53,7 +62,7 @@ class ControlApi {
     std::function<Result<ReloadReport>()> reload;
   };
 
-  ControlApi(TaskRunner& runner, Telemetry& telemetry, Logger& log, Sources sources);
+  ControlApi(TaskRunner& runner, WorkflowRuns& workflows, Telemetry& telemetry, Logger& log, Sources sources);
 
   AgentInfo GetInfo(const Caller& caller);
   std::optional<std::string> GetHealth(const Caller& caller);
@@ -70,7 +79,21 @@ class ControlApi {
   // One queued, running or remembered task; finished ones carry their kept output.
   std::optional<TaskResult> GetTask(const Caller& caller, std::string_view id);
   std::vector<TaskResult> ListTasks(const Caller& caller);
+  // A task (t-...) or a workflow run (w-...): a run skips what has not started and stops what runs.
   Result<void, CancelRefused> CancelTask(const Caller& caller, std::string_view id);
+  // Resolves `source` as slothctl did (refused with file:line:column when it is invalid), then runs
+  // the workflow on the calling thread until every task has its status, handing each change to
+  // `on_event` in order; returns the run's result.
+  Result<WorkflowRunResult, WorkflowRefused> RunWorkflow(const Caller& caller, const WorkflowSource& source,
+                                                         const WorkflowEventSink& on_event);
+  // The same on a thread of the agent's, for front ends whose clients follow the run by its id
+  // (D-Bus: signals, GetWorkflowRun); returns the id at once.
+  Result<std::string, WorkflowRefused> StartWorkflow(const Caller& caller, const WorkflowSource& source,
+                                                     WorkflowEventSink on_event, WorkflowEndSink on_end);
+  // A run in progress or remembered, with its tasks; finished tasks that failed carry their output.
+  std::optional<WorkflowRunResult> GetWorkflowRun(const Caller& caller, std::string_view id);
+  // Runs in progress, then recent ones, newest first, without their task lists.
+  std::vector<WorkflowRunResult> ListWorkflowRuns(const Caller& caller);
   std::string GetMetrics(const Caller& caller);
   Result<ReloadReport> Reload(const Caller& caller);
 
@@ -78,7 +101,12 @@ class ControlApi {
   // Reads are logged at debug level (a dashboard polls them); actions at info, for audit.
   void Audit(LogLevel level, const Caller& caller, std::string_view what, std::initializer_list<LogField> extra = {});
 
+  // The workflow `source` names, resolved; audited as the call `what`.
+  Result<Workflow, WorkflowRefused> ResolveWorkflow(const Caller& caller, std::string_view what,
+                                                    const WorkflowSource& source);
+
   TaskRunner& runner_;
+  WorkflowRuns& workflows_;
   Telemetry& telemetry_;
   Logger& log_;
   Sources sources_;

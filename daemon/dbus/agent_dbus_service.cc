@@ -31,11 +31,12 @@ constexpr auto kCredentialsTimeout = std::chrono::seconds(2);
 // thread (property getters also on the thread emitting PropertiesChanged).
 class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slothrunner::Agent1_adaptor> {
  public:
-  Object(sdbus::IConnection& bus, ControlApi& api, Logger& log)
+  Object(sdbus::IConnection& bus, ControlApi& api, Logger& log, AgentDbusService& service)
       : AdaptorInterfaces(bus, kObjectPath),
         bus_driver_(sdbus::createProxy(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus")),
         api_(api),
-        log_(log) {
+        log_(log),
+        service_(service) {
     // The identity does not change while the agent runs (a new name needs a restart: doc/ARCHITECTURE.md §7).
     const AgentInfo info = api_.GetInfo(Caller{"dbus", -1, -1});
     name_ = ValidUtf8(info.identity.name);
@@ -45,6 +46,9 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
   ~Object() { unregisterAdaptor(); }
 
   using Agent1_adaptor::emitTaskFinished;
+  using Agent1_adaptor::emitWorkflowFinished;
+  using Agent1_adaptor::emitWorkflowGroupChanged;
+  using Agent1_adaptor::emitWorkflowTaskChanged;
   void EmitTasksRunningChanged() {
     getObject().emitPropertiesChangedSignal(INTERFACE_NAME, std::vector<std::string>{"TasksRunning"});
   }
@@ -95,13 +99,26 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
 
   std::string RunTask(const std::string& command, const std::string& name, const std::string& group,
                       const std::map<std::string, std::string>& env, const uint64_t& timeout_ms) override {
+    return RunTaskEx(command, name, group, env, timeout_ms, {});
+  }
+
+  std::string RunTaskEx(const std::string& command, const std::string& name, const std::string& group,
+                        const std::map<std::string, std::string>& env, const uint64_t& timeout_ms,
+                        const std::map<std::string, sdbus::Variant>& options) override {
     return Serve("RunTask", [&](const Caller& caller) {
-      auto spec = CheckedTaskSpec(TaskSpec{.command = command,
-                                           .name = name,
-                                           .group = group,
-                                           .workdir = {},  // the interface has none: the agent's
-                                           .env = {env.begin(), env.end()},
-                                           .timeout = TimeoutFromMillis(timeout_ms)});
+      auto with_options = TaskSpecFromOptions(TaskSpec{.command = command,
+                                                       .name = name,
+                                                       .group = group,
+                                                       .workdir = {},  // the interface has none: the agent's
+                                                       .env = {env.begin(), env.end()},
+                                                       .timeout = TimeoutFromMillis(timeout_ms),
+                                                       .user = {},
+                                                       .limits = {},
+                                                       .workflow = {},  // an ad-hoc task
+                                                       .run_id = {}},
+                                              options);
+      if (!with_options) throw sdbus::Error(kErrorInvalidArgs, ValidUtf8(with_options.error().message));
+      auto spec = CheckedTaskSpec(std::move(with_options).value());
       if (!spec) throw sdbus::Error(kErrorInvalidArgs, ValidUtf8(spec.error().message));
       // Starts on a runner worker: the bus thread is never held by a running task.
       auto started = api_.StartTask(caller, std::move(spec).value());
@@ -127,6 +144,14 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
     });
   }
 
+  std::vector<std::map<std::string, sdbus::Variant>> ListTasksEx() override {
+    return Serve("ListTasksEx", [&](const Caller& caller) {
+      std::vector<std::map<std::string, sdbus::Variant>> tasks;
+      for (const TaskResult& r : api_.ListTasks(caller)) tasks.push_back(ToDbusWithoutOutput(r));
+      return tasks;
+    });
+  }
+
   bool CancelTask(const std::string& id) override {
     return Serve("CancelTask", [&](const Caller& caller) {
       const auto cancelled = api_.CancelTask(caller, id);
@@ -134,6 +159,45 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
         throw sdbus::Error(kErrorUnknownTask, ValidUtf8(cancelled.error().reason));
       }
       return cancelled.ok();
+    });
+  }
+
+  std::string RunWorkflow(const std::string& file_name, const std::string& file_text,
+                          const std::vector<sdbus::Struct<std::string, std::string>>& values,
+                          const std::vector<std::string>& set, const std::vector<std::string>& groups) override {
+    return Serve("RunWorkflow", [&](const Caller& caller) {
+      WorkflowSource source;
+      source.file = {file_name, file_text};
+      for (const auto& named : values) source.values_files.push_back({named.get<0>(), named.get<1>()});
+      source.sets = set;
+      source.groups = groups;
+      // Runs on a thread of the agent's: the bus thread is never held by a run.
+      auto started = api_.StartWorkflow(
+          caller, source, [this](const WorkflowEvent& event) { service_.OnWorkflowEvent(event); },
+          [this](const WorkflowRunResult& run) { service_.OnWorkflowEnd(run); });
+      if (!started) {
+        throw sdbus::Error(started.error().invalid ? kErrorInvalidArgs : kErrorRefused,
+                           ValidUtf8(started.error().message));
+      }
+      return *started;
+    });
+  }
+
+  std::map<std::string, sdbus::Variant> GetWorkflowRun(const std::string& id) override {
+    return Serve("GetWorkflowRun", [&](const Caller& caller) {
+      auto run = api_.GetWorkflowRun(caller, id);
+      if (!run) {
+        throw sdbus::Error(kErrorUnknownTask, ValidUtf8(fmt::format("no workflow run with id {} (see ListTasks)", id)));
+      }
+      return ToDbus(*run);
+    });
+  }
+
+  std::vector<std::map<std::string, sdbus::Variant>> ListWorkflowRuns() override {
+    return Serve("ListWorkflowRuns", [&](const Caller& caller) {
+      std::vector<std::map<std::string, sdbus::Variant>> runs;
+      for (const WorkflowRunResult& run : api_.ListWorkflowRuns(caller)) runs.push_back(ToDbus(run));
+      return runs;
     });
   }
 
@@ -161,6 +225,7 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
   std::unique_ptr<sdbus::IProxy> bus_driver_;  // org.freedesktop.DBus, for callers' credentials
   ControlApi& api_;
   Logger& log_;
+  AgentDbusService& service_;  // emits the workflow signals, unless it is shut down
   std::string name_, version_;
 };
 
@@ -179,7 +244,7 @@ AgentDbusService::AgentDbusService(ControlApi& api, Logger& log, std::unique_ptr
         fmt::format("cannot connect to the {}: {} ({}); is dbus-daemon running?", where, e.getMessage(), e.getName()));
   }
   try {
-    object_ = std::make_unique<Object>(*bus_, api, log);
+    object_ = std::make_unique<Object>(*bus_, api, log, *this);
   } catch (const sdbus::Error& e) {
     throw DbusUnavailable(fmt::format("cannot export {} on the {}: {}", kObjectPath, where, e.getMessage()));
   }
@@ -197,26 +262,58 @@ AgentDbusService::AgentDbusService(ControlApi& api, Logger& log, std::unique_ptr
 
 AgentDbusService::~AgentDbusService() { Shutdown(); }
 
-void AgentDbusService::OnTaskChange(const TaskResult& task) {
+template <typename F>
+void AgentDbusService::Emit(std::string_view what, F&& emit) {
   {
     std::lock_guard lock(state_mutex_);
     if (shut_down_ || !object_) return;
     ++emitting_;
   }
   try {
-    if (IsFinished(task.status)) {
-      object_->emitTaskFinished(ValidUtf8(task.id), ValidUtf8(task.name), ValidUtf8(task.group),
-                                std::string(TaskStatusName(task.status)), static_cast<int32_t>(task.exit_code));
-    }
-    object_->EmitTasksRunningChanged();
+    emit(*object_);
   } catch (const sdbus::Error& e) {
-    log_.Warning(fmt::format("D-Bus: cannot signal the change of task {}: {}", task.id, e.getMessage()));
+    log_.Warning(fmt::format("D-Bus: cannot signal {}: {}", what, e.getMessage()));
   }
   {
     std::lock_guard lock(state_mutex_);
     --emitting_;
   }
   emitters_done_.notify_all();
+}
+
+void AgentDbusService::OnTaskChange(const TaskResult& task) {
+  Emit("the change of task " + task.id, [&](Object& object) {
+    if (IsFinished(task.status)) {
+      object.emitTaskFinished(ValidUtf8(task.id), ValidUtf8(task.name), ValidUtf8(task.group),
+                              std::string(TaskStatusName(task.status)), static_cast<int32_t>(task.exit_code));
+    }
+    object.EmitTasksRunningChanged();
+  });
+}
+
+void AgentDbusService::OnWorkflowEvent(const WorkflowEvent& event) {
+  if (const auto* change = std::get_if<WorkflowTaskChange>(&event)) {
+    const WorkflowRunTask& task = change->task;
+    Emit("a change in workflow run " + change->run_id, [&](Object& object) {
+      object.emitWorkflowTaskChanged(
+          ValidUtf8(change->run_id), static_cast<uint32_t>(change->index), ValidUtf8(task.group), ValidUtf8(task.name),
+          std::string(TaskStatusName(task.status)), task.attempts, ValidUtf8(task.reason), ValidUtf8(task.last.id),
+          static_cast<int32_t>(task.last.exit_code), UnixMillis(task.last.start_time),
+          std::chrono::duration<double>(task.last.duration).count());
+    });
+  } else if (const auto* group = std::get_if<WorkflowGroupChange>(&event)) {
+    Emit("a change in workflow run " + group->run_id, [&](Object& object) {
+      object.emitWorkflowGroupChanged(ValidUtf8(group->run_id), static_cast<uint32_t>(group->index),
+                                      ValidUtf8(group->group.name), std::string(TaskStatusName(group->group.status)),
+                                      std::chrono::duration<double>(group->group.duration).count());
+    });
+  }  // the started event: GetWorkflowRun gives the run as it begins
+}
+
+void AgentDbusService::OnWorkflowEnd(const WorkflowRunResult& run) {
+  Emit("the end of workflow run " + run.id, [&](Object& object) {
+    object.emitWorkflowFinished(ValidUtf8(run.id), std::string(TaskStatusName(run.status)), ValidUtf8(run.reason));
+  });
 }
 
 void AgentDbusService::Shutdown() {

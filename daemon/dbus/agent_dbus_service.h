@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "daemon/core/control_api.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/workflow_runs/workflow_run.h"
 
 namespace sdbus {
 class IConnection;
@@ -44,6 +45,10 @@ class AgentDbusService {
   // Emits TaskFinished for a finished task and PropertiesChanged(TasksRunning) for every change.
   // Any thread; a no-op after Shutdown().
   void OnTaskChange(const TaskResult& task);
+  // Emits WorkflowTaskChanged / WorkflowGroupChanged, and WorkflowFinished, for the runs started
+  // over the bus. Any thread; no-op after Shutdown().
+  void OnWorkflowEvent(const WorkflowEvent& event);
+  void OnWorkflowEnd(const WorkflowRunResult& run);
 
   // Releases the name, stops the bus thread (waiting for a call in progress) and ignores
   // OnTaskChange from then on. Idempotent; main thread.
@@ -51,6 +56,9 @@ class AgentDbusService {
 
  private:
   class Object;
+  // Runs `emit` (which sends signals) unless shut down; `what` names it in the warning if it fails.
+  template <typename F>
+  void Emit(std::string_view what, F&& emit);
 
   Logger& log_;
   std::unique_ptr<sdbus::IConnection> bus_;
@@ -60,7 +68,7 @@ class AgentDbusService {
   std::mutex state_mutex_;
   std::condition_variable emitters_done_;
   bool shut_down_ = false;  // guarded by state_mutex_
-  int emitting_ = 0;        // OnTaskChange calls in progress; guarded by state_mutex_
+  int emitting_ = 0;        // Emit calls in progress; guarded by state_mutex_
 };
 
 }  // namespace sloth

@@ -8,8 +8,10 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "common/result.h"
 #include "daemon/core/agent_info.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/workflow_runs/workflow_run.h"
 
 namespace sloth {
 
@@ -23,7 +25,14 @@ std::string ValidUtf8(std::string_view in);
 
 std::map<std::string, sdbus::Variant> ToDbus(const AgentInfo& info);
 std::map<std::string, sdbus::Variant> ToDbus(const TaskResult& task);
+// ToDbus without the "output" key: a ListTasksEx entry.
+std::map<std::string, sdbus::Variant> ToDbusWithoutOutput(const TaskResult& task);
+// `spec` with RunTaskEx's options (user, memory_max, cpu_quota, tasks_max, all strings) applied,
+// or what is wrong with them.
+Result<TaskSpec> TaskSpecFromOptions(TaskSpec spec, const std::map<std::string, sdbus::Variant>& options);
 TaskRow ToRow(const TaskResult& task);
+// A workflow run (GetWorkflowRun; ListWorkflowRuns without tasks when it has none).
+std::map<std::string, sdbus::Variant> ToDbus(const WorkflowRunResult& run);
 bool IsFinished(TaskStatus status);
 
 }  // namespace sloth

@@ -8,8 +8,9 @@
 
 namespace sloth {
 
-ControlServer::ControlServer(UniqueFd listen_fd, ControlApi& api, Telemetry& telemetry, Logger& log)
-    : api_(api), telemetry_(telemetry), log_(log) {
+ControlServer::ControlServer(UniqueFd listen_fd, ControlAccess access, ControlApi& api, Telemetry& telemetry,
+                             Logger& log)
+    : api_(api), telemetry_(telemetry), log_(log), access_(std::move(access)) {
   ReplaceListener(std::move(listen_fd));
 }
 
@@ -43,9 +44,20 @@ void ControlServer::StopAccepting() {
   if (!acceptors_.empty()) acceptors_.back()->Stop();
 }
 
+void ControlServer::SetAccess(ControlAccess access) {
+  std::lock_guard lock(acceptors_mutex_);
+  access_ = access;
+  if (!acceptors_.empty()) acceptors_.back()->SetAccess(std::move(access));
+}
+
 void ControlServer::ReplaceListener(UniqueFd listen_fd) {
+  ControlAccess access;
+  {
+    std::lock_guard lock(acceptors_mutex_);
+    access = access_;
+  }
   auto next = std::make_unique<ControlSocketAcceptor>(
-      std::move(listen_fd),
+      std::move(listen_fd), std::move(access),
       [this](int fd) {
         if (ControlFrontEnd* front_end = EnsureFrontEnd()) {
           front_end->Serve(fd);
@@ -53,8 +65,9 @@ void ControlServer::ReplaceListener(UniqueFd listen_fd) {
           ::close(fd);
         }
       },
-      log_);
+      [this] { telemetry_.ErrorOccurred("control_refused"); }, log_);
   std::lock_guard lock(acceptors_mutex_);
+  next->SetAccess(access_);  // in case it changed meanwhile
   if (!acceptors_.empty()) acceptors_.back()->Stop();
   acceptors_.push_back(std::move(next));
 }

@@ -18,13 +18,17 @@ namespace sloth {
 
 class ControlServer {
  public:
-  ControlServer(UniqueFd listen_fd, ControlApi& api, Telemetry& telemetry, Logger& log);
+  // Connections `access` refuses are told why and closed, and counted in sloth_errors_total
+  // {type="control_refused"}.
+  ControlServer(UniqueFd listen_fd, ControlAccess access, ControlApi& api, Telemetry& telemetry, Logger& log);
   ~ControlServer();
 
   // Stops accepting new connections (calls on open ones continue).
   void StopAccepting();
   // Accepts on `listen_fd` from now on instead of the current socket; open connections stay.
   void ReplaceListener(UniqueFd listen_fd);
+  // Applies to connections accepted from now on (reload).
+  void SetAccess(ControlAccess access);
   // Ends every call, waiting up to `grace` for running handlers.
   void Shutdown(Duration grace);
   // The front end, loaded now if no connection has loaded it yet (an agent with a master needs
@@ -43,6 +47,7 @@ class ControlServer {
   // The current acceptor is the last; earlier ones (replaced on reload) are stopped but kept,
   // since connections they accepted may still be calling.
   mutable std::mutex acceptors_mutex_;
+  ControlAccess access_;  // guarded by acceptors_mutex_
   std::vector<std::unique_ptr<ControlSocketAcceptor>> acceptors_;
 };
 

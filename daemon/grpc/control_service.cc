@@ -1,5 +1,6 @@
 #include "daemon/grpc/control_service.h"
 
+#include "daemon/grpc/stream_call.h"
 #include "daemon/grpc/unary_call.h"
 
 #include <fmt/format.h>
@@ -36,6 +37,13 @@ bool SameSecret(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < a.size(); ++i) difference |= static_cast<unsigned char>(a[i] ^ b[i]);
   return difference == 0;
 }
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Events a RunTask worker may queue ahead of its client before it waits (backpressure).
+constexpr size_t kMaxQueuedTaskEventBytes = 256 * 1024;
+// A run's events are never waited for: a cancel hands them over from the completion-queue
+// thread, which does the writing. They are small and a few per task.
+constexpr size_t kUnboundedEventBytes = SIZE_MAX;
 
 v1::RunTaskEvent StartedEvent(const std::string& id) {
   v1::RunTaskEvent event;
@@ -62,6 +70,62 @@ void ToProto(const TaskResult& r, bool include_output, v1::TaskResult* out) {
   out->set_output_truncated(r.output_truncated);
   out->set_output_bytes(r.output_bytes);
   if (include_output) out->set_kept_output(r.kept_output);
+  out->set_user(r.user);
+  out->set_unit(r.unit);
+  v1::TaskUsage* usage = out->mutable_usage();
+  usage->set_measured(r.usage.measured);
+  usage->set_cpu_seconds(r.usage.cpu_seconds);
+  usage->set_memory_peak_bytes(r.usage.memory_peak_bytes);
+  usage->set_memory_peak_whole_task(r.usage.memory_peak_whole_task);
+  out->set_limits_not_enforced(r.limits_not_enforced);
+  out->set_workflow(r.workflow);
+  out->set_run_id(r.run_id);
+}
+
+void ToProto(const WorkflowRunTask& task, size_t index, v1::WorkflowTask* out) {
+  out->set_index(static_cast<uint32_t>(index));
+  out->set_group(task.group);
+  out->set_name(task.name);
+  for (const std::string& dep : task.depends_on) out->add_depends_on(dep);
+  out->set_status(ToProto(task.status));
+  out->set_attempts(task.attempts);
+  out->set_reason(task.reason);
+  if (!task.last.id.empty()) ToProto(task.last, /*include_output=*/true, out->mutable_last());
+}
+
+void ToProto(const WorkflowRunGroup& group, size_t index, v1::WorkflowGroup* out) {
+  out->set_index(static_cast<uint32_t>(index));
+  out->set_name(group.name);
+  out->set_status(ToProto(group.status));
+  out->set_duration_seconds(Seconds(group.duration));
+}
+
+void ToProto(const WorkflowRunResult& run, v1::WorkflowRun* out) {
+  out->set_id(run.id);
+  out->set_workflow(run.workflow);
+  out->set_source(run.source);
+  out->set_status(ToProto(run.status));
+  out->set_cancelled(run.cancelled);
+  out->set_reason(run.reason);
+  out->set_start_time_unix_ms(UnixMillis(run.start_time));
+  out->set_end_time_unix_ms(UnixMillis(run.end_time));
+  out->set_duration_seconds(Seconds(run.duration));
+  for (size_t g = 0; g < run.groups.size(); ++g) ToProto(run.groups[g], g, out->add_groups());
+  for (size_t t = 0; t < run.tasks.size(); ++t) ToProto(run.tasks[t], t, out->add_tasks());
+  out->set_tasks_queued(run.counts.queued);
+  out->set_tasks_running(run.counts.running);
+  out->set_tasks_succeeded(run.counts.success);
+  out->set_tasks_failed(run.counts.failed);
+  out->set_tasks_skipped(run.counts.skipped);
+}
+
+WorkflowSource FromProto(const v1::RunWorkflowRequest& request) {
+  WorkflowSource source;
+  source.file = {request.file().name(), request.file().text()};
+  for (const auto& values : request.values()) source.values_files.push_back({values.name(), values.text()});
+  source.sets.assign(request.set().begin(), request.set().end());
+  source.groups.assign(request.groups().begin(), request.groups().end());
+  return source;
 }
 
 void ToProto(const AgentInfo& info, v1::AgentInfo* out) {
@@ -78,6 +142,11 @@ void ToProto(const AgentInfo& info, v1::AgentInfo* out) {
   out->set_metrics_url(info.metrics_url);
   out->set_control_socket(info.control_socket);
   out->set_tasks_running(info.tasks_running);
+  out->set_task_isolation(info.task_isolation);
+  out->set_task_user(info.task_user);
+  out->set_memory_max_not_enforced(info.task_limits.memory);
+  out->set_cpu_quota_not_enforced(info.task_limits.cpu);
+  out->set_tasks_max_not_enforced(info.task_limits.tasks);
 }
 
 ControlService::ControlService(ControlApi& api, CredentialsFn credentials)
@@ -104,12 +173,18 @@ Caller ControlService::CallerOf(const grpc::ServerContext& context) const {
 }
 
 grpc::Status ControlService::CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const {
+  auto limits = RequestLimits(request.memory_max(), request.cpu_quota(), request.tasks_max());
+  if (!limits) return {grpc::StatusCode::INVALID_ARGUMENT, limits.error().message};
   TaskSpec received{.command = request.command(),
                     .name = request.name(),
                     .group = request.group(),
                     .workdir = request.workdir(),
                     .env = {request.env().begin(), request.env().end()},
-                    .timeout = TimeoutFromMillis(request.timeout_ms())};
+                    .timeout = TimeoutFromMillis(request.timeout_ms()),
+                    .user = request.user(),
+                    .limits = *limits,
+                    .workflow = {},  // an ad-hoc task
+                    .run_id = {}};
   auto checked = CheckedTaskSpec(std::move(received));
   if (!checked) return {grpc::StatusCode::INVALID_ARGUMENT, checked.error().message};
   *spec = std::move(checked).value();
@@ -148,6 +223,64 @@ v1::RunTaskEvent ControlService::CompleteRunTask(TaskRunner::Started started, co
   return event;
 }
 
+Result<v1::WorkflowEvent, grpc::Status> ControlService::RunWorkflow(
+    const Caller& caller, const v1::RunWorkflowRequest& request,
+    const std::function<void(const v1::WorkflowEvent&)>& send) {
+  auto run = api_.RunWorkflow(caller, FromProto(request), [&send](const WorkflowEvent& event) {
+    v1::WorkflowEvent out;
+    if (const auto* started = std::get_if<WorkflowRunResult>(&event)) {
+      ToProto(*started, out.mutable_started());
+    } else if (const auto* task = std::get_if<WorkflowTaskChange>(&event)) {
+      ToProto(task->task, task->index, out.mutable_task());
+    } else if (const auto* group = std::get_if<WorkflowGroupChange>(&event)) {
+      ToProto(group->group, group->index, out.mutable_group());
+    }
+    send(out);
+  });
+  if (!run) {
+    return grpc::Status(run.error().invalid ? grpc::StatusCode::INVALID_ARGUMENT : grpc::StatusCode::UNAVAILABLE,
+                        run.error().message);
+  }
+  v1::WorkflowEvent result;
+  ToProto(*run, result.mutable_result());
+  return result;
+}
+
+// The streaming methods of sloth.v1.Agent, a row each: how a call begins on the completion-queue
+// thread, and the work a worker then does for it.
+void ListenForStreamingCalls(CallQueue& queue) {
+  using Svc = v1::Agent::AsyncService;
+  ListenStream<v1::RunTaskRequest, v1::RunTaskEvent>(
+      queue, &Svc::RequestRunTask,
+      [](ControlService& control, const Caller& caller,
+         const v1::RunTaskRequest& request) -> Result<StreamWork<v1::RunTaskEvent>, StreamEnding<v1::RunTaskEvent>> {
+        TaskSpec spec;
+        if (grpc::Status checked = control.CheckRunTask(request, &spec); !checked.ok()) return {checked};
+        // Admitted here; the worker spawns the task, follows it to its end and writes its events
+        // (the started event too: kStartedEventDelay).
+        auto begun = control.BeginRunTask(caller, std::move(spec));
+        if (!begun) return {begun.error()};  // refused: its result is the whole stream
+        auto started = std::make_shared<TaskRunner::Started>(std::move(begun).value());
+        return StreamWork<v1::RunTaskEvent>([&control, started](const EventSender<v1::RunTaskEvent>& send) {
+          return StreamEnding<v1::RunTaskEvent>(control.CompleteRunTask(std::move(*started), send));
+        });
+      },
+      kMaxQueuedTaskEventBytes);
+  ListenStream<v1::RunWorkflowRequest, v1::WorkflowEvent>(
+      queue, &Svc::RequestRunWorkflow,
+      [](ControlService& control, const Caller& caller, const v1::RunWorkflowRequest& request)
+          -> Result<StreamWork<v1::WorkflowEvent>, StreamEnding<v1::WorkflowEvent>> {
+        // The file is parsed on the worker: a large one must not hold the completion queue.
+        return StreamWork<v1::WorkflowEvent>(
+            [&control, caller, request](const EventSender<v1::WorkflowEvent>& send) -> StreamEnding<v1::WorkflowEvent> {
+              auto result = control.RunWorkflow(caller, request, send);
+              if (!result) return result.error();
+              return std::move(result).value();
+            });
+      },
+      kUnboundedEventBytes);
+}
+
 // The unary methods of sloth.v1.Agent, a row each: the method, and its request translated to
 // ControlApi and the answer back. RunTask streams: grpc_front_end.cc serves it.
 void ListenForUnaryCalls(CallQueue& queue) {
@@ -170,6 +303,7 @@ void ListenForUnaryCalls(CallQueue& queue) {
         for (const TaskResult& task : api.ListTasks(caller)) {
           ToProto(task, request.include_output(), reply->add_tasks());
         }
+        for (const WorkflowRunResult& run : api.ListWorkflowRuns(caller)) ToProto(run, reply->add_workflow_runs());
         return grpc::Status::OK;
       });
   ListenUnary<v1::CancelTaskRequest, v1::CancelTaskResponse>(

@@ -54,6 +54,13 @@ class ControlService {
   Result<TaskRunner::Started, v1::RunTaskEvent> BeginRunTask(const Caller& caller, TaskSpec spec);
   v1::RunTaskEvent CompleteRunTask(TaskRunner::Started started, const EventSink& send);
 
+  // RunWorkflow, on a thread that may wait: the workflow resolved from the request (refused:
+  // INVALID_ARGUMENT with file:line:column, or UNAVAILABLE while the agent stops), then run, its
+  // events handed to `send` as they happen (from any thread, one at a time). Returns the result
+  // event, the stream's last.
+  Result<v1::WorkflowEvent, grpc::Status> RunWorkflow(const Caller& caller, const v1::RunWorkflowRequest& request,
+                                                      const std::function<void(const v1::WorkflowEvent&)>& send);
+
  private:
   ControlApi& api_;
   CredentialsFn credentials_;
@@ -62,9 +69,15 @@ class ControlService {
 
 // The table of unary methods: asks the completion queue for the first call of each.
 void ListenForUnaryCalls(CallQueue& queue);
+// The table of streaming methods (RunTask, RunWorkflow), the same way.
+void ListenForStreamingCalls(CallQueue& queue);
 
 // Protobuf conversions, exposed for tests.
 void ToProto(const TaskResult& result, bool include_output, v1::TaskResult* out);
 void ToProto(const AgentInfo& info, v1::AgentInfo* out);
+void ToProto(const WorkflowRunResult& run, v1::WorkflowRun* out);  // with its tasks when it has them
+void ToProto(const WorkflowRunTask& task, size_t index, v1::WorkflowTask* out);
+void ToProto(const WorkflowRunGroup& group, size_t index, v1::WorkflowGroup* out);
+WorkflowSource FromProto(const v1::RunWorkflowRequest& request);
 
 }  // namespace sloth

@@ -10,8 +10,9 @@
 // when this design replaced the sync server. The worker spawns, not the receiving thread, because
 // the thread that waits for the exec should be the one that then waits for the exit: work left
 // to another thread after a spawn waits behind the new shell on the same CPU. The stream keeps its
-// backpressure: a worker whose client reads slowly waits once kMaxQueuedBytes of events are
-// queued, and the task's pipe fills behind it.
+// backpressure: a worker whose client reads slowly waits once enough events are queued, and the
+// task's pipe fills behind it (stream_call.h). RunWorkflow is served the same way: its worker
+// follows the run.
 #include "daemon/grpc/grpc_front_end.h"
 
 #include <grpcpp/server.h>
@@ -20,8 +21,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -33,6 +32,7 @@
 #include "daemon/grpc/control_service.h"
 #include "daemon/grpc/master_link.h"
 #include "daemon/grpc/metrics_interceptor.h"
+#include "daemon/grpc/stream_call.h"
 #include "daemon/grpc/unary_call.h"
 #include "proto/grpc_tuning.h"
 #include "sloth/v1/agent.grpc.pb.h"
@@ -40,153 +40,11 @@
 namespace sloth {
 namespace {
 
-// Events a RunTask worker may queue ahead of its client before it waits (backpressure).
-constexpr size_t kMaxQueuedBytes = 256 * 1024;
-// Idle workers kept for the next RunTask; more than that exit when their task is done.
+// A control connection with no call in flight for this long is closed (GOAWAY), silent ones
+// included: idle connections cannot pile up. slothctl opens one per command and reconnects.
+constexpr std::chrono::milliseconds kMaxConnectionIdle = std::chrono::seconds(20);
+// Idle workers kept for the next streaming call; more than that exit when their call is done.
 constexpr size_t kIdleWorkersKept = 16;
-
-// RunTask: the task runs on a pool worker; its events go out as asynchronous writes, one in
-// flight at a time, the rest queued (bounded). Owned by the completion-queue side (`self_`,
-// until the stream is finished) and by the worker while it runs the task.
-class RunTaskCall final : public Call {
- public:
-  static void Listen(CallQueue& queue) {
-    auto call = std::shared_ptr<RunTaskCall>(new RunTaskCall(queue));
-    call->self_ = call;
-    queue.service.RequestRunTask(&call->context_, &call->request_, &call->writer_, queue.cq.get(), queue.cq.get(),
-                                 &call->arrived_);
-  }
-
-  void Proceed(int op, bool ok) override {
-    switch (op) {
-      case kArrived: {
-        if (!ok) {
-          self_.reset();  // shutting down; deletes this
-          return;
-        }
-        Listen(queue_);
-        TaskSpec spec;
-        const grpc::Status status = queue_.control->CheckRunTask(request_, &spec);
-        std::lock_guard lock(mutex_);
-        if (!status.ok()) {
-          final_status_ = status;
-          finishing_ = true;
-          StartFinishLocked();
-          return;
-        }
-        // Admitted here; a worker spawns the task, follows it to its end and writes its events
-        // (the started event too: ControlService::kStartedEventDelay).
-        auto begun = queue_.control->BeginRunTask(queue_.control->CallerOf(context_), std::move(spec));
-        if (!begun) {  // refused: its result is the whole stream
-          final_ = begun.error();
-          finishing_ = true;
-          StartFinishLocked();
-          return;
-        }
-        auto started = std::make_shared<TaskRunner::Started>(std::move(begun).value());
-        auto work = [call = self_, started]() mutable { call->Work(std::move(*started)); };
-        if (!queue_.workers->Submit(std::move(work))) {
-          // No thread to follow it: the task is cancelled (dropping its handle) and the caller told.
-          started.reset();
-          final_status_ = {grpc::StatusCode::RESOURCE_EXHAUSTED,
-                           "no thread to follow the task: the system is out of threads"};
-          finishing_ = true;
-          StartFinishLocked();
-        }
-        return;
-      }
-      case kWritten: {
-        std::lock_guard lock(mutex_);
-        writing_ = false;
-        if (!ok) {  // the client went away: the task runs on, unheard
-          client_gone_ = true;
-          outbox_.clear();
-          queued_bytes_ = 0;
-        }
-        if (!outbox_.empty()) {
-          StartWriteLocked();
-        } else if (finishing_) {
-          StartFinishLocked();
-        }
-        drained_.notify_all();
-        return;
-      }
-      case kFinished: {
-        std::shared_ptr<RunTaskCall> last = std::move(self_);  // may delete this on return
-        return;
-      }
-    }
-  }
-
- private:
-  enum { kArrived, kWritten, kFinished };
-  explicit RunTaskCall(CallQueue& queue) : queue_(queue), writer_(&context_) {}
-
-  // On the worker: follows the task to its end, then finishes the stream with the result.
-  void Work(TaskRunner::Started started) {
-    v1::RunTaskEvent result =
-        queue_.control->CompleteRunTask(std::move(started), [this](const v1::RunTaskEvent& event) { Send(event); });
-    std::lock_guard lock(mutex_);
-    final_ = std::move(result);
-    finishing_ = true;
-    if (!writing_) StartFinishLocked();
-  }
-
-  void Send(const v1::RunTaskEvent& event) {
-    std::unique_lock lock(mutex_);
-    if (client_gone_) return;
-    QueueLocked(event);
-    drained_.wait(lock, [this] { return client_gone_ || queued_bytes_ <= kMaxQueuedBytes; });
-  }
-
-  // Queued behind the others; written now if no write is in flight.
-  void QueueLocked(v1::RunTaskEvent event) {
-    queued_bytes_ += event.ByteSizeLong();
-    outbox_.push_back(std::move(event));
-    if (!writing_) StartWriteLocked();
-  }
-
-  void StartWriteLocked() {
-    in_flight_ = std::move(outbox_.front());
-    outbox_.pop_front();
-    queued_bytes_ -= in_flight_.ByteSizeLong();
-    writing_ = true;
-    writer_.Write(in_flight_, &written_);
-  }
-
-  void StartFinishLocked() {
-    if (finish_started_) return;
-    finish_started_ = true;
-    if (!final_status_.ok()) {
-      writer_.Finish(final_status_, &finished_);
-    } else if (client_gone_) {
-      writer_.Finish(grpc::Status::OK, &finished_);
-    } else {
-      writer_.WriteAndFinish(final_, grpc::WriteOptions(), grpc::Status::OK, &finished_);  // one write
-    }
-  }
-
-  CallQueue& queue_;
-  std::shared_ptr<RunTaskCall> self_;  // completion-queue thread only
-  grpc::ServerContext context_;
-  v1::RunTaskRequest request_;
-  grpc::ServerAsyncWriter<v1::RunTaskEvent> writer_;
-  Tag arrived_{this, kArrived};
-  Tag written_{this, kWritten};
-  Tag finished_{this, kFinished};
-
-  std::mutex mutex_;  // guards what follows
-  std::condition_variable drained_;
-  std::deque<v1::RunTaskEvent> outbox_;
-  size_t queued_bytes_ = 0;
-  v1::RunTaskEvent in_flight_;  // kept alive until its write completes
-  v1::RunTaskEvent final_;
-  grpc::Status final_status_;  // not OK: the stream ends with this status and no result
-  bool writing_ = false;
-  bool finishing_ = false;
-  bool finish_started_ = false;
-  bool client_gone_ = false;
-};
 
 // Threads: Serve is called from slothd's acceptor thread, Shutdown from its main thread.
 class GrpcFrontEnd final : public ControlFrontEnd {
@@ -197,6 +55,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
     queue_.workers = &workers_;
     grpc::ServerBuilder builder;
     builder.RegisterService(&queue_.service);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, static_cast<int>(kMaxConnectionIdle.count()));
     queue_.cq = builder.AddCompletionQueue();
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(telemetry));
@@ -204,7 +63,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
     server_ = builder.BuildAndStart();
     if (!server_) return;
     ListenForUnaryCalls(queue_);
-    RunTaskCall::Listen(queue_);
+    ListenForStreamingCalls(queue_);
     cq_thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "slothd-grpc");
       void* tag = nullptr;

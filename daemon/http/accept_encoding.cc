@@ -36,22 +36,37 @@ double Quality(std::string_view params) {
   return 1;
 }
 
+// Calls `item(name, q)` for each comma-separated item of a header ("gzip;q=0.5", "text/plain").
+template <typename Fn>
+void ForEachItem(std::string_view header, Fn item) {
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    std::string_view entry = Trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    auto semi = entry.find(';');
+    item(Trim(entry.substr(0, semi)), semi == std::string_view::npos ? 1.0 : Quality(entry.substr(semi + 1)));
+  }
+}
+
 }  // namespace
 
 bool AcceptsGzip(std::string_view header) {
   double gzip_q = -1, star_q = -1;
-  while (!header.empty()) {
-    auto comma = header.find(',');
-    std::string_view item = Trim(header.substr(0, comma));
-    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-    auto semi = item.find(';');
-    std::string_view coding = Trim(item.substr(0, semi));
-    double q = semi == std::string_view::npos ? 1 : Quality(item.substr(semi + 1));
+  ForEachItem(header, [&](std::string_view coding, double q) {
     if (EqualsNoCase(coding, "gzip") || EqualsNoCase(coding, "x-gzip")) gzip_q = q;
     if (coding == "*") star_q = q;
-  }
+  });
   if (gzip_q >= 0) return gzip_q > 0;
   return star_q > 0;
+}
+
+bool PrefersOpenMetrics(std::string_view header) {
+  double openmetrics_q = 0, text_q = 0;
+  ForEachItem(header, [&](std::string_view type, double q) {
+    if (EqualsNoCase(type, "application/openmetrics-text")) openmetrics_q = std::max(openmetrics_q, q);
+    if (EqualsNoCase(type, "text/plain") || type == "text/*" || type == "*/*") text_q = std::max(text_q, q);
+  });
+  return openmetrics_q > 0 && openmetrics_q >= text_q;
 }
 
 }  // namespace sloth

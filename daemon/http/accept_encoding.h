@@ -7,4 +7,8 @@ namespace sloth {
 // with a non-zero q, and gzip not explicitly refused with q=0.
 bool AcceptsGzip(std::string_view accept_encoding);
 
+// True when an Accept header value prefers OpenMetrics: "application/openmetrics-text" with a
+// non-zero q at least as high as that of "text/plain" (or "*/*"), as Prometheus asks.
+bool PrefersOpenMetrics(std::string_view accept);
+
 }  // namespace sloth

@@ -1,21 +1,26 @@
 #include "daemon/http/metrics_http_server.h"
 
 #include <microhttpd.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <cstdarg>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "daemon/http/accept_encoding.h"
+#include "daemon/http/web_access.h"
 #include "daemon/net/tcp_listen.h"
 
 namespace sloth {
 namespace {
 
 constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr const char* kOpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 constexpr std::string_view kLandingPage =
     "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>slothd</title></head>\n"
@@ -29,6 +34,7 @@ constexpr std::string_view kLandingPage =
 char g_counted_marker;
 
 MHD_Result Queue(MHD_Connection* connection, unsigned status, MHD_Response* response) {
+  WebAccess::AddHeaders(connection, response);
   const MHD_Result rc = MHD_queue_response(connection, status, response);
   MHD_destroy_response(response);
   return rc;
@@ -39,6 +45,46 @@ MHD_Response* TextResponse(std::string_view body, const char* content_type) {
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
   MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
   return r;
+}
+
+// What makes a request head ambiguous (answered 400, connection closed), or nullopt. A proxy in
+// front of us may read such a request differently than we do (request smuggling).
+std::optional<std::string> MalformedRequest(MHD_Connection* connection, const char* version) {
+  struct Seen {
+    int hosts = 0;
+    int lengths = 0;
+    bool conflicting_lengths = false;
+    bool bad_length = false;
+    std::string first_length;
+  } seen;
+  MHD_get_connection_values(
+      connection, MHD_HEADER_KIND,
+      [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+        auto* s = static_cast<Seen*>(cls);
+        if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) ++s->hosts;
+        if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+          const std::string_view v = value ? value : "";
+          if (v.empty() || v.find_first_not_of("0123456789") != std::string_view::npos) s->bad_length = true;
+          if (s->lengths++ == 0) {
+            s->first_length = v;
+          } else if (v != s->first_length) {
+            s->conflicting_lengths = true;
+          }
+        }
+        return MHD_YES;
+      },
+      &seen);
+  if (seen.conflicting_lengths) return "conflicting Content-Length headers";
+  if (seen.bad_length) return "Content-Length is not a number";
+  if (seen.lengths > 0 &&
+      MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != nullptr) {
+    return "both Content-Length and Transfer-Encoding";
+  }
+  if (seen.hosts > 1) return "more than one Host header";
+  if (seen.hosts == 0 && version != nullptr && std::strcmp(version, MHD_HTTP_VERSION_1_1) == 0) {
+    return "HTTP/1.1 requests need a Host header";
+  }
+  return std::nullopt;
 }
 
 // MHD calls this when it is done with a /metrics response: the body it sent from is freed here.
@@ -60,22 +106,31 @@ struct MhdCallbacks {
                            void** request_context);
   static void Completed(void* cls, MHD_Connection* connection, void** request_context,
                         MHD_RequestTerminationCode reason);
+  static void ConnectionChanged(void* cls, MHD_Connection* connection, void** socket_context,
+                                MHD_ConnectionNotificationCode code);
 };
 
-MetricsHttpServer::MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pages, Logger& log)
-    : pages_(std::move(pages)), log_(log) {
+MetricsHttpServer::MetricsHttpServer(UniqueFd listen_fd, Limits limits, Pages pages, Logger& log, Access access)
+    : pages_(std::move(pages)),
+      log_(log),
+      deadlines_(limits.request_timeout),
+      access_(std::make_unique<WebAccess>(std::move(access.web), access.health_without_auth)) {
   port_ = BoundPort(listen_fd.get());
   const auto timeout_s = static_cast<unsigned>(
       std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.connection_timeout).count()));
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
   const int fd = listen_fd.get();
+  std::vector<MHD_OptionItem> access_options;
+  access_->AddMhdOptions(&access_options, &flags);
+  access_options.push_back({MHD_OPTION_END, 0, nullptr});
   daemon_ = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &MhdCallbacks::Handle, this, MHD_OPTION_LISTEN_SOCKET, fd,
       MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       static_cast<unsigned>(limits.max_connections_per_ip), MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(limits.max_header_bytes), MHD_OPTION_THREAD_POOL_SIZE,
       static_cast<unsigned>(limits.threads > 1 ? limits.threads : 0), MHD_OPTION_NOTIFY_COMPLETED,
-      &MhdCallbacks::Completed, this, MHD_OPTION_EXTERNAL_LOGGER, &LogFromMhd, &log_, MHD_OPTION_END);
+      &MhdCallbacks::Completed, this, MHD_OPTION_NOTIFY_CONNECTION, &MhdCallbacks::ConnectionChanged, this,
+      MHD_OPTION_EXTERNAL_LOGGER, &LogFromMhd, &log_, MHD_OPTION_ARRAY, access_options.data(), MHD_OPTION_END);
   if (!daemon_) throw std::runtime_error(fmt::format("cannot start the HTTP server on port {}", port_));
   listen_fd.release();  // MHD owns and closes it now
 }
@@ -103,7 +158,7 @@ void MetricsHttpServer::Shutdown(Duration grace) {
 }
 
 MHD_Result MhdCallbacks::Handle(void* cls, MHD_Connection* connection, const char* url, const char* method,
-                                const char* /*version*/, const char* /*upload_data*/, size_t* upload_data_size,
+                                const char* version, const char* /*upload_data*/, size_t* upload_data_size,
                                 void** request_context) {
   auto* self = static_cast<MetricsHttpServer*>(cls);
   if (*request_context == nullptr) {
@@ -111,6 +166,12 @@ MHD_Result MhdCallbacks::Handle(void* cls, MHD_Connection* connection, const cha
     {
       std::lock_guard lock(self->in_flight_mutex_);
       ++self->in_flight_;
+    }
+    self->deadlines_.RequestArrived(connection);
+    if (auto malformed = MalformedRequest(connection, version)) {
+      MHD_Response* r = TextResponse(fmt::format("400 bad request: {}\n", *malformed), "text/plain; charset=utf-8");
+      MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+      return Queue(connection, MHD_HTTP_BAD_REQUEST, r);
     }
     // None of our pages takes a body: refuse it on sight (the connection then closes)
     // instead of reading or buffering it.
@@ -128,17 +189,31 @@ MHD_Result MhdCallbacks::Handle(void* cls, MHD_Connection* connection, const cha
   return static_cast<MHD_Result>(self->Respond(connection, url, method));
 }
 
-void MhdCallbacks::Completed(void* cls, MHD_Connection* /*connection*/, void** request_context,
+void MhdCallbacks::Completed(void* cls, MHD_Connection* connection, void** request_context,
                              MHD_RequestTerminationCode /*reason*/) {
   if (*request_context != &g_counted_marker) return;
   *request_context = nullptr;
   auto* self = static_cast<MetricsHttpServer*>(cls);
+  self->deadlines_.ResponseDone(connection);
   std::lock_guard lock(self->in_flight_mutex_);
   if (--self->in_flight_ == 0) self->in_flight_done_.notify_all();
 }
 
+void MhdCallbacks::ConnectionChanged(void* cls, MHD_Connection* connection, void** socket_context,
+                                     MHD_ConnectionNotificationCode code) {
+  auto* self = static_cast<MetricsHttpServer*>(cls);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    self->access_->ConnectionStarted(connection, socket_context);
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info) self->deadlines_.Opened(connection, info->connect_fd);
+  } else {
+    self->deadlines_.Closed(connection);  // MHD closes the socket only after this
+  }
+}
+
 int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, const char* method) {
   const std::string_view path(url);
+  if (auto refused = access_->RefuseUnauthorized(connection, path)) return *refused;
   const bool sd = path == "/sd" && pages_.service_discovery_json;
   const bool known = path == "/metrics" || path == "/health" || path == "/info" || path == "/" || sd;
   if (!known) {
@@ -156,14 +231,19 @@ int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, cons
   if (path == "/metrics") {
     const char* accept = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     const bool gzip = accept && AcceptsGzip(accept);
-    auto body = std::make_unique<MetricsBody>(pages_.metrics(gzip));
+    const char* accept_type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    const bool openmetrics = accept_type && PrefersOpenMetrics(accept_type);
+    auto body = std::make_unique<MetricsBody>(
+        pages_.metrics(gzip, openmetrics ? ExpositionFormat::kOpenMetrics : ExpositionFormat::kText004));
     const MHD_IoVec parts[2] = {{body->catalog->data(), body->catalog->size()},
                                 {body->runtime.data(), body->runtime.size()}};
     MHD_Response* r = MHD_create_response_from_iovec(parts, 2, &FreeMetricsBody, body.get());
     if (!r) return MHD_NO;
     body.release();  // owned by the response now; freed by FreeMetricsBody
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, kMetricsContentType);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            openmetrics ? kOpenMetricsContentType : kMetricsContentType);
+    // The 0.0.4 answer is every client's fallback, so only the OpenMetrics one varies by Accept.
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, openmetrics ? "Accept, Accept-Encoding" : "Accept-Encoding");
     if (gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     return Queue(connection, MHD_HTTP_OK, r);
   }

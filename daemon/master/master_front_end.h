@@ -36,8 +36,8 @@ class MasterFrontEnd {
   virtual uint16_t port() const = 0;
   // GET /sd: Prometheus HTTP service discovery. Any thread.
   virtual std::string ServiceDiscoveryJson() = 0;
-  // GET /metrics. Any thread.
-  virtual std::string MetricsText() = 0;
+  // GET /metrics, in the format the scraper asked for. Any thread.
+  virtual std::string MetricsText(ExpositionFormat format) = 0;
   // GET /info. Any thread.
   virtual std::string InfoJson() = 0;
   // "master: 3 agents up, 1 down, 0 gone" for STATUS= and logs. Any thread.

@@ -152,8 +152,8 @@ class MasterServer final : public MasterFrontEnd {
     return sloth::ServiceDiscoveryJson(registry_.List(std::chrono::system_clock::now()));
   }
 
-  std::string MetricsText() override {
-    return telemetry_.ExpositionText(registry_.CountByStatus(std::chrono::system_clock::now()));
+  std::string MetricsText(ExpositionFormat format) override {
+    return telemetry_.ExpositionText(registry_.CountByStatus(std::chrono::system_clock::now()), format);
   }
 
   std::string InfoJson() override {

@@ -4,11 +4,16 @@
 # pre-rendered (the HTTP floor). Prints one table, the ratios and the targets (PASS/FAIL), then
 # the serializer microbenchmark. All traffic goes to 127.0.0.1.
 #
-# Usage: tests/bench/http_bench.sh
+# Then TLS with basic auth next to plain HTTP: one process, one Telemetry (100 task series),
+# two listeners, wrk with keep-alive in interleaved rounds (targets: >= 0.5x the plain req/s,
+# p99 <= 2x the plain p99).
+#
+# Usage: tests/bench/http_bench.sh [all|tls]     (tls: only the TLS comparison)
 # Env:   BENCH_SECONDS=5   wrk duration of each measured run (a 1 s warm-up precedes them)
 #        BENCH_WARMUP=1    warm-up seconds
 #        BENCH_NO_BUILD=1  use the binaries in build/release as they are
 #        BENCH_SERIALIZER=0  skip the serializer microbenchmark
+#        BENCH_TLS_ROUNDS=4  interleaved rounds of the TLS comparison
 # Measurement time is about 6 x (warm-up + 2 x BENCH_SECONDS + ~1) s + ~10 s (< 3 minutes at
 # the defaults); building, when sources changed, comes before and is not counted.
 set -euo pipefail
@@ -21,10 +26,12 @@ build=$root/build/release
 slothd_bin=$build/daemon/slothd
 server_bin=$build/tests/bench/metrics_bench_server
 serializer_bin=$build/tests/bench/serializer_bench
+what=${1:-all}
+case "$what" in all | tls) ;; *) echo "usage: $0 [all|tls]" >&2; exit 2 ;; esac
 
 # --- dependencies and build
 packaging/install-deps.sh all || { echo "http_bench: missing dependencies (see above)" >&2; exit 1; }
-for tool in wrk curl; do
+for tool in wrk curl openssl htpasswd base64; do
   command -v "$tool" >/dev/null || { echo "http_bench: $tool not found" >&2; exit 1; }
 done
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
@@ -37,7 +44,9 @@ if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
   fi
   rm -f /tmp/http_bench_build.$$
 fi
-for b in "$slothd_bin" "$server_bin" "$serializer_bin"; do
+needed=("$server_bin")
+[ "$what" = all ] && needed+=("$slothd_bin" "$serializer_bin")
+for b in "${needed[@]}"; do
   [ -x "$b" ] || { echo "http_bench: $b missing (build with SLOTH_BUILD_BENCH=ON)" >&2; exit 1; }
 done
 
@@ -70,11 +79,11 @@ stop() {  # stop one started process
   pids=("${kept[@]+"${kept[@]}"}")
 }
 
-# wait_for FILE REGEX: prints the first match's URL once FILE has it (10 s at most).
+# wait_for_url FILE PID [SCHEME]: prints the first SCHEME (http) URL once FILE has it (10 s at most).
 wait_for_url() {
-  local file=$1 pid=$2 url=""
+  local file=$1 pid=$2 scheme=${3:-http} url=""
   for _ in $(seq 1 200); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/metrics' "$file" 2>/dev/null | head -n 1 || true)
+    url=$(grep -o "$scheme://127\.0\.0\.1:[0-9]*/metrics" "$file" 2>/dev/null | head -n 1 || true)
     [ -n "$url" ] && { echo "$url"; return 0; }
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
@@ -94,11 +103,13 @@ to_ms() {
     printf "%.3f", n }'
 }
 
-# run_wrk URL CONNECTIONS -> "req/s p50_ms p99_ms errors"
+# run_wrk URL CONNECTIONS [HEADER...] -> "req/s p50_ms p99_ms errors"
 run_wrk() {
-  local url=$1 c=$2 out
-  wrk -t2 -c"$c" -d"${warmup}s" "$url" >/dev/null 2>&1 || true
-  out=$(wrk -t2 -c"$c" -d"${secs}s" --latency "$url" 2>&1) || true
+  local url=$1 c=$2 header=() out h
+  shift 2
+  for h in "$@"; do header+=(-H "$h"); done
+  wrk -t2 -c"$c" -d"${warmup}s" "${header[@]+"${header[@]}"}" "$url" >/dev/null 2>&1 || true
+  out=$(wrk -t2 -c"$c" -d"${secs}s" --latency "${header[@]+"${header[@]}"}" "$url" 2>&1) || true
   echo "$out" >>"$work/wrk.log"
   local rps p50 p99 errs
   rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
@@ -122,6 +133,93 @@ measure() {
   rows+=("$label|$lines|$rss|$c10|$c100|$rss_after")
   eval "res_${key}=\"$lines $rss $c10 $c100\""
 }
+
+tls_comparison() {
+  # A self-signed certificate for 127.0.0.1 and a bcrypt (cost 10) user: wrk verifies no
+  # certificate and cannot present one, so no client certificates here.
+  mkdir -p "$work/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" >/dev/null 2>&1
+  local hash
+  hash=$(htpasswd -nbBC 10 bench bench-password | cut -d: -f2)
+  printf 'tls_server_config:\n  cert_file: tls/cert.pem\n  key_file: tls/key.pem\nbasic_auth_users:\n  bench: %s\n' \
+    "'$hash'" >"$work/web.yml"
+  "$server_bin" --mode slothd --task-series 100 --port 0 --tls-web-config "$work/web.yml" >"$work/tls.log" 2>&1 &
+  local p=$! plain_url tls_url auth
+  pids+=("$p")
+  plain_url=$(wait_for_url "$work/tls.log" "$p")
+  tls_url=$(wait_for_url "$work/tls.log" "$p" https)
+  auth="Authorization: Basic $(printf bench:bench-password | base64)"
+  # A wrong password costs what a right one costs: each runs bcrypt once, then is a cache hit
+  # (timed on /health, whose answer is as small as the 401).
+  t() { curl -sk -o /dev/null -w '%{time_total}' -u "$1" "${tls_url%/metrics}/health"; }
+  local right_first wrong_first wrong_again right_again
+  right_first=$(t bench:bench-password)
+  wrong_first=$(t bench:wrong-password)
+  wrong_again=$(t bench:wrong-password)
+  right_again=$(t bench:bench-password)
+  curl -skf -H "$auth" -o /dev/null "$tls_url" || { echo "http_bench: the TLS server refused the bench user" >&2; return 1; }
+  local rounds=${BENCH_TLS_ROUNDS:-4} r first mode
+  # Each case: connections and whether the request asks for gzip, as Prometheus' scrapes do.
+  local cases=("10 gzip" "100 gzip" "10 identity")
+  echo "http_bench: TLS + basic auth vs plain HTTP, same Telemetry (100 task series), $rounds interleaved rounds" \
+    "of wrk -t2 -d${secs}s with keep-alive: ${cases[*]}..." >&2
+  declare -gA tls_res=()
+  for r in $(seq 1 "$rounds"); do
+    for case_ in "${cases[@]}"; do
+      read -r c enc <<<"$case_"
+      local gz=()
+      [ "$enc" = gzip ] && gz=("Accept-Encoding: gzip")
+      # Alternate which goes first, so a drift of the machine's load hits both alike.
+      if [ $((r % 2)) = 1 ]; then first=plain; else first=tls; fi
+      for mode in "$first" $([ "$first" = plain ] && echo tls || echo plain); do
+        if [ "$mode" = plain ]; then
+          tls_res[$mode,$case_]+="$(run_wrk "$plain_url" "$c" "${gz[@]+"${gz[@]}"}")|"
+        else
+          tls_res[$mode,$case_]+="$(run_wrk "$tls_url" "$c" "$auth" "${gz[@]+"${gz[@]}"}")|"
+        fi
+      done
+    done
+  done
+  local body gzipped
+  body=$(curl -s "$plain_url" | wc -c)
+  gzipped=$(curl -s -H 'Accept-Encoding: gzip' "$plain_url" | wc -c)
+  stop "$p"
+  echo
+  echo "TLS 1.3 (ECDSA P-256, GnuTLS via libmicrohttpd) + basic auth (bcrypt cost 10, cached) vs plain HTTP;"
+  echo "same process and Telemetry, wrk -t2 -d${secs}s --latency, keep-alive, ${rounds} interleaved rounds;"
+  echo "body: $body bytes, $gzipped gzip'd:"
+  for case_ in "${cases[@]}"; do
+    for mode in plain tls; do
+      printf '%-12s %-6s %s\n' "c${case_/ /, }" "$mode" \
+        "$(tr '|' '\n' <<<"${tls_res[$mode,$case_]}" | awk 'NF {printf "%s req/s p50 %s p99 %s ms err %s; ", $1, $2, $3, $4}')"
+    done
+  done
+  # Means over the rounds: req/s, and the p99s.
+  mean() { tr '|' '\n' <<<"$1" | awk -v f="$2" 'NF {s += $f; n++} END {if (n) printf "%.3f", s / n; else print 0}'; }
+  echo
+  echo "One GET /health each with curl (new TLS connection), seconds: right password first $right_first, wrong"
+  echo "password first $wrong_first (both run bcrypt); the same again: wrong $wrong_again, right $right_again (cached)"
+  echo
+  echo "Targets (means over the rounds; gzip'd as Prometheus asks; identity shown for reference):"
+  for case_ in "${cases[@]}"; do
+    local pr tr_ pp tp rx px tag=""
+    [[ $case_ == *identity ]] && tag=" (reference)"
+    pr=$(mean "${tls_res[plain,$case_]}" 1); tr_=$(mean "${tls_res[tls,$case_]}" 1)
+    pp=$(mean "${tls_res[plain,$case_]}" 3); tp=$(mean "${tls_res[tls,$case_]}" 3)
+    rx=$(ratio "$tr_" "$pr"); px=$(ratio "$tp" "$pp")
+    printf '  %-4s c%-14s TLS+auth req/s >= 0.5x plain:   %s / %s = %sx%s\n' "$(verdict "$rx" ">=" 0.5)" "${case_/ /, }" "$tr_" "$pr" "$rx" "$tag"
+    printf '  %-4s c%-14s TLS+auth p99 <= 2x plain p99:    %s / %s ms = %sx%s\n' "$(verdict "$px" "<=" 2)" "${case_/ /, }" "$tp" "$pp" "$px" "$tag"
+  done
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
+verdict() { if awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { exit !((op == "<=") ? a <= b : a >= b) }'; then echo PASS; else echo FAIL; fi; }
+
+if [ "$what" = tls ]; then
+  tls_comparison
+  exit 0
+fi
 
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 # The real slothd: default catalog.
@@ -177,8 +275,6 @@ echo " response (keep-alive off by default), so every request also pays a TCP co
 
 # field N of a result: 1 lines, 2 rss, 3 c10 rps, 4 p50, 5 p99, 6 err, 7 c100 rps, 8 p50, 9 p99, 10 err
 field() { local v="res_$1"; awk -v n="$2" '{print $n}' <<<"${!v}"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
-
 echo
 echo "Ratios (requests/s):"
 printf '  slothd / Exposer, 100 task series:   c10 %sx   c100 %sx\n' \
@@ -188,7 +284,6 @@ printf '  slothd / MHD floor, 100 task series: c10 %sx   c100 %sx\n' \
 printf '  slothd / MHD floor, default catalog: c10 %sx   c100 %sx\n' \
   "$(ratio "$(field slothd_default 3)" "$(field floor_default 3)")" "$(ratio "$(field slothd_default 7)" "$(field floor_default 7)")"
 
-verdict() { if awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { exit !((op == "<=") ? a <= b : a >= b) }'; then echo PASS; else echo FAIL; fi; }
 echo
 echo "Targets:"
 rss=$(field slothd_default 2)
@@ -209,3 +304,6 @@ if [ "${BENCH_SERIALIZER:-1}" != 0 ]; then
   "$serializer_bin" --benchmark_min_time=0.3 --benchmark_format=csv 2>/dev/null |
     awk -F, '/^"BM_/ { gsub(/"/, "", $1); printf "  %-24s %9.1f %s %8d %12.1f\n", $1, $3, $5, $11, $12 }'
 fi
+
+echo
+tls_comparison

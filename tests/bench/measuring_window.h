@@ -2,6 +2,8 @@
 // The rate benchmarks' common frame: `loop` runs on `threads` threads until the measuring window
 // of `seconds` has passed and `stop` is set; returns the seconds elapsed until every thread has
 // finished its last iteration (the denominator of a rate).
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -20,6 +22,14 @@ inline double RunForWindow(int threads, double seconds,
   stop = true;
   for (auto& w : workers) w.join();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// User and system CPU time of this process so far, in seconds (a client's own cost per call).
+inline double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 }  // namespace sloth::bench

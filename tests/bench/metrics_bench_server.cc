@@ -12,6 +12,8 @@
 //
 // --runtime-ttl-ms MS (slothd mode only; an experiment, not what slothd does) reuses a whole
 // scrape for MS milliseconds: the runtime part is rendered at most once per MS.
+// --tls-web-config FILE (slothd mode) also serves the same Telemetry on a second port through a
+// web-config (TLS, basic auth): "READY https://127.0.0.1:PORT/metrics" follows the first line.
 // --task-series N records N distinct (group, task) histogram series (N=100 gives about 1,500
 // exposition lines). --port 0 picks a free port. Prints "READY http://127.0.0.1:PORT/metrics"
 // on stdout once serving, the exposition's line count on stderr, and runs until SIGTERM/SIGINT.
@@ -36,6 +38,7 @@
 #include "common/unique_fd.h"
 #include "daemon/core/telemetry/telemetry.h"
 #include "daemon/http/metrics_http_server.h"
+#include "daemon/http/web_config_files.h"
 #include "daemon/net/tcp_listen.h"
 #include "tests/bench/task_series.h"
 
@@ -46,14 +49,15 @@ struct Args {
   int task_series = 0;
   int port = 0;
   int threads = 2;
-  int runtime_ttl_ms = 0;  // slothd mode: reuse a whole scrape for this long (experiment)
+  int runtime_ttl_ms = 0;      // slothd mode: reuse a whole scrape for this long (experiment)
+  std::string tls_web_config;  // slothd mode: a second server, through this web-config
 };
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
                "metrics_bench_server: %s\n"
                "usage: metrics_bench_server [--mode slothd|exposer|floor] [--task-series N] [--port P] "
-               "[--threads T] [--runtime-ttl-ms MS]\n",
+               "[--threads T] [--runtime-ttl-ms MS] [--tls-web-config FILE]\n",
                why);
   std::exit(2);
 }
@@ -76,6 +80,8 @@ Args Parse(int argc, char** argv) {
       a.threads = std::atoi(value());
     } else if (arg == "--runtime-ttl-ms") {
       a.runtime_ttl_ms = std::atoi(value());
+    } else if (arg == "--tls-web-config") {
+      a.tls_web_config = value();
     } else {
       Usage("unknown argument");
     }
@@ -95,8 +101,8 @@ sloth::MetricsHttpServer::Limits BenchLimits(const Args& a) {
   return limits;
 }
 
-sloth::UniqueFd Listen(const Args& a) {
-  auto fd = sloth::ListenTcp("127.0.0.1", static_cast<uint16_t>(a.port), 1024);
+sloth::UniqueFd Listen(uint16_t port) {
+  auto fd = sloth::ListenTcp("127.0.0.1", port, 1024);
   if (!fd) {
     std::fprintf(stderr, "metrics_bench_server: %s\n", fd.error().message.c_str());
     std::exit(1);
@@ -104,7 +110,7 @@ sloth::UniqueFd Listen(const Args& a) {
   return std::move(fd).value();
 }
 
-sloth::MetricsHttpServer::Pages StaticPages(std::function<sloth::MetricsBody(bool)> metrics) {
+sloth::MetricsHttpServer::Pages StaticPages(std::function<sloth::MetricsBody(bool, sloth::ExpositionFormat)> metrics) {
   sloth::MetricsHttpServer::Pages pages;
   pages.metrics = std::move(metrics);
   pages.unhealthy_reason = [] { return std::optional<std::string>(); };
@@ -143,6 +149,7 @@ int main(int argc, char** argv) {
   sloth::bench::FillTaskSeries(telemetry, args.task_series);
 
   std::unique_ptr<sloth::MetricsHttpServer> http;
+  std::unique_ptr<sloth::MetricsHttpServer> tls_http;  // --tls-web-config: the same Telemetry
   std::unique_ptr<prometheus::Exposer> exposer;
   // The Exposer takes a weak_ptr; the registry is owned by `telemetry`, which outlives it.
   std::shared_ptr<prometheus::Registry> registry(&telemetry.registry(), [](prometheus::Registry*) {});
@@ -151,12 +158,13 @@ int main(int argc, char** argv) {
   uint16_t port = 0;
   if (args.mode == "slothd") {
     lines = CountLines(telemetry.ExpositionText());
-    std::function<sloth::MetricsBody(bool)> scrape = [&telemetry](bool gzip) { return telemetry.Scrape(gzip); };
+    std::function<sloth::MetricsBody(bool, sloth::ExpositionFormat)> scrape =
+        [&telemetry](bool gzip, sloth::ExpositionFormat format) { return telemetry.Scrape(gzip, format); };
     if (args.runtime_ttl_ms > 0) {
       // Experiment, not what slothd does: the runtime part (uptime, /proc reads, mallinfo2)
       // rendered at most once per TTL, to show what that per-scrape work costs under load.
-      scrape = [&telemetry, ttl = std::chrono::milliseconds(args.runtime_ttl_ms),
-                state = std::make_shared<TtlCache>()](bool gzip) {
+      scrape = [&telemetry, ttl = std::chrono::milliseconds(args.runtime_ttl_ms), state = std::make_shared<TtlCache>()](
+                   bool gzip, sloth::ExpositionFormat) {
         std::lock_guard lock(state->mutex);
         auto& slot = state->slots[gzip ? 1 : 0];
         const auto now = std::chrono::steady_clock::now();
@@ -164,15 +172,26 @@ int main(int argc, char** argv) {
         return slot.body;
       };
     }
-    http = std::make_unique<sloth::MetricsHttpServer>(Listen(args), BenchLimits(args), StaticPages(scrape), log);
+    http = std::make_unique<sloth::MetricsHttpServer>(Listen(static_cast<uint16_t>(args.port)), BenchLimits(args),
+                                                      StaticPages(scrape), log, sloth::MetricsHttpServer::Access{});
     port = http->port();
+    if (!args.tls_web_config.empty()) {
+      auto web = sloth::LoadWebConfig(args.tls_web_config);
+      if (!web) {
+        std::fprintf(stderr, "metrics_bench_server: %s\n", web.error().ToString().c_str());
+        return 2;
+      }
+      tls_http = std::make_unique<sloth::MetricsHttpServer>(Listen(0), BenchLimits(args), StaticPages(scrape), log,
+                                                            sloth::MetricsHttpServer::Access{*web, false});
+    }
   } else if (args.mode == "floor") {
     // Pre-rendered once: the full exposition (catalog + runtime) as slothd would send it.
     sloth::MetricsBody fixed;
     fixed.catalog = std::make_shared<const std::string>(telemetry.ExpositionText());
     lines = CountLines(*fixed.catalog);
-    http = std::make_unique<sloth::MetricsHttpServer>(Listen(args), BenchLimits(args),
-                                                      StaticPages([fixed](bool /*gzip*/) { return fixed; }), log);
+    http = std::make_unique<sloth::MetricsHttpServer>(
+        Listen(static_cast<uint16_t>(args.port)), BenchLimits(args),
+        StaticPages([fixed](bool, sloth::ExpositionFormat) { return fixed; }), log, sloth::MetricsHttpServer::Access{});
     port = http->port();
   } else {
     std::ostringstream text;
@@ -191,11 +210,16 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "metrics_bench_server: mode=%s task_series=%d lines=%zu (registry body%s)\n", args.mode.c_str(),
                args.task_series, lines, args.mode == "exposer" ? " without the Exposer's own exposer_* families" : "");
   Ready(port);
+  if (tls_http) {
+    std::printf("READY https://127.0.0.1:%u/metrics\n", static_cast<unsigned>(tls_http->port()));
+    std::fflush(stdout);
+  }
 
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) == 0) break;
   }
+  if (tls_http) tls_http->Shutdown(std::chrono::milliseconds(500));
   if (http) http->Shutdown(std::chrono::milliseconds(500));
   exposer.reset();
   return 0;

@@ -116,6 +116,48 @@ TEST(ControlPlane, ShortTaskStreamsItsResultAloneAndATaskWithOutputIsNamedFirst)
   EXPECT_EQ(talking.started_id, talking.result.id());
 }
 
+TEST(ControlPlane, ARequestsUserAndLimitsAndTheResultsUsageAndLimitsNotEnforced) {
+  Slothd agent;  // process mode
+  auto stub = ConnectAgent(agent.control_socket());
+  sloth::v1::RunTaskRequest request;
+  request.set_command("ulimit -v");
+  request.set_memory_max("128M");
+  request.set_tasks_max("10");
+  grpc::ClientContext context;
+  auto reader = stub->RunTask(&context, request);
+  sloth::v1::RunTaskEvent event;
+  sloth::v1::TaskResult result;
+  std::string output;
+  while (reader->Read(&event)) {
+    if (event.has_output()) output += event.output().data();
+    if (event.has_result()) result = event.result();
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(output, "131072\n");
+  EXPECT_EQ(result.user(), "root");
+  EXPECT_EQ(result.unit(), "");
+  EXPECT_TRUE(result.usage().measured());
+  EXPECT_GT(result.usage().memory_peak_bytes(), 0u);
+  EXPECT_THAT(result.limits_not_enforced(), HasSubstr("tasks_max=10 not enforced: process mode"));
+
+  request.set_tasks_max("several");
+  grpc::ClientContext bad_context;
+  auto bad = stub->RunTask(&bad_context, request);
+  while (bad->Read(&event)) {
+  }
+  const grpc::Status refused = bad->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("tasks_max: expected a number of processes"));
+
+  grpc::ClientContext info_context;
+  sloth::v1::AgentInfo info;
+  ASSERT_TRUE(stub->GetInfo(&info_context, {}, &info).ok());
+  EXPECT_EQ(info.task_isolation(), "process");
+  EXPECT_EQ(info.task_user(), "root");
+  EXPECT_THAT(info.tasks_max_not_enforced(), HasSubstr("process mode"));
+  EXPECT_EQ(info.memory_max_not_enforced(), "");
+}
+
 TEST(ControlPlane, FailedExitAndTimeoutAreReported) {
   Slothd agent;
   auto stub = ConnectAgent(agent.control_socket());

@@ -9,7 +9,8 @@ command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
 
 WORK=$(mktemp -d)
 TMUX_SERVER="slothtest-$$"
-T() { tmux -L "$TMUX_SERVER" -f /dev/null "$@"; }
+# shellcheck source=tmux_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tmux_lib.sh"
 DAEMON_PID=
 cleanup() {
   T kill-server 2>/dev/null || true
@@ -28,14 +29,6 @@ fail() {
   exit 1
 }
 
-# wait_until DESCRIPTION SECONDS COMMAND...: polls COMMAND every 50 ms until it succeeds.
-wait_until() {
-  local what=$1 deadline=$((SECONDS + $2)); shift 2
-  until "$@"; do
-    ((SECONDS < deadline)) || fail "timed out waiting for $what"
-    sleep 0.05
-  done
-}
 
 pane() { T capture-pane -p -t dash; }
 pane_has() { pane | grep -qF -- "$1"; }
@@ -61,7 +54,7 @@ SOCK="$WORK/c.sock"
 "$SLOTHD" --name dashtest --config /dev/null --metrics-address 127.0.0.1 --metrics-port 0 \
   --state-dir "$WORK/state" --control-socket "$SOCK" >"$WORK/slothd.log" 2>&1 &
 DAEMON_PID=$!
-wait_until "slothd ready" 20 grep -q 'SLOTH_METRICS_URL=' "$WORK/slothd.log"
+wait_until "slothd ready" 20 grep -qs 'SLOTH_METRICS_URL=' "$WORK/slothd.log"
 METRICS_URL=$(grep -o 'SLOTH_METRICS_URL=[^ )]*' "$WORK/slothd.log" | head -1 | cut -d= -f2)
 ctl() { "$SLOTHCTL" --socket "$SOCK" "$@"; }
 

@@ -96,6 +96,20 @@ class AgentClient {
         .storeResultsTo(id);
     return id;
   }
+  std::string RunTaskEx(const std::string& command, const Dict& options) {
+    std::string id;
+    proxy_->callMethod("RunTaskEx")
+        .onInterface(kIface)
+        .withArguments(command, std::string(), std::string(), std::map<std::string, std::string>(), uint64_t{0},
+                       options)
+        .storeResultsTo(id);
+    return id;
+  }
+  std::vector<Dict> ListTasksEx() {
+    std::vector<Dict> tasks;
+    proxy_->callMethod("ListTasksEx").onInterface(kIface).storeResultsTo(tasks);
+    return tasks;
+  }
   Dict GetTask(const std::string& id) {
     Dict task;
     proxy_->callMethod("GetTask").onInterface(kIface).withArguments(id).storeResultsTo(task);
@@ -369,6 +383,50 @@ TEST_F(DbusTest, BadRequestsAreDbusErrors) {
             "org.freedesktop.DBus.Error.InvalidArgs");
   EXPECT_EQ(ErrorName([&] { client_->GetTask("t-000000-dead"); }), "org.slothrunner.Agent1.Error.UnknownTask");
   EXPECT_TRUE(client_->ListTasks().empty());
+}
+
+// This agent runs in process mode (started by hand): a limit only a unit can apply is reported in
+// the result, what the task used comes back, and other users and bad limits are refused.
+TEST_F(DbusTest, RunTaskExTakesLimitsAndTheResultCarriesUsage) {
+  const std::string id = client_->RunTaskEx(
+      "true", {{"cpu_quota", sdbus::Variant(std::string("50%"))}, {"memory_max", sdbus::Variant(std::string("1G"))}});
+  ASSERT_TRUE(client_->WaitTaskFinished(id));
+  Dict task = client_->GetTask(id);
+  EXPECT_EQ(task.at("status").get<std::string>(), "success");
+  EXPECT_TRUE(task.at("usage_measured").get<bool>());
+  EXPECT_GT(task.at("memory_peak_bytes").get<uint64_t>(), 0u);
+  EXPECT_GE(task.at("cpu_seconds").get<double>(), 0.0);
+  EXPECT_EQ(task.at("unit").get<std::string>(), "");
+  EXPECT_EQ(task.at("user").get<std::string>(), "root");
+  EXPECT_THAT(task.at("limits_not_enforced").get<std::string>(), testing::StartsWith("cpu_quota=50% not enforced: "));
+  const auto listed = client_->ListTasksEx();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].at("id").get<std::string>(), id);
+  EXPECT_EQ(listed[0].count("output"), 0u);
+  EXPECT_EQ(listed[0].at("limits_not_enforced").get<std::string>(), task.at("limits_not_enforced").get<std::string>());
+
+  Dict info = client_->GetInfo();
+  EXPECT_EQ(info.at("task_isolation").get<std::string>(), "process");
+  EXPECT_EQ(info.at("task_user").get<std::string>(), "root");
+  EXPECT_EQ(info.at("memory_max_not_enforced").get<std::string>(), "");
+  EXPECT_NE(info.at("cpu_quota_not_enforced").get<std::string>(), "");
+
+  EXPECT_EQ(ErrorName([&] {
+              client_->RunTaskEx("true", {{"memory_max", sdbus::Variant(std::string("lots"))}});
+            }),
+            "org.freedesktop.DBus.Error.InvalidArgs");
+  EXPECT_EQ(ErrorName([&] {
+              client_->RunTaskEx("true", {{"nice", sdbus::Variant(std::string("5"))}});
+            }),
+            "org.freedesktop.DBus.Error.InvalidArgs");
+  EXPECT_EQ(ErrorName([&] {
+              client_->RunTaskEx("true", {{"tasks_max", sdbus::Variant(uint64_t{5})}});
+            }),
+            "org.freedesktop.DBus.Error.InvalidArgs");
+  EXPECT_EQ(ErrorName([&] {
+              client_->RunTaskEx("true", {{"user", sdbus::Variant(std::string("nobody"))}});
+            }),
+            "org.slothrunner.Agent1.Error.Refused");
 }
 
 TEST_F(DbusTest, GetMetricsHasTheSameFamiliesAsTheHttpEndpoint) {

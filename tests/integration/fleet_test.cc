@@ -89,11 +89,13 @@ TEST_F(ThreeAgents, ABearerTokenIsAnOperatorToo) {
 }
 
 TEST_F(ThreeAgents, SlothctlFindsTheMasterAndItsCredentialsInItsOwnFile) {
+  // slothctl.toml's [master]: what an administrator puts in /etc/sloth/slothctl.toml for every
+  // operator (here through --config; ~/.config/sloth/slothctl.toml takes the same table).
   WriteFile(fleet.dir().File("slothctl.toml"), "[master]\naddress = \"" + fleet.master_address() + "\"\ncacert = \"" +
                                                    fleet.Pki("ca.crt") + "\"\ncert = \"" + fleet.Pki("alice.crt") +
                                                    "\"\nkey = \"" + fleet.Pki("alice.key") + "\"\n");
-  ChildProcess run(SLOTHCTL_PATH, {"--socket", fleet.dir().File("none.sock"), "agent", "run", "a3", "echo via-file"},
-                   {"SLOTHCTL_CONFIG=" + fleet.dir().File("slothctl.toml")});
+  ChildProcess run(SLOTHCTL_PATH, {"--socket", fleet.dir().File("none.sock"), "--config",
+                                   fleet.dir().File("slothctl.toml"), "agent", "run", "a3", "echo via-file"});
   EXPECT_EQ(run.WaitExit(), 0) << run.Output();
   EXPECT_THAT(run.Output(), HasSubstr("via-file\n"));
   EXPECT_TRUE(fleet.agent("a3").process().WaitForLine("SLOTH_CALLER=cert:alice"))
@@ -101,8 +103,8 @@ TEST_F(ThreeAgents, SlothctlFindsTheMasterAndItsCredentialsInItsOwnFile) {
 
   WriteFile(fleet.dir().File("bad.toml"),
             "[master]\naddress = \"" + fleet.master_address() + "\"\ncert_file = \"x\"\n");
-  ChildProcess bad(SLOTHCTL_PATH, {"--socket", fleet.dir().File("none.sock"), "agent", "list"},
-                   {"SLOTHCTL_CONFIG=" + fleet.dir().File("bad.toml")});
+  ChildProcess bad(SLOTHCTL_PATH, {"--socket", fleet.dir().File("none.sock"), "--config", fleet.dir().File("bad.toml"),
+                                   "agent", "list"});
   EXPECT_EQ(bad.WaitExit(), 2) << bad.Output();
   EXPECT_THAT(bad.Output(), HasSubstr(fleet.dir().File("bad.toml") + ":3:1: master.cert_file: unknown key"));
 }
@@ -222,7 +224,8 @@ TEST_F(ThreeAgents, PrometheusFindsAndScrapesEveryAgentThroughServiceDiscovery) 
   const std::string relabelling = ShippedServiceDiscoveryRelabelling();
   ASSERT_FALSE(relabelling.empty());
   PrometheusServer prometheus("  - job_name: slothd-sd\n    http_sd_configs:\n      - url: " + fleet.master_http() +
-                              "/sd\n        refresh_interval: 1s\n" + relabelling);
+                                  "/sd\n        refresh_interval: 1s\n" + relabelling,
+                              {});
   const auto answer = prometheus.QueryUntil(
       "up{job=\"slothd\"} == 1",
       [](const nlohmann::json& a) { return HasResult(a) && a["data"]["result"].size() == 3; },

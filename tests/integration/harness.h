@@ -97,6 +97,17 @@ HttpResponse HttpRequest(const std::string& url, const std::string& method = "GE
 // A port that was free a moment ago on 127.0.0.1.
 uint16_t FreePort();
 
+// The port of "http://host:PORT/..." (the last colon's number).
+uint16_t PortOf(const std::string& url);
+
+// A raw TCP connection to 127.0.0.1:`port` from a chosen loopback source address (127.0.0.0/8
+// is all loopback), so tests can play other client hosts. -1 if refused.
+int ConnectFrom(const std::string& source, uint16_t port);
+
+// Waits for the peer to close `fd` (read returns 0 or an error) for up to `timeout`, reading and
+// discarding whatever it sends before.
+bool PeerClosesWithin(int fd, std::chrono::milliseconds timeout);
+
 // The TCP ports `pid` listens on (from /proc/PID/fd and /proc/PID/net/tcp{,6}).
 std::vector<uint16_t> ListeningPorts(pid_t pid);
 

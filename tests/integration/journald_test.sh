@@ -49,6 +49,10 @@ run_agent() {  # how (journal|stream) task-name
   for _ in $(seq 200); do [ -S "$W/c.sock" ] && break; sleep 0.05; done
   [ -S "$W/c.sock" ] || fail "slothd ($how) did not start"
   "${CTL[@]}" agent run jagent --name "$task" --group jgroup 'echo hi; exit 3' >/dev/null && fail "exit 3 expected" || true
+  # A workflow run: its records carry SLOTH_WORKFLOW and SLOTH_RUN_ID (check_run_records).
+  printf '[groups.jg.tasks]\nfirst.command = "exit 1"\nsecond = { command = "true", depends_on = ["first"] }\n' \
+    > "$W/jflow.toml"
+  "${CTL[@]}" --output json run -f "$W/jflow.toml" > "$W/run-$how.json" && fail "the run should fail" || true
   kill "$S"; wait "$S" || true; S=""
   jctl --sync 2>/dev/null || true
 }
@@ -76,11 +80,35 @@ check_records() {  # task
   echo "ok: $task: journalctl SLOTH_TASK=$task finds its records with every field"
 }
 
+check_run_records() {  # how: every record of the run carries the workflow and the run id
+  local id rec
+  id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$W/run-$1.json")
+  for _ in $(seq 100); do
+    rec=$(jctl SLOTH_RUN_ID="$id" MESSAGE_ID=a0699976d80a4712b9e08cf7b1e43278 -o export 2>/dev/null || true)
+    [ -n "$rec" ] && break
+    sleep 0.05
+  done
+  for field in SLOTH_WORKFLOW=jflow SLOTH_STATUS=failed "MESSAGE=workflow jflow run $id finished: failed"; do
+    grep -q "^$field" <<<"$rec" || fail "run-finished record: field $field missing:"$'\n'"$rec"
+  done
+  # Run started, task started, task finished, task skipped, group finished, run finished.
+  for message_id in 6be99da298d649f08db4802d5d316921 ddb13be93dbc49a59c1a15799ac7a50b 80620c2f77684e5a8d4be7af242ffe9b \
+                    42de126b0f46475896fac9bcb0320129 e85736ba318748c990a1540bc952d52f; do
+    jctl SLOTH_RUN_ID="$id" SLOTH_WORKFLOW=jflow MESSAGE_ID=$message_id -o cat | grep -q . ||
+      fail "no record with MESSAGE_ID=$message_id for run $id"
+  done
+  jctl SLOTH_RUN_ID="$id" SLOTH_TASK=second SLOTH_STATUS=skipped -o cat | grep -q "skipped: dependency jg.first failed" ||
+    fail "no skipped record for jg.second"
+  echo "ok: journalctl SLOTH_RUN_ID=$id finds the run's records ($1)"
+}
+
 run_agent journal jtask-forced
 check_records jtask-forced
+check_run_records journal
 [ ! -s "$W/stderr.log" ] || fail "with target=journal nothing goes to stderr, got: $(cat "$W/stderr.log")"
 run_agent stream jtask-auto
 check_records jtask-auto
+check_run_records stream
 # Auto-detected native logging: the records are structured, not stream lines.
 jctl -t slothd-stream -o cat | grep -q "task .* finished" && fail "records went to the text stream, not native"
 echo "journald: all checks passed"

@@ -143,6 +143,48 @@ TEST(Slothctl, AgentInfoHealthAndTasks) {
   EXPECT_NE(tasks.output.find("success"), std::string::npos) << tasks.output;
 }
 
+TEST(Slothctl, AgentRun_LimitsAndUsersTheAgentCannotHonourAreSaid) {
+  Slothd agent;  // by hand: process mode
+  const auto limited =
+      Slothctl(agent, {"agent", "run", "--cpu-quota", "50%", "--memory-max", "64M", "local", "ulimit -v"});
+  EXPECT_EQ(limited.exit_code, 0) << limited.output;
+  EXPECT_NE(limited.output.find("65536\n"), std::string::npos) << limited.output;  // memory_max: RLIMIT_AS
+  EXPECT_NE(limited.output.find("slothctl: warning: task t-"), std::string::npos) << limited.output;
+  EXPECT_NE(limited.output.find(": cpu_quota=50% not enforced: process mode"), std::string::npos) << limited.output;
+
+  const auto other_user = Slothctl(agent, {"agent", "run", "--user", "nobody", "local", "id"});
+  EXPECT_EQ(other_user.exit_code, 1) << other_user.output;
+  EXPECT_NE(other_user.output.find("did not run: user \"nobody\" is not allowed: tasks run as \"root\" ([tasks] user) "
+                                   "or as one of [tasks] allowed_users (none listed)"),
+            std::string::npos)
+      << other_user.output;
+
+  const auto bad = Slothctl(agent, {"agent", "run", "--memory-max", "lots", "local", "true"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("memory_max: expected a size such as \"512M\""), std::string::npos) << bad.output;
+}
+
+TEST(Slothctl, AgentInfoAndTasksShowWhereTasksRunAndWhatTheyUsed) {
+  Slothd agent;
+  const auto info = Slothctl(agent, {"agent", "info", "local"});
+  EXPECT_NE(info.output.find("Tasks run: as the agent's own processes (process mode), as root"), std::string::npos)
+      << info.output;
+  EXPECT_NE(info.output.find("Limit cpu_quota: not enforced: process mode"), std::string::npos) << info.output;
+  ASSERT_EQ(
+      Slothctl(agent, {"agent", "run", "--name", "burn", "local", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"})
+          .exit_code,
+      0);
+  const auto tasks = Slothctl(agent, {"-o", "json", "agent", "tasks", "local"});
+  const auto json = nlohmann::json::parse(tasks.output);
+  ASSERT_EQ(json["tasks"].size(), 1u);
+  EXPECT_GT(json["tasks"][0]["cpu_seconds"].get<double>(), 0.0);
+  EXPECT_GT(json["tasks"][0]["memory_peak_bytes"].get<uint64_t>(), 0u);
+  const auto table = Slothctl(agent, {"agent", "tasks", "local"});
+  EXPECT_NE(table.output.find(" CPU "), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find(" PEAK MEM "), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find(" MiB"), std::string::npos) << table.output;
+}
+
 TEST(Slothctl, AgentCancelUnknownTaskExits1WithTheReason) {
   Slothd agent;
   const auto r = Slothctl(agent, {"agent", "cancel", "local", "t-nope"});

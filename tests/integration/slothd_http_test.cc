@@ -24,45 +24,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
-namespace {
-
-// A raw TCP connection from a chosen loopback source address (127.0.0.0/8 is all loopback),
-// so tests can play a second client host.
-int ConnectFrom(const std::string& source, uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in src{};
-  src.sin_family = AF_INET;
-  inet_pton(AF_INET, source.c_str(), &src.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src);
-  sockaddr_in dst{};
-  dst.sin_family = AF_INET;
-  dst.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-uint16_t PortOf(const std::string& url) {
-  const auto colon = url.rfind(':');
-  return static_cast<uint16_t>(std::stoi(url.substr(colon + 1)));
-}
-
-// Waits for the peer to close `fd` (read returns 0 or an error) for up to `timeout`.
-bool PeerClosesWithin(int fd, std::chrono::milliseconds timeout) {
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == 0) return true;
-    if (n < 0) return errno == ECONNRESET;
-  }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(SlothdHttp, MetricsIsPrometheusTextWithHeaders) {
   Slothd agent;
@@ -299,6 +261,25 @@ TEST(SlothdConfig, BadConfigExitsTwoWithFileLineAndKey) {
   const std::string out = agent.process().Output();
   EXPECT_THAT(out, HasSubstr(conf.File("bad.toml") + ":3:1: telemetry.prot: unknown key"));
   EXPECT_THAT(out, Not(HasSubstr("ready")));
+}
+
+TEST(SlothdConfig, StartedByHandTasksRunInProcessModeAndSaySo) {
+  Slothd agent;
+  EXPECT_TRUE(
+      agent.process().WaitForLine("tasks run as slothd's own processes (process mode: slothd was not started "
+                                  "by systemd)",
+                                  5s))
+      << agent.process().Output();
+}
+
+TEST(SlothdConfig, UnitIsolationWithoutSystemdRefusesToStart) {
+  TempDir conf;
+  WriteFile(conf.File("unit.toml"), "[tasks]\nisolation = \"unit\"\n");
+  Slothd agent({"--config", conf.File("unit.toml")}, /*wait_ready=*/false);
+  EXPECT_EQ(agent.process().WaitExit(10s), 1);
+  EXPECT_THAT(agent.process().Output(),
+              HasSubstr("[tasks] isolation = \"unit\", but task units cannot be started: slothd was not started by "
+                        "systemd; set isolation = \"auto\" or \"process\""));
 }
 
 TEST(SlothdConfig, MissingExplicitConfigFileIsAnError) {

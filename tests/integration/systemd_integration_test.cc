@@ -51,11 +51,6 @@ std::unique_ptr<RunningTask> StartTask(sloth::v1::Agent::Stub& stub, const std::
   return task;
 }
 
-uint16_t PortOf(const std::string& url) {
-  const auto colon = url.rfind(':');
-  return static_cast<uint16_t>(std::stoi(url.substr(colon + 1)));
-}
-
 }  // namespace
 
 TEST(SystemdNotify, ReadyAfterListenersThenReloadingThenStopping) {

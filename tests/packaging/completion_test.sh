@@ -31,7 +31,9 @@ check() {  # check "WORDS..." EXPECTED-WORD...: completing the last word offers 
   done
   echo "ok: '$line<TAB>' -> $(tr '\n' ' ' <<<"$got")"
 }
-check "slothctl " agent metrics
+check "slothctl " agent metrics run
+check "slothctl run --" --file --values --set --agent --group --dry-run
+check "slothctl run --agent " local .
 check "slothctl agent " info health tasks cancel run metrics
 check "slothctl metrics " prom grafana
 check "slothctl metrics grafana --" --watch --interval --color --graph
@@ -42,6 +44,8 @@ check "slothctl agent info --socket $W/c.sock " local . compl-agent
 check "slothctl agent run --n" --name --no-color
 check "slothctl metrics prom --sn" --snapshot
 check "slothctl --" --socket --endpoint --output --timeout --no-color --help --version
+check "slothctl --ca" --cacert
+check "slothctl --password" --password-file
 ((fails == 0)) || exit 1
 
 if command -v zsh >/dev/null; then

@@ -40,16 +40,19 @@ NSPAWN_PID= L= STEP=setup OK=0 MOUNTED=()
 # shellcheck source=../system/container_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../system/container_lib.sh"
 # Processes of user slothd or named slothd inside the container.
-slothd_processes() { inside ps -e -o user=,comm= | awk '$1 == "slothd" || $2 == "slothd"'; }
+slothd_processes() { inside ps -e -o user=,comm= | awk '$1 == "slothd" || $2 ~ /^slothd/'; }
 # What is left of the package on the system: files, directories, units, user.
 leftovers() {
   local p
   for p in /usr/sbin/slothd /usr/bin/slothctl /lib/systemd/system/slothd.service /lib/systemd/system/slothd.socket \
-           /lib/systemd/system/slothd-metrics.socket /usr/lib/sysusers.d/slothd.conf /usr/lib/tmpfiles.d/slothd.conf \
+           /lib/systemd/system/slothd-metrics.socket /lib/systemd/system/slothd-launcher.socket \
+           /lib/systemd/system/slothd-launcher.service /lib/systemd/system/sloth.slice /usr/libexec/slothd \
+           /usr/lib/sysusers.d/slothd.conf /usr/lib/tmpfiles.d/slothd.conf \
            /usr/share/dbus-1/system.d/org.slothrunner.Agent1.conf /etc/sloth /etc/sloth/slothd.toml \
            /var/lib/slothd /run/slothd /run/slothd/slothd.sock /usr/share/doc/slothd \
            /etc/systemd/system/sockets.target.wants/slothd.socket \
            /etc/systemd/system/sockets.target.wants/slothd-metrics.socket \
+           /etc/systemd/system/sockets.target.wants/slothd-launcher.socket \
            /etc/systemd/system/multi-user.target.wants/slothd.service \
            /lib/systemd/system/slothd-master.service /etc/sloth-master /etc/sloth-master/master.toml \
            /var/lib/slothd-master /usr/share/slothd/make-fleet-certs; do
@@ -140,7 +143,7 @@ inside getent passwd slothd >/dev/null || fail "no user slothd (systemd-sysusers
 [[ $(inside stat -c '%a %U %G' /etc/sloth) == "750 root slothd" ]] || fail "/etc/sloth: $(inside stat -c '%a %U %G' /etc/sloth)"
 [[ $(inside stat -c '%a %U %G' /run/slothd) == "750 slothd slothd" ]] || fail "/run/slothd: $(inside stat -c '%a %U %G' /run/slothd)"
 inside dpkg-query -W -f='${Conffiles}\n' slothd | grep -q '^ /etc/sloth/slothd.toml ' || fail "slothd.toml is not a conffile"
-for u in slothd.socket slothd-metrics.socket; do
+for u in slothd.socket slothd-metrics.socket slothd-launcher.socket; do
   prop_is $u ActiveState active || fail "$u is $(prop $u ActiveState) after install"
   [[ $(inside systemctl is-enabled $u) == enabled ]] || fail "$u is not enabled"
 done
@@ -150,6 +153,7 @@ prop_is slothd.service ActiveState inactive || fail "the package started slothd.
 inside man -w slothd.toml >/dev/null || fail "man slothd.toml not found"
 inside man -w slothctl >/dev/null || fail "man slothctl not found"
 [[ -f /proc/$L/root/usr/share/bash-completion/completions/slothctl ]] || fail "no bash completion"
+prop_is slothd-launcher.service ActiveState inactive || fail "the package started slothd-launcher.service (expected: socket activation)"
 # The master: a role one host takes, installed but neither enabled nor started; its directory
 # is its own (the agent's tasks run as slothd and must not read it).
 [[ $(inside systemctl is-enabled slothd-master.service) == disabled ]] ||
@@ -160,18 +164,20 @@ inside getent passwd slothd-master >/dev/null || fail "no user slothd-master"
   fail "/etc/sloth-master: $(inside stat -c '%a %U %G' /etc/sloth-master)"
 inside dpkg-query -W -f='${Conffiles}\n' slothd | grep -q '^ /etc/sloth-master/master.toml ' || fail "master.toml is not a conffile"
 [[ -x /proc/$L/root/usr/share/slothd/make-fleet-certs ]] || fail "no make-fleet-certs"
-pass "user slothd; /etc/sloth 750 root:slothd; conffile; sockets enabled+active; service indirect (Also=), not started; man pages; completion; slothd-master.service installed, disabled; /etc/sloth-master 750 root:slothd-master"
+pass "user slothd; /etc/sloth 750 root:slothd; conffile; the three sockets enabled+active; services not started; man pages; completion; slothd-master.service installed, disabled; /etc/sloth-master 750 root:slothd-master"
 
 # ---------------------------------------------------------------------------------------------
 step "systemctl start slothd; a task with slothctl; scrape /metrics"
 inside systemctl start slothd.service
 prop_is slothd.service SubState running || fail "slothd.service is $(prop slothd.service SubState)"
 PID=$(prop slothd.service MainPID)
-out=$(inside slothctl --timeout 20s agent run --name pkgtest local 'echo hello from $(id -un)') || fail "agent run: $out"
-[[ $out == "hello from slothd" ]] || fail "task said '$out'"
+out=$(inside slothctl --timeout 20s agent run --name pkgtest local 'echo hello from $(id -un) in $(grep ^0:: /proc/self/cgroup)') ||
+  fail "agent run: $out"
+[[ $out == "hello from root in 0::/sloth.slice/sloth-task-"*".service" ]] || fail "task said '$out'"
 metrics=$(nsenter -t "$L" -n curl -sS --max-time 10 http://127.0.0.1:9090/metrics) || fail "GET :9090/metrics failed"
 grep -q '^sloth_tasks_total{group="adhoc",status="success"} 1$' <<<"$metrics" || fail "/metrics lacks the task: $(grep sloth_tasks_total <<<"$metrics")"
-pass "slothd pid $PID as slothd; task output '$out'; sloth_tasks_total{status=\"success\"} 1 on :9090"
+prop_is slothd-launcher.service ActiveState active || fail "slothd-launcher.service did not start with slothd"
+pass "slothd pid $PID as slothd; task output '$out' (its own unit, started by slothd-launcher); sloth_tasks_total{status=\"success\"} 1 on :9090"
 
 # ---------------------------------------------------------------------------------------------
 step "edit /etc/sloth/slothd.toml (master address) and reload"
@@ -198,13 +204,13 @@ prop_is slothd-metrics.socket ActiveState active || fail "slothd-metrics.socket 
 wait_for 20 "slothd.service running after the upgrade" prop_is slothd.service SubState running
 NEWPID=$(prop slothd.service MainPID)
 [[ $NEWPID != "$PID" ]] || fail "slothd was not restarted by the upgrade (pid $PID)"
-inside slothctl agent info local | grep -q master.pkgtest:50053 || fail "after the upgrade the agent does not run the edited configuration"
+grep -q master.pkgtest:50053 <<<"$(inside slothctl agent info local)" || fail "after the upgrade the agent does not run the edited configuration"
 pass "edit kept, no .dpkg-* copies; sockets stayed up; slothd restarted (pid $PID -> $NEWPID) with the edited master"
 
 # ---------------------------------------------------------------------------------------------
 step "dpkg -r slothctl slothd (remove)"
 out=$(inside dpkg -r slothctl slothd 2>&1) || { echo "$out"; fail "dpkg -r failed"; }
-for u in slothd.service slothd.socket slothd-metrics.socket; do
+for u in slothd.service slothd.socket slothd-metrics.socket slothd-launcher.service slothd-launcher.socket; do
   st=$(prop $u ActiveState); [[ $st == inactive || $st == failed ]] || fail "$u is $st after remove"
 done
 sleep 0.3
@@ -214,7 +220,8 @@ printf '%s\n' "$left" | sed 's/^/   left: /'
 for want in /etc/sloth/slothd.toml /var/lib/slothd "user slothd"; do
   grep -qx "$want" <<<"$left" || fail "$want should stay after remove (conffile / state / user)"
 done
-for gone in /usr/sbin/slothd /usr/bin/slothctl /lib/systemd/system/slothd.service /run/slothd/slothd.sock; do
+for gone in /usr/sbin/slothd /usr/bin/slothctl /lib/systemd/system/slothd.service /run/slothd/slothd.sock \
+            /lib/systemd/system/slothd-launcher.service /usr/libexec/slothd; do
   grep -qx "$gone" <<<"$left" && fail "$gone is left after remove"
 done
 pass "nothing of slothd runs; binaries and units gone; conffile, /var/lib/slothd, the user and the enablement links (for a reinstall; purge removes them) stay"

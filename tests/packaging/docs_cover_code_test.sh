@@ -9,7 +9,7 @@ man=$src/doc/man
 missing=()
 
 # The option column of a --help text: "  -w,--watch", "  --telemetry{true}".
-flags_in_help() { sed -n 's/^ \{1,4\}\(-[A-Za-z],\)\{0,1\}\(--[a-z][a-z0-9-]*\).*/\2/p'; }
+flags_in_help() { sed -n 's/^ \{1,4\}\(-[A-Za-z],\)\{0,1\}\(--[a-z][a-z0-9.-]*\).*/\2/p'; }
 # The subcommands a --help text lists.
 subcommands_in_help() { sed -n '/^Subcommands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p'; }
 

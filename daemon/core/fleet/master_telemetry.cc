@@ -3,6 +3,7 @@
 #include "common/metric_names.h"
 #include "daemon/core/telemetry/catalog.h"
 #include "daemon/core/telemetry/exposition_writer.h"
+#include "daemon/core/telemetry/openmetrics_writer.h"
 
 namespace sloth {
 namespace {
@@ -64,7 +65,8 @@ void MasterTelemetry::AuthFailed(std::string_view reason) {
   auth_failures_.Add({{"reason", std::string(reason)}}).Increment();
 }
 
-std::string MasterTelemetry::ExpositionText(const std::map<AgentStatus, size_t>& agents) {
+std::string MasterTelemetry::ExpositionText(const std::map<AgentStatus, size_t>& agents, ExpositionFormat format) {
+  const bool openmetrics = format == ExpositionFormat::kOpenMetrics;
   std::string out;
   out.reserve(4096);
   {
@@ -72,11 +74,15 @@ std::string MasterTelemetry::ExpositionText(const std::map<AgentStatus, size_t>&
     for (const auto& [status, count] : agents) {
       agents_.Add({{"status", std::string(AgentStatusName(status))}}).Set(static_cast<double>(count));
     }
-    WriteExposition(registry_->Collect(), &out);
+    if (openmetrics) {
+      for (const auto& family : registry_->Collect()) WriteOpenMetricsFamily(family, nullptr, &out);
+    } else {
+      WriteExposition(registry_->Collect(), &out);
+    }
   }
-  const auto stats = process_reader_.Read();
-  if (!stats) return out;  // without /proc the process_* families are left out, not faked
-  WriteProcessFamilies(*stats, &out);
+  // Without /proc the process_* families are left out, not faked.
+  if (const auto stats = process_reader_.Read()) WriteProcessFamilies(*stats, &out, format);
+  if (openmetrics) AppendOpenMetricsEnd(&out);
   return out;
 }
 

@@ -35,8 +35,10 @@ class MasterTelemetry {
   // identity_mismatch.
   void AuthFailed(std::string_view reason);
 
-  // The exposition text, with sloth_master_agents{status} from `agents` (counted at the call).
-  std::string ExpositionText(const std::map<AgentStatus, size_t>& agents);
+  // The exposition, with sloth_master_agents{status} from `agents` (counted at the call), in
+  // `format` (OpenMetrics for a scraper that asks for it, as an agent's /metrics answers).
+  std::string ExpositionText(const std::map<AgentStatus, size_t>& agents,
+                             ExpositionFormat format = ExpositionFormat::kText004);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

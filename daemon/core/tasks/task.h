@@ -12,16 +12,26 @@
 
 #include "common/duration.h"
 #include "common/result.h"
+#include "daemon/core/tasks/task_limits.h"
 
 namespace sloth {
+
+// Environment variables as NAME, value pairs, in order: a later one of a name wins.
+using EnvOverrides = std::vector<std::pair<std::string, std::string>>;
 
 struct TaskSpec {
   std::string command;  // run as `/bin/sh -c command`
   std::string name = "adhoc";
   std::string group = "adhoc";
-  std::string workdir;                                   // empty: the runner's default
-  std::vector<std::pair<std::string, std::string>> env;  // added to (and overriding) the base env
-  std::optional<Duration> timeout;                       // nullopt: the runner's default
+  std::string workdir;              // empty: the runner's default
+  EnvOverrides env;                 // added to (and overriding) the base env
+  std::optional<Duration> timeout;  // nullopt: the runner's default
+  std::string user;                 // empty: the runner's default ([tasks] user)
+  TaskLimits limits;                // unset fields: the runner's defaults
+  // A workflow's task: the workflow's name and the run's id, logged with the task (SLOTH_WORKFLOW,
+  // SLOTH_RUN_ID) and kept in its result. Empty for an ad-hoc task.
+  std::string workflow;
+  std::string run_id;
   std::string caller{};  // who asked, for the task's journal records (Caller::Name); set by ControlApi
 };
 
@@ -52,6 +62,7 @@ struct TaskNotice {
 struct TaskResult {
   std::string id;
   std::string name, group, command;
+  std::string workflow, run_id;  // a workflow's task: see TaskSpec
   TaskStatus status = TaskStatus::kQueued;
   int exit_code = -1;  // -1 when killed by a signal or never ran
   int signal = 0;
@@ -65,6 +76,12 @@ struct TaskResult {
   bool output_truncated = false;
   uint64_t output_bytes = 0;  // total produced, kept or not
   std::string kept_output;    // interleaved stdout+stderr, up to the runner's cap
+  std::string user;           // who it ran (or runs) as
+  std::string unit;           // unit mode: "sloth-task-<id>.service"; empty in process mode
+  TaskUsage usage;            // what it consumed, once it ran
+  // Limits that were asked for but not enforced, and why ("memory_max=64M not enforced: ..."); empty
+  // when every limit asked for held, or none was asked for.
+  std::string limits_not_enforced;
 };
 
 }  // namespace sloth

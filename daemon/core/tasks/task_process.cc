@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@
 #include <cstdint>
 #include <iterator>
 
-extern char** environ;
+#include "daemon/core/tasks/task_environment.h"
 
 namespace sloth {
 namespace {
@@ -28,13 +29,6 @@ constexpr std::array<std::string_view, 7> kDaemonOnlyVariables = {
     "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"};
 
 std::string_view NameOf(std::string_view entry) { return entry.substr(0, entry.find('=')); }
-
-// Milliseconds until `when` for poll(), rounded up so we never wake early and spin.
-int PollTimeoutMs(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point when) {
-  if (when <= now) return 0;
-  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
-  return static_cast<int>(std::min<long long>(ms, INT_MAX));
-}
 
 // The task's stdin. Opened once: every task reads the same empty file, and the child then only
 // dup2()s it instead of walking the path again.
@@ -54,7 +48,8 @@ struct ChildPlan {
   const char* workdir;
   char* const* argv;
   char* const* envp;
-  int error = 0;  // errno of the step that failed, if any
+  uint64_t address_space_max;  // RLIMIT_AS, 0: left as inherited
+  int error = 0;               // errno of the step that failed, if any
 };
 
 // The kernel's struct sigaction (rt_sigaction), not glibc's: the child uses raw syscalls only.
@@ -97,6 +92,10 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int ChildMain(voi
   // Nothing of the daemon's (sockets, the journal, other tasks' pipes) leaks into the task.
   if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) goto fail;
   if (::syscall(SYS_chdir, plan->workdir) != 0) goto fail;
+  if (plan->address_space_max != 0) {
+    const rlimit limit{plan->address_space_max, plan->address_space_max};
+    if (::syscall(SYS_prlimit64, 0, RLIMIT_AS, &limit, nullptr) != 0) goto fail;
+  }
   ::syscall(SYS_execve, "/bin/sh", plan->argv, plan->envp);
 fail:
   plan->error = errno;
@@ -168,7 +167,7 @@ TaskProcess::TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err, 
       err_write_(std::move(err_write)) {}
 
 std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, const std::string& workdir,
-                                                const EnvOverrides& env, int* error) {
+                                                const EnvOverrides& env, int* error, uint64_t address_space_max) {
   const int dev_null = DevNull(error);
   if (dev_null < 0) return nullptr;
   int out_pipe[2];
@@ -184,10 +183,11 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   }
   UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
 
-  TaskEnvironment task_env = BuildTaskEnvironment(environ, env);
+  TaskEnvironment task_env = BuildTaskEnvironment(DaemonUserEnvironment(), env);
   std::string sh = "sh", dash_c = "-c", cmd = command;
   char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
-  ChildPlan plan{dev_null, out_write.get(), err_write.get(), workdir.c_str(), argv, task_env.envp.data()};
+  ChildPlan plan{dev_null, out_write.get(),      err_write.get(),  workdir.c_str(),
+                 argv,     task_env.envp.data(), address_space_max};
 
   // The child runs on this stack area while we are suspended (CLONE_VFORK), as musl's
   // posix_spawn does: no stack to map and unmap per task (an unmap is a TLB shootdown on every
@@ -232,12 +232,19 @@ void TaskProcess::SignalGroup(int sig) const {
 
 void TaskProcess::Reap(ProcessExit* exit) {
   siginfo_t info{};
-  int rc;
+  rusage usage{};
+  long rc;
   do {
-    rc = ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+    // The system call, not glibc's waitid(): only it also returns the shell's resource usage
+    // (its own and that of every process it waited for), for free.
+    rc = ::syscall(SYS_waitid, P_PIDFD, pidfd_.get(), &info, WEXITED, &usage);
   } while (rc != 0 && errno == EINTR);
   reaped_ = true;
   if (rc != 0) return;  // ECHILD: someone else reaped it (SIGCHLD ignored); the status is lost.
+  exit->usage.measured = true;
+  exit->usage.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                            static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  exit->usage.memory_peak_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
   if (info.si_code == CLD_EXITED) {
     exit->exit_code = info.si_status;
   } else {

@@ -15,10 +15,9 @@
 #include "common/duration.h"
 #include "common/unique_fd.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/tasks/task_starter.h"
 
 namespace sloth {
-
-using EnvOverrides = std::vector<std::pair<std::string, std::string>>;
 
 // A task's environment as execve wants it: `envp` (NULL-terminated) points into the base array
 // it was built from and into `owned` (the overrides). Movable, not copyable.
@@ -32,44 +31,33 @@ struct TaskEnvironment {
   std::vector<char*> envp;
 };
 
-// `base` (an environ-style, NULL-terminated array) with `overrides` replacing or adding entries
+// `base` (an environ-style, NULL-terminated array: Spawn passes DaemonUserEnvironment(), never
+// the daemon's own environment) with `overrides` replacing or adding entries
 // (the last override of a name wins). Drops the systemd plumbing addressed to the daemon itself
 // (NOTIFY_SOCKET, LISTEN_*, WATCHDOG_*, JOURNAL_STREAM): a task must not be able to notify or
 // adopt sockets as slothd. An override may still set them explicitly. Copies no base entry.
 TaskEnvironment BuildTaskEnvironment(char* const* base, const EnvOverrides& overrides);
 
-struct ProcessExit {
-  int exit_code = -1;  // -1 unless the shell exited normally
-  int signal = 0;      // the signal that killed the shell, else 0
-  bool timed_out = false;
-  bool cancelled = false;
-};
-
-struct SupervisionLimits {
-  std::chrono::steady_clock::time_point deadline;  // SIGTERM to the group when reached
-  Duration kill_grace{};                           // then SIGKILL after this long
-  int cancel_fd = -1;                              // becomes readable when the task is cancelled (-1: never)
-};
-
 // Owned by the one thread that runs the task; not thread-safe.
-class TaskProcess {
+class TaskProcess final : public RunningTask {
  public:
-  using ChunkSink = std::function<void(OutputStream, std::string_view)>;
-
   // Starts the shell. On failure returns nullptr and sets *error to the errno value
-  // (e.g. ENOENT for a workdir that does not exist).
+  // (e.g. ENOENT for a workdir that does not exist). `address_space_max` (bytes, 0: none) becomes
+  // the shell's RLIMIT_AS, inherited by what it starts.
   static std::unique_ptr<TaskProcess> Spawn(const std::string& command, const std::string& workdir,
-                                            const EnvOverrides& env, int* error);
+                                            const EnvOverrides& env, int* error, uint64_t address_space_max = 0);
 
   TaskProcess(const TaskProcess&) = delete;
   TaskProcess& operator=(const TaskProcess&) = delete;
   // Kills the group and reaps if Supervise did not run to the end (e.g. the sink threw).
-  ~TaskProcess();
+  ~TaskProcess() override;
 
   // Passes output chunks to `on_chunk` as they arrive (on this thread) until the shell has exited
-  // and the pipes are drained; enforces the deadline and cancellation; makes `notice`'s call if
-  // the shell is still running at its time; reaps. Call once.
-  ProcessExit Supervise(const SupervisionLimits& limits, const ChunkSink& on_chunk, const TaskNotice& notice = {});
+  // and the pipes are drained; enforces the deadline (SIGTERM to the group, SIGKILL after the
+  // grace) and cancellation; makes `notice`'s call if the shell is still running at its time;
+  // reaps, with the shell's resource usage. Call once.
+  ProcessExit Supervise(const SupervisionLimits& limits, const ChunkSink& on_chunk,
+                        const TaskNotice& notice = {}) override;
 
   pid_t pid() const { return pid_; }
 

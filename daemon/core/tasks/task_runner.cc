@@ -5,13 +5,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <system_error>
 #include <utility>
 
 #include "common/message_ids.h"
 #include "common/unique_fd.h"
-#include "daemon/core/tasks/task_process.h"
+#include "daemon/core/tasks/process_starter.h"
+#include "daemon/core/tasks/unit_starter.h"
 
 namespace sloth {
 
@@ -31,12 +33,20 @@ std::string_view TaskStatusName(TaskStatus status) {
 struct TaskRunner::Started::Active {
   TaskSpec spec;  // read-only after Admit
   std::string id;
+  std::string user;   // resolved at admission; read-only after
+  std::string unit;   // unit mode: its unit's name; read-only after Admit
+  TaskLimits limits;  // the effective limits; read-only after Admit
   TaskStatus status = TaskStatus::kQueued;
   bool cancel_requested = false;
   std::string cancel_reason;
   std::chrono::system_clock::time_point start_time;
   std::chrono::steady_clock::time_point steady_start;
   int cancel_fd = -1;  // the following thread's eventfd while it supervises (wakes its poll())
+  // Its follower waits on this while the task is queued; notified (under the runner's mutex) when
+  // the task comes to the front with a slot free, or is cancelled. One per task, not one for all:
+  // with 10,000 tasks queued, waking every follower at each change made the runner's mutex the
+  // bottleneck (33 tasks/s, doc/RELIABILITY.md).
+  std::condition_variable wake;
 };
 
 Result<TaskSpec> CheckedTaskSpec(TaskSpec spec) {
@@ -69,6 +79,12 @@ TaskRunner::Options Normalised(TaskRunner::Options options) {
 }
 
 std::string ErrnoText(int error) { return std::generic_category().message(error); }
+
+// The starter a runner without Options::starter uses.
+std::unique_ptr<TaskStarter> DefaultStarter(const TaskRunner::Options& options) {
+  if (options.starter != nullptr) return nullptr;
+  return std::make_unique<ProcessStarter>(CurrentUserName());
+}
 
 // The eventfd that wakes this thread's supervising poll() on a cancel: one per thread that
 // follows tasks, reused task after task (one per task cost an eventfd2 and a close each).
@@ -103,10 +119,39 @@ SteadyTime TaskDeadline(SteadyTime start, Duration timeout) {
   return timeout <= Duration::zero() ? SteadyTime::max() : SaturatingAdd(start, timeout);
 }
 
+// A task's identity in a result: id, names, command, and its workflow run if any.
+TaskResult Described(const std::string& id, const TaskSpec& spec) {
+  TaskResult r;
+  r.id = id;
+  r.name = spec.name;
+  r.group = spec.group;
+  r.command = spec.command;
+  r.workflow = spec.workflow;
+  r.run_id = spec.run_id;
+  return r;
+}
+
+// SLOTH_TASK, SLOTH_GROUP, SLOTH_TASK_ID, SLOTH_STATUS, a workflow task's SLOTH_WORKFLOW and
+// SLOTH_RUN_ID, then `extra` (when it has a key).
+std::vector<LogField> LogFields(const TaskResult& task, std::string status, LogField extra) {
+  std::vector<LogField> fields = {{"SLOTH_TASK", task.name},
+                                  {"SLOTH_GROUP", task.group},
+                                  {"SLOTH_TASK_ID", task.id},
+                                  {"SLOTH_STATUS", std::move(status)}};
+  if (!task.run_id.empty()) {
+    fields.push_back({"SLOTH_WORKFLOW", task.workflow});
+    fields.push_back({"SLOTH_RUN_ID", task.run_id});
+  }
+  if (!extra.key.empty()) fields.push_back(std::move(extra));
+  return fields;
+}
+
 }  // namespace
 
 TaskRunner::TaskRunner(Options options, Telemetry& telemetry, Logger& logger)
     : options_(Normalised(std::move(options))),
+      own_starter_(DefaultStarter(options_)),
+      starter_(own_starter_ ? *own_starter_ : *options_.starter),
       telemetry_(telemetry),
       logger_(logger),
       random_(std::random_device{}()) {}
@@ -123,12 +168,10 @@ TaskRunner::~TaskRunner() {
 std::string TaskRunner::NextIdLocked() { return fmt::format("t-{:06}-{:04x}", ++sequence_, random_() & 0xffffu); }
 
 TaskResult TaskRunner::SnapshotLocked(const Active& task) const {
-  TaskResult r;
-  r.id = task.id;
-  r.name = task.spec.name;
-  r.group = task.spec.group;
-  r.command = task.spec.command;
+  TaskResult r = Described(task.id, task.spec);
   r.status = task.status;
+  r.user = task.user;
+  r.unit = task.unit;
   // Admitted to a slot but not spawned yet (between Begin and Complete): no times yet.
   if (task.status == TaskStatus::kRunning && task.steady_start != std::chrono::steady_clock::time_point{}) {
     r.start_time = task.start_time;
@@ -141,10 +184,15 @@ void TaskRunner::Notify(const TaskResult& snapshot) const {
   if (options_.on_change) options_.on_change(snapshot);
 }
 
+void TaskRunner::WakeQueueFrontLocked() {
+  if (!queue_.empty() && running_ < options_.max_concurrent) queue_.front()->wake.notify_one();
+}
+
 void TaskRunner::RequestCancelLocked(Active& task, std::string reason) {
   if (task.cancel_requested) return;
   task.cancel_requested = true;
   task.cancel_reason = std::move(reason);
+  task.wake.notify_one();  // queued: its follower finishes it
   // Wakes the supervising thread; it does the signalling, so only it ever touches the pid. Not
   // supervised yet: it sees the flag when it registers its eventfd.
   if (task.cancel_fd >= 0) WakeCancelFd(task.cancel_fd);
@@ -155,10 +203,13 @@ Result<TaskRunner::ActivePtr, TaskResult> TaskRunner::Admit(TaskSpec spec) {
   task->spec = std::move(spec);
   auto checked = CheckedTaskSpec(task->spec);
   std::string refusal = checked ? "" : "invalid task: " + checked.error().message;
+  if (refusal.empty()) refusal = AdmitUser(*task);
+  task->limits = EffectiveLimits(options_.default_limits, task->spec.limits);
   TaskResult snapshot;
   {
     std::lock_guard lock(mutex_);
     task->id = NextIdLocked();
+    if (starter_.mode() == "unit") task->unit = TaskUnitName(task->id);
     if (!refusal.empty()) {
       // already decided
     } else if (shutting_down_) {
@@ -177,11 +228,8 @@ Result<TaskRunner::ActivePtr, TaskResult> TaskRunner::Admit(TaskSpec spec) {
     }
   }
   if (!refusal.empty()) {
-    TaskResult r;
-    r.id = task->id;
-    r.name = task->spec.name;
-    r.group = task->spec.group;
-    r.command = task->spec.command;
+    TaskResult r = Described(task->id, task->spec);
+    r.user = task->user;
     r.status = TaskStatus::kFailed;
     r.reason = std::move(refusal);
     r.start_time = r.end_time = std::chrono::system_clock::now();
@@ -190,6 +238,22 @@ Result<TaskRunner::ActivePtr, TaskResult> TaskRunner::Admit(TaskSpec spec) {
   // Only queued tasks report here; running ones report once Execute marks them started.
   if (snapshot.status == TaskStatus::kQueued) Notify(snapshot);
   return task;
+}
+
+std::string TaskRunner::AdmitUser(Active& task) const {
+  const std::string& requested = task.spec.user;
+  const auto& allowed = options_.allowed_users;
+  if (!requested.empty() && requested != options_.default_user &&
+      std::find(allowed.begin(), allowed.end(), requested) == allowed.end()) {
+    return fmt::format(
+        "user \"{}\" is not allowed: tasks run as \"{}\" ([tasks] user) or as one of [tasks] allowed_users ({})",
+        requested, options_.default_user,
+        allowed.empty() ? "none listed" : fmt::format("{}", fmt::join(allowed, ", ")));
+  }
+  auto user = starter_.TaskUser(requested, options_.default_user);
+  if (!user) return user.error().message;
+  task.user = std::move(user).value();
+  return {};
 }
 
 void TaskRunner::EnterInFlight() {
@@ -264,7 +328,7 @@ void TaskRunner::CancelAndFinish(const ActivePtr& task, std::string reason) {
   Execute(task, {});
 }
 
-std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spawn_error) {
+std::unique_ptr<RunningTask> TaskRunner::Launch(const ActivePtr& task, std::string* spawn_error) {
   const TaskSpec& spec = task->spec;
   TaskResult snapshot;
   telemetry_.TaskStarted();  // first: whoever sees the task started (its start time) sees the gauge too
@@ -275,30 +339,35 @@ std::unique_ptr<TaskProcess> TaskRunner::Launch(const ActivePtr& task, int* spaw
     snapshot = SnapshotLocked(*task);
   }
   if (logger_.Enabled(LogLevel::kInfo)) {  // not even formatted below the log level
-    logger_.Log(LogLevel::kInfo, fmt::format("task {} started", task->id),
-                {{"SLOTH_TASK", spec.name},
-                 {"SLOTH_GROUP", spec.group},
-                 {"SLOTH_TASK_ID", task->id},
-                 {"SLOTH_STATUS", "running"},
-                 {"SLOTH_CALLER", spec.caller}},
-                message_id::kTaskStarted);
+    auto fields = LogFields(Described(task->id, spec), "running", {});
+    if (!spec.caller.empty()) fields.push_back({"SLOTH_CALLER", spec.caller});
+    logger_.Log(LogLevel::kInfo, fmt::format("task {} started", task->id), fields, message_id::kTaskStarted);
   }
   Notify(snapshot);
   if (ThreadCancelFd() < 0) {  // a task we could not cancel is not started
-    *spawn_error = errno;
+    *spawn_error = ErrnoText(errno);
     return nullptr;
   }
   const std::string& workdir = spec.workdir.empty() ? options_.default_workdir : spec.workdir;
-  return TaskProcess::Spawn(spec.command, workdir, spec.env, spawn_error);
+  // The configuration's variables, then the request's: the request wins.
+  EnvOverrides env = options_.environment;
+  env.insert(env.end(), spec.env.begin(), spec.env.end());
+  const LaunchRequest request{
+      task->id,           spec, task->user, workdir, env, task->limits, spec.timeout.value_or(options_.default_timeout),
+      options_.kill_grace};
+  auto started = starter_.Start(request);
+  if (!started) {
+    *spawn_error = started.error().message;
+    return nullptr;
+  }
+  return std::move(started).value();
 }
 
 TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice) {
   const TaskSpec& spec = task->spec;
-  TaskResult result;
-  result.id = task->id;
-  result.name = spec.name;
-  result.group = spec.group;
-  result.command = spec.command;
+  TaskResult result = Described(task->id, spec);
+  result.user = task->user;
+  result.unit = task->unit;
   {
     std::unique_lock lock(mutex_);
     const auto may_go = [&] {
@@ -306,19 +375,21 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
              (queue_.front() == task && running_ < options_.max_concurrent);
     };
     // Queued past the notice's time: it is made here, unlocked, and not again while it runs.
-    if (notice.call && !changed_.wait_until(lock, notice.at, may_go)) {
+    if (notice.call && !task->wake.wait_until(lock, notice.at, may_go)) {
       lock.unlock();
       std::exchange(notice.call, nullptr)();
       lock.lock();
     }
-    changed_.wait(lock, may_go);
+    task->wake.wait(lock, may_go);
     if (task->status == TaskStatus::kQueued && !task->cancel_requested) {
       queue_.pop_front();
       task->status = TaskStatus::kRunning;
       ++running_;
+      WakeQueueFrontLocked();  // another slot may be free too
     }
     if (task->cancel_requested) {
       std::erase(queue_, task);
+      WakeQueueFrontLocked();
       lock.unlock();
       changed_.notify_all();  // the next in the queue may now be at the front
       result.status = TaskStatus::kFailed;
@@ -328,14 +399,14 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
       return Finish(task, std::move(result), /*ran=*/false);
     }
   }
-  int error = 0;
-  std::unique_ptr<TaskProcess> process = Launch(task, &error);
+  std::string error;
+  std::unique_ptr<RunningTask> process = Launch(task, &error);
   result.start_time = task->start_time;
   const Duration timeout = spec.timeout.value_or(options_.default_timeout);
   if (!process) {
     telemetry_.ErrorOccurred("task_spawn");
     result.status = TaskStatus::kFailed;
-    result.reason = "spawn failed: " + ErrnoText(error);
+    result.reason = "spawn failed: " + error;
     result.end_time = std::chrono::system_clock::now();
     result.duration = std::chrono::steady_clock::now() - task->steady_start;
     return Finish(task, std::move(result), /*ran=*/true);
@@ -378,7 +449,7 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   try {
     exit = process->Supervise(limits, on_chunk, notice);
   } catch (...) {
-    process.reset();  // kills the group and reaps
+    process.reset();  // kills the task and reaps (process mode) or stops its unit
     result.status = TaskStatus::kFailed;
     result.reason = "aborted: the output consumer failed";
     result.end_time = std::chrono::system_clock::now();
@@ -392,6 +463,8 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   result.signal = exit.signal;
   result.timed_out = exit.timed_out;
   result.cancelled = exit.cancelled;
+  result.usage = exit.usage;
+  result.limits_not_enforced = LimitsNotEnforced(task->limits, exit.support ? *exit.support : starter_.support());
   result.status = TaskStatus::kFailed;
   if (exit.timed_out) {
     telemetry_.ErrorOccurred("task_timeout");
@@ -399,6 +472,9 @@ TaskResult TaskRunner::Execute(const ActivePtr& task, const OutputSink& on_outpu
   } else if (exit.cancelled) {
     std::lock_guard lock(mutex_);
     result.reason = task->cancel_reason;
+  } else if (!exit.failure.empty()) {
+    if (exit.failure.starts_with("spawn failed")) telemetry_.ErrorOccurred("task_spawn");
+    result.reason = exit.failure;
   } else if (exit.signal != 0) {
     result.reason = fmt::format("killed by signal {}", exit.signal);
   } else if (exit.exit_code < 0) {
@@ -415,14 +491,20 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
   // Metrics first: whoever sees the task finished (Get, List, Shutdown) sees them too.
   if (ran) {
     telemetry_.TaskFinished(result.group, result.name, result.status == TaskStatus::kSuccess ? "success" : "failed",
-                            std::chrono::duration<double>(result.duration).count(), result.output_truncated);
+                            std::chrono::duration<double>(result.duration).count(), result.output_truncated, result.id);
+    if (result.usage.measured) {
+      telemetry_.TaskAccounted(result.group, result.name, result.usage.cpu_seconds, result.usage.memory_peak_bytes);
+    }
   } else {
     telemetry_.TaskRefused(result.group);  // counted as failed; it never ran, so it has no duration
   }
   {
     std::lock_guard lock(mutex_);
     if (auto it = active_.find(task->id); it != active_.end() && it->second == task) active_.erase(it);
-    if (task->status == TaskStatus::kRunning) --running_;
+    if (task->status == TaskStatus::kRunning) {
+      --running_;
+      WakeQueueFrontLocked();
+    }
     task->status = result.status;
     if (options_.history_size > 0) {
       history_.push_front(result);
@@ -434,14 +516,12 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
   if (logger_.Enabled(LogLevel::kInfo)) {
     std::string message = fmt::format("task {} finished: {}", result.id, TaskStatusName(result.status));
     if (!result.reason.empty()) message += fmt::format(" ({})", result.reason);
-    logger_.Log(LogLevel::kInfo, message,
-                {{"SLOTH_TASK", result.name},
-                 {"SLOTH_GROUP", result.group},
-                 {"SLOTH_TASK_ID", result.id},
-                 {"SLOTH_STATUS", std::string(TaskStatusName(result.status))},
-                 {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)},
-                 {"SLOTH_CALLER", task->spec.caller}},
-                message_id::kTaskFinished);
+    if (!result.limits_not_enforced.empty()) message += fmt::format(" [{}]", result.limits_not_enforced);
+    auto fields = LogFields(result, std::string(TaskStatusName(result.status)),
+                            {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)});
+    if (!result.unit.empty()) fields.push_back({"SLOTH_UNIT", result.unit});
+    if (!task->spec.caller.empty()) fields.push_back({"SLOTH_CALLER", task->spec.caller});
+    logger_.Log(LogLevel::kInfo, message, fields, message_id::kTaskFinished);
   }
   Notify(result);
   return result;

@@ -31,11 +31,10 @@
 #include "common/result.h"
 #include "common/worker_pool.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/tasks/task_starter.h"
 #include "daemon/core/telemetry/telemetry.h"
 
 namespace sloth {
-
-class TaskProcess;
 
 // Thread-safe: Complete() follows its task on the calling thread, Start() on a worker thread the
 // runner owns; every other call may come from any thread. Every task takes one path: Begin admits
@@ -55,7 +54,16 @@ class TaskRunner {
     size_t max_kept_output_bytes = 1024 * 1024;
     std::string default_workdir = "/";
     size_t history_size = 100;
+    // Set for every task, before what its request sets ([tasks] environment).
+    std::vector<std::pair<std::string, std::string>> environment;
     ChangeObserver on_change;  // optional
+    // Who tasks run as and where (DESIGN §3 "Tasks"). A request may name `default_user` or one of
+    // `allowed_users`; the starter decides whether it can run as that user.
+    std::string default_user = "root";
+    std::vector<std::string> allowed_users;
+    TaskLimits default_limits;
+    // Where tasks run; it must outlive the runner. nullptr: process mode (ProcessStarter).
+    TaskStarter* starter = nullptr;
   };
 
   TaskRunner(Options options, Telemetry& telemetry, Logger& logger);
@@ -99,8 +107,9 @@ class TaskRunner {
   // follow the task later. Its id, or why it was refused (the refusal is in the history too).
   Result<std::string> Start(TaskSpec spec);
 
-  // Queued: removed and finished as failed/cancelled. Running: SIGTERM to its process group,
-  // SIGKILL after kill_grace. False if the id is unknown or already finished.
+  // Queued: removed and finished as failed/cancelled. Running: SIGTERM to every process of the
+  // task (its process group, or its unit), SIGKILL after kill_grace. False if the id is unknown
+  // or already finished.
   bool Cancel(std::string_view id);
 
   // Running tasks, then queued ones (in queue order), then the finished ones still in the
@@ -121,9 +130,11 @@ class TaskRunner {
   // Admits a task: running (slot free), queued, or refused (returned as a finished result).
   Result<ActivePtr, TaskResult> Admit(TaskSpec spec);
   TaskResult Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice = {});
-  // Marks a running task started (times, telemetry, log, observers) and spawns its process
-  // (nullptr and *spawn_error on failure). Once per task, by the thread that follows it.
-  std::unique_ptr<TaskProcess> Launch(const ActivePtr& task, int* spawn_error);
+  // Marks a running task started (times, telemetry, log, observers) and starts it (nullptr and
+  // the reason in *spawn_error on failure). Once per task, by the thread that follows it.
+  std::unique_ptr<RunningTask> Launch(const ActivePtr& task, std::string* spawn_error);
+  // Empty if the task may run as its user, which it resolves; else why not.
+  std::string AdmitUser(Active& task) const;
   // Counts a begun task not yet completed or abandoned (the destructor waits for none).
   void EnterInFlight();
   void LeaveInFlight();
@@ -138,13 +149,17 @@ class TaskRunner {
   TaskResult SnapshotLocked(const Active& task) const;
   void Notify(const TaskResult& snapshot) const;
   void RequestCancelLocked(Active& task, std::string reason);
+  // The task at the front of the queue may go (a slot is free): its follower is woken, no other.
+  void WakeQueueFrontLocked();
 
   const Options options_;
+  std::unique_ptr<TaskStarter> own_starter_;  // when Options::starter is null
+  TaskStarter& starter_;
   Telemetry& telemetry_;
   Logger& logger_;
 
   mutable std::mutex mutex_;
-  std::condition_variable changed_;  // any slot, queue or active-set change
+  std::condition_variable changed_;  // a task finished or was cancelled, a caller left (Shutdown, destructor)
   bool shutting_down_ = false;
   uint64_t sequence_ = 0;
   std::mt19937 random_;

@@ -64,6 +64,14 @@ inline constexpr FamilySpec kGroupDuration{
     metric_names::kGroupDuration, "Workflow task group wall time in seconds, by group.", MetricType::Histogram, kGroup};
 inline constexpr FamilySpec kOutputTruncated{
     metric_names::kOutputTruncated, "Tasks whose output passed the kept-output cap.", MetricType::Counter, {}};
+inline constexpr FamilySpec kTaskCpu{metric_names::kTaskCpu,
+                                     "CPU time (user + system) used by tasks in seconds, by group and task.",
+                                     MetricType::Counter, kGroupTask};
+inline constexpr FamilySpec kTaskMemoryPeak{
+    metric_names::kTaskMemoryPeak,
+    "Peak memory of each task in bytes, by group and task: the task's cgroup where it has a memory controller, "
+    "else its largest process.",
+    MetricType::Histogram, kGroupTask};
 inline constexpr FamilySpec kProcessCpu{
     metric_names::kProcessCpu, "Total user and system CPU time spent in seconds.", MetricType::Counter, {}, true};
 inline constexpr FamilySpec kProcessResident{
@@ -81,16 +89,19 @@ inline constexpr FamilySpec kProcessThreads{
 
 // Every family, in exposition order.
 inline constexpr const FamilySpec* kAll[] = {
-    &kTasksTotal,    &kTasksRunning,    &kTaskDuration,    &kGrpcRequests,    &kGrpcDuration,   &kErrors,
-    &kUptime,        &kAgentInfo,       &kMemoryAllocated, &kGoroutines,      &kBuildInfo,      &kGroupsTotal,
-    &kGroupDuration, &kOutputTruncated, &kProcessCpu,      &kProcessResident, &kProcessVirtual, &kProcessOpenFds,
-    &kProcessMaxFds, &kProcessStart,    &kProcessThreads};
+    &kTasksTotal,     &kTasksRunning,    &kTaskDuration,    &kGrpcRequests,   &kGrpcDuration,  &kErrors,
+    &kUptime,         &kAgentInfo,       &kMemoryAllocated, &kGoroutines,     &kBuildInfo,     &kGroupsTotal,
+    &kGroupDuration,  &kOutputTruncated, &kTaskCpu,         &kTaskMemoryPeak, &kProcessCpu,    &kProcessResident,
+    &kProcessVirtual, &kProcessOpenFds,  &kProcessMaxFds,   &kProcessStart,   &kProcessThreads};
 
 // Histogram buckets.
 inline const prometheus::Histogram::BucketBoundaries kTaskDurationBuckets = {.005, .01, .025, .05, .1, .25,
                                                                              .5,   1,   2.5,  5,   10};
 inline const prometheus::Histogram::BucketBoundaries kGrpcDurationBuckets = {.001, .005, .01, .025, .05, .1,
                                                                              .25,  .5,   1,   2.5,  5,   10};
+// Task memory: from a small script (a few MiB) to a large build, by powers of four.
+inline const prometheus::Histogram::BucketBoundaries kTaskMemoryBuckets = {
+    1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20, 1 << 30, 4.0 * (1 << 30), 16.0 * (1 << 30)};
 // Groups run for longer than single tasks: the default buckets, extended to an hour.
 inline const prometheus::Histogram::BucketBoundaries kGroupDurationBuckets = {.005, .01, .025, .05, .1, .25, .5,  1,
                                                                               2.5,  5,   10,   30,  60, 300, 900, 3600};

@@ -37,18 +37,6 @@ void AppendHeader(std::string_view name, std::string_view help, std::string_view
   out->append(type).push_back('\n');
 }
 
-// "{a="x",b="y"" without the closing brace, so callers can add `le`/`quantile`; empty if no labels.
-std::string OpenLabelSet(const std::vector<prometheus::ClientMetric::Label>& labels) {
-  std::string set;
-  for (const auto& label : labels) {
-    set.push_back(set.empty() ? '{' : ',');
-    set.append(label.name).append("=\"");
-    AppendEscapedLabelValue(label.value, &set);
-    set.push_back('"');
-  }
-  return set;
-}
-
 void AppendSample(std::string_view name, std::string_view suffix, const std::string& open_labels, double value,
                   int64_t timestamp_ms, std::string* out) {
   out->append(name).append(suffix);
@@ -67,12 +55,8 @@ void AppendSample(std::string_view name, std::string_view suffix, const std::str
 // A sample with one extra label (`le` or `quantile`) after the series' own labels.
 void AppendSampleWithExtraLabel(std::string_view name, std::string_view suffix, const std::string& open_labels,
                                 std::string_view extra_name, double extra_value, double value, std::string* out) {
-  out->append(name).append(suffix);
-  out->append(open_labels.empty() ? "{" : open_labels);
-  if (!open_labels.empty()) out->push_back(',');
-  out->append(extra_name).append("=\"");
-  AppendValue(extra_value, out);
-  out->append("\"} ");
+  AppendSeriesWithExtraLabel(name, suffix, open_labels, extra_name, extra_value, out);
+  out->push_back(' ');
   AppendValue(value, out);
   out->push_back('\n');
 }
@@ -108,6 +92,27 @@ void AppendEscapedLabelValue(std::string_view value, std::string* out) {
       default: out->push_back(c);
     }
   }
+}
+
+std::string OpenLabelSet(const std::vector<prometheus::ClientMetric::Label>& labels) {
+  std::string set;
+  for (const auto& label : labels) {
+    set.push_back(set.empty() ? '{' : ',');
+    set.append(label.name).append("=\"");
+    AppendEscapedLabelValue(label.value, &set);
+    set.push_back('"');
+  }
+  return set;
+}
+
+void AppendSeriesWithExtraLabel(std::string_view name, std::string_view suffix, const std::string& open_labels,
+                                std::string_view extra_name, double extra_value, std::string* out) {
+  out->append(name).append(suffix);
+  out->append(open_labels.empty() ? "{" : open_labels);
+  if (!open_labels.empty()) out->push_back(',');
+  out->append(extra_name).append("=\"");
+  AppendValue(extra_value, out);
+  out->append("\"}");
 }
 
 void WriteFamilyHeader(std::string_view name, std::string_view help, prometheus::MetricType type, std::string* out) {

@@ -27,6 +27,13 @@ void WriteSingleSampleFamily(std::string_view name, std::string_view help, prome
 // without exponent, otherwise the shortest round-trip form.
 void AppendValue(double value, std::string* out);
 
+// "{a="x",b="y"" without the closing brace, so callers can add `le`/`quantile`; empty if no labels.
+std::string OpenLabelSet(const std::vector<prometheus::ClientMetric::Label>& labels);
+
+// Appends `name``suffix`{labels,extra_name="extra_value"} (a bucket's or a quantile's series).
+void AppendSeriesWithExtraLabel(std::string_view name, std::string_view suffix, const std::string& open_labels,
+                                std::string_view extra_name, double extra_value, std::string* out);
+
 // Appends a label value with \\, \" and \n escaped.
 void AppendEscapedLabelValue(std::string_view value, std::string* out);
 

@@ -98,17 +98,26 @@ std::optional<ProcessStats> ProcessStatsReader::Read() const {
   if (!text) return std::nullopt;
   auto stats = ParseProcStat(*text, ticks_per_second_, page_size_, boot_time_);
   if (!stats) return std::nullopt;
+  stats->open_fds = OpenFds();
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) stats->max_fds = limit.rlim_cur;
+  return stats;
+}
+
+uint64_t ProcessStatsReader::OpenFds() const {
+  std::lock_guard lock(open_fds_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (open_fds_at_ != std::chrono::steady_clock::time_point{} && now - open_fds_at_ < kOpenFdsReuse) return open_fds_;
   if (DIR* dir = ::opendir("/proc/self/fd")) {
     uint64_t n = 0;
     while (const dirent* entry = ::readdir(dir)) {
       if (entry->d_name[0] != '.') ++n;
     }
     ::closedir(dir);
-    stats->open_fds = n > 0 ? n - 1 : 0;  // not counting the directory's own descriptor
+    open_fds_ = n > 0 ? n - 1 : 0;  // not counting the directory's own descriptor
+    open_fds_at_ = now;
   }
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) stats->max_fds = limit.rlim_cur;
-  return stats;
+  return open_fds_;
 }
 
 }  // namespace sloth

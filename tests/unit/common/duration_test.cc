@@ -51,3 +51,14 @@ TEST(FormatDuration, RoundTripsThroughParse) {
   EXPECT_EQ(FormatDuration(Duration(3723s)), "1h2m3s");
   EXPECT_EQ(FormatDuration(Duration(250ms)), "250ms");
 }
+
+// Found by config_fuzz (tests/fuzz/corpus/config/crash-minute-and-microseconds.toml): past a second,
+// the fraction was printed as a double, "1m3e-06s", which does not parse back.
+TEST(FormatDuration, FractionsPastASecondAreExactDecimals) {
+  EXPECT_EQ(FormatDuration(Duration(1min + 3us)), "1m0.000003s");
+  EXPECT_EQ(FormatDuration(Duration(1500ms)), "1.5s");
+  EXPECT_EQ(FormatDuration(Duration(2h + 1ns)), "2h0.000000001s");
+  for (Duration d : {Duration(1min + 3us), Duration(1min + 3ms + 3us), Duration(61s + 7ns)}) {
+    EXPECT_EQ(ParseDuration(FormatDuration(d)).value(), d) << FormatDuration(d);
+  }
+}

@@ -8,6 +8,7 @@
 #include "ctl/command_line.h"
 #include "ctl/commands/agent.h"
 #include "ctl/commands/metrics.h"
+#include "ctl/commands/run.h"
 
 namespace sloth::ctl {
 namespace {
@@ -69,6 +70,18 @@ TEST_F(CompletionTest, AgentsThenTheCommandWithTheSocketTyped) {
   EXPECT_EQ(Complete(cli_.app, {"agent", "run", "--name", "x", "local", "--", "ls", ""}).kind,
             Completion::Kind::kDefault);
   EXPECT_TRUE(Words({"agent", "cancel", "local", ""}).empty()) << "a task id is free text";
+}
+
+// The workflow command's values: files for the workflow and values files, the agents for --agent.
+TEST(RunCompletion, FilesAndAgentsForItsOptions) {
+  CommandLine cli;
+  AddGlobalOptions(cli);
+  AddRunCommand(cli);
+  EXPECT_EQ(Complete(cli.app, {"run", "-f", ""}).kind, Completion::Kind::kFiles);
+  EXPECT_EQ(Complete(cli.app, {"run", "--values", ""}).kind, Completion::Kind::kFiles);
+  EXPECT_EQ(Complete(cli.app, {"run", "--agent", ""}).kind, Completion::Kind::kAgents);
+  const auto options = Complete(cli.app, {"run", "--d"}).words;
+  EXPECT_TRUE(std::any_of(options.begin(), options.end(), [](const auto& w) { return w.first == "--dry-run"; }));
 }
 
 }  // namespace

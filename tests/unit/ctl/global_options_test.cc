@@ -62,6 +62,28 @@ TEST(MakeContext, BadTimeoutIsAUsageErrorNamingTheFlag) {
   }
 }
 
+TEST(MakeContext, UserTakesANameOnlyAndKeyNeedsCert) {
+  GlobalFlags flags;
+  flags.user = "prometheus:hunter2";
+  try {
+    MakeContext(flags, Environment{});
+    FAIL() << "accepted a password in argv";
+  } catch (const CtlError& e) {
+    EXPECT_EQ(e.exit_code(), kExitUsage);
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << "the error must not echo it";
+  }
+  flags.user = "prometheus";
+  flags.key = "/c.key";
+  EXPECT_THROW(MakeContext(flags, Environment{}), CtlError);
+  flags.cert = "/c.crt";
+  Environment env;
+  env.sloth_password = "pw";
+  const Context c = MakeContext(flags, env);
+  EXPECT_EQ(c.http.user, "prometheus");
+  EXPECT_EQ(c.http.cert, "/c.crt");
+  EXPECT_EQ(c.http.password_from_env, "pw");
+}
+
 }  // namespace
 }  // namespace sloth::ctl
 

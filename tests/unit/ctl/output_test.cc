@@ -45,21 +45,24 @@ v1::ListTasksResponse SampleTasks() {
   ok->set_exit_code(0);
   ok->set_duration_seconds(0.0123);
   ok->set_start_time_unix_ms(1714564780000);
+  ok->mutable_usage()->set_measured(true);
+  ok->mutable_usage()->set_cpu_seconds(0.004);
+  ok->mutable_usage()->set_memory_peak_bytes(3 << 20);
   return tasks;
 }
 
 TEST_F(OutputTest, TasksTableHasAlignedColumnsAndACount) {
   EXPECT_EQ(RenderTasksText(SampleTasks()),
-            "ID   NAME   GROUP  STATUS   EXIT     DURATION  STARTED\n"
-            "t-3  build  ci     running  -        1m15s     2024-05-01 12:00:00\n"
-            "t-2  adhoc  adhoc  timeout  SIGKILL  5s        2024-05-01 11:59:50\n"
-            "t-1  adhoc  adhoc  success  0        12ms      2024-05-01 11:59:40\n"
+            "ID   NAME   GROUP  STATUS   EXIT     DURATION  CPU  PEAK MEM  STARTED\n"
+            "t-3  build  ci     running  -        1m15s     -    -         2024-05-01 12:00:00\n"
+            "t-2  adhoc  adhoc  timeout  SIGKILL  5s        -    -         2024-05-01 11:59:50\n"
+            "t-1  adhoc  adhoc  success  0        12ms      4ms  3.0 MiB   2024-05-01 11:59:40\n"
             "\n3 tasks listed.\n");
 }
 
 TEST_F(OutputTest, EmptyTasksTableStillHasItsHeader) {
   EXPECT_EQ(RenderTasksText(v1::ListTasksResponse()),
-            "ID  NAME  GROUP  STATUS  EXIT  DURATION  STARTED\n\n0 tasks listed.\n");
+            "ID  NAME  GROUP  STATUS  EXIT  DURATION  CPU  PEAK MEM  STARTED\n\n0 tasks listed.\n");
 }
 
 TEST_F(OutputTest, TasksJsonKeepsNumbersTypedAndNullsWhatDoesNotApply) {
@@ -79,6 +82,9 @@ TEST_F(OutputTest, TasksJsonKeepsNumbersTypedAndNullsWhatDoesNotApply) {
   EXPECT_EQ(ok["exit_code"], 0);
   EXPECT_DOUBLE_EQ(ok["duration_seconds"].get<double>(), 0.0123);
   EXPECT_EQ(ok["start_time_unix_ms"], 1714564780000);
+  EXPECT_DOUBLE_EQ(ok["cpu_seconds"].get<double>(), 0.004);
+  EXPECT_EQ(ok["memory_peak_bytes"], 3 << 20);
+  EXPECT_TRUE(running["cpu_seconds"].is_null());
 }
 
 TEST_F(OutputTest, DumpJsonReplacesInvalidUtf8InsteadOfThrowing) {

@@ -59,6 +59,29 @@ TEST(DecideRoute, UnreachableSaysWhereWhyAndWhatToDo) {
   EXPECT_EQ(DecideRoute("local", Unreachable(), false, false, false).via, Via::kNone);
 }
 
+TEST(DecideRoute, PermissionDeniedIsNotReportedAsUnreachable) {
+  LocalProbe probe{"unix:/run/slothd/slothd.sock", "Permission denied", "", /*permission_denied=*/true};
+  const auto route = DecideRoute("local", probe, false, false, false);
+  EXPECT_EQ(route.via, Via::kNone);
+  EXPECT_EQ(route.message.find("is slothd running?"), std::string::npos) << route.message;
+  EXPECT_EQ(route.message.rfind("permission denied: agent 'local' at unix:/run/slothd/slothd.sock refuses this "
+                                "user (Permission denied) — slothd is running;",
+                                0),
+            0u)
+      << route.message;
+  EXPECT_NE(route.message.find("adduser $USER slothd"), std::string::npos);
+  // Another agent's name still goes to the master.
+  EXPECT_EQ(DecideRoute("web-1", probe, true, false, false).via, Via::kMaster);
+}
+
+TEST(DecideRoute, RefusalForTooManyConnectionsSaysSo) {
+  LocalProbe probe{"unix:/s.sock", "too many control connections (256 open); try again once some have closed", "",
+                   false, /*refused=*/true};
+  EXPECT_EQ(DecideRoute("local", probe, false, false, false).message,
+            "agent 'local' at unix:/s.sock refused the connection: too many control connections (256 open); try "
+            "again once some have closed");
+}
+
 TEST(DecideRoute, UnreachableOnAMetricsCommandSuggestsEndpoint) {
   LocalProbe probe{"unix:/s.sock", "Connection refused", ""};
   EXPECT_NE(DecideRoute("x", probe, false, true, false).message.find("--endpoint URL"), std::string::npos);

@@ -59,6 +59,17 @@ TEST(TaskOutcomeMessage, NormalExitsNeedNoMessage) {
   EXPECT_EQ(TaskOutcomeMessage(Finished(v1::TASK_STATUS_FAILED, 2), Duration::zero()), "");
 }
 
+TEST(TaskOutcomeMessage, AnExitTheAgentExplainsGivesItsReason) {
+  auto oom = Finished(v1::TASK_STATUS_FAILED, 137);
+  oom.set_reason("exit code 137: out of memory: the kernel's OOM killer killed a process of the task (memory_max=64M)");
+  EXPECT_EQ(TaskOutcomeMessage(oom, Duration::zero()),
+            "task t-1 failed: exit code 137: out of memory: the kernel's OOM killer killed a process of the task "
+            "(memory_max=64M)");
+  auto plain = Finished(v1::TASK_STATUS_FAILED, 2);
+  plain.set_reason("exit code 2");
+  EXPECT_EQ(TaskOutcomeMessage(plain, Duration::zero()), "");
+}
+
 TEST(TaskOutcomeMessage, NeverRanGivesTheReason) {
   auto result = Finished(v1::TASK_STATUS_FAILED, -1);
   result.set_reason("queue full");

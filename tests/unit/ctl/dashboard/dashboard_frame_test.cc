@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -156,6 +157,17 @@ TEST(DashboardFrame, IndicatorCarriesTheWordNotColourAlone) {
   EXPECT_LT(frame.find("Slow"), frame.find("Normal")) << "slowest first";
 }
 
+TEST(DashboardFrame, SlowTasksShowTheirSlowestRunAndItsJournalCommand) {
+  const Models models;
+  DashboardModel model = models.Busy();
+  for (auto& row : model.performance)
+    row.slowest_run = TaskRun{row.group, row.task, "t-0000" + row.task.substr(0, 2), 9};
+  const std::string frame = DashboardFrame(model, {});
+  EXPECT_NE(frame.find("slowest recent run t-0000mi (9.00s)"), std::string::npos) << frame;
+  EXPECT_NE(frame.find("journalctl SLOTH_TASK_ID=t-0000mi"), std::string::npos) << frame;
+  EXPECT_EQ(frame.find("t-0000co"), std::string::npos) << "only slow tasks get the line:\n" << frame;
+}
+
 TEST(DashboardFrame, SectionsInTheOriginalsOrder) {
   const Models models;
   const std::string frame = DashboardFrame(models.Busy(), {});
@@ -166,6 +178,77 @@ TEST(DashboardFrame, SectionsInTheOriginalsOrder) {
     ASSERT_NE(positions[i], std::string::npos);
     EXPECT_LT(positions[i - 1], positions[i]);
   }
+}
+
+// Workflow groups appear once a workflow has run: runs by how they ended, and P50/P99 of their
+// wall time (skipped groups have none).
+TEST(DashboardFrame, WorkflowGroupsShowTheirRunsOutcomesAndDurations) {
+  const std::string groups =
+      "# TYPE sloth_task_groups_total counter\n"
+      "sloth_task_groups_total{group=\"release\",status=\"success\"} 3\n"
+      "sloth_task_groups_total{group=\"release\",status=\"skipped\"} 1\n"
+      "sloth_task_groups_total{group=\"app\",status=\"success\"} 3\n"
+      "sloth_task_groups_total{group=\"app\",status=\"failed\"} 2\n"
+      "# TYPE sloth_task_group_duration_seconds histogram\n"
+      "sloth_task_group_duration_seconds_bucket{group=\"app\",le=\"1\"} 4\n"
+      "sloth_task_group_duration_seconds_bucket{group=\"app\",le=\"10\"} 5\n"
+      "sloth_task_group_duration_seconds_bucket{group=\"app\",le=\"+Inf\"} 5\n"
+      "sloth_task_group_duration_seconds_sum{group=\"app\"} 12\n"
+      "sloth_task_group_duration_seconds_count{group=\"app\"} 5\n";
+  const prom::MetricSet scrape = Parse(BusyScrape() + groups);
+  ModelInput input;
+  input.agent = "web-01";
+  input.scrape = &scrape;
+  const DashboardModel model = BuildDashboardModel(input);
+  ASSERT_EQ(model.workflow_groups.size(), 2u);
+  EXPECT_EQ(model.workflow_groups[0].group, "app");  // most runs first
+  EXPECT_EQ(model.workflow_groups[0].runs, 5);
+  EXPECT_EQ(model.workflow_groups[0].failed, 2);
+  EXPECT_EQ(model.workflow_groups[1].skipped, 1);
+  EXPECT_TRUE(std::isnan(model.workflow_groups[1].p99_s));
+  FrameOptions options;
+  options.cols = 80;
+  options.style.emoji = false;
+  const std::string frame = DashboardFrame(model, options);
+  EXPECT_NE(frame.find("Workflow Groups"), std::string::npos) << frame;
+  EXPECT_NE(frame.find(" GROUP                         RUNS  SUCCESS   FAILED  SKIPPED      P50      P99\n"),
+            std::string::npos)
+      << frame;
+  EXPECT_NE(frame.find(" app                              5        3        2        0    625ms    9.55s\n"),
+            std::string::npos);
+  EXPECT_NE(frame.find(" release                          4        3        0        1        -        -\n"),
+            std::string::npos);
+  EXPECT_LT(frame.find("Task Performance"), frame.find("Workflow Groups"));
+  EXPECT_LT(frame.find("Workflow Groups"), frame.find("gRPC"));
+  EXPECT_EQ(DashboardModelJson(model)["workflow_groups"][1]["group"], "release");
+  // Before any workflow, no section.
+  EXPECT_EQ(DashboardFrame(Models().Busy(), options).find("Workflow Groups"), std::string::npos);
+}
+
+TEST(DashboardFrame, RecentWorkflowRunsAreListedFirstInTheSection) {
+  const prom::MetricSet scrape = Parse(BusyScrape());
+  ModelInput input;
+  input.agent = "web-01";
+  input.scrape = &scrape;
+  for (int i = 0; i < 7; ++i) {
+    input.workflow_runs.push_back({"w-00000" + std::to_string(7 - i) + "-abcd", "deploy", i == 0 ? "running" : "failed",
+                                   i == 1, 1.2, 3, 1, 2, i == 0 ? 1.0 : 0.0, 0});
+  }
+  const DashboardModel model = BuildDashboardModel(input);
+  EXPECT_EQ(model.workflow_runs.size(), kRecentRunsShown);
+  FrameOptions options;
+  options.cols = 100;
+  options.style.emoji = false;
+  options.style.unicode = false;
+  const std::string frame = DashboardFrame(model, options);
+  EXPECT_NE(frame.find(" run w-000007-abcd  deploy  running  3 ok, 1 failed, 2 skipped, 1 running | 1.20s\n"),
+            std::string::npos)
+      << frame;
+  EXPECT_NE(frame.find(" run w-000006-abcd  deploy  failed (cancelled)  3 ok, 1 failed, 2 skipped | 1.20s\n"),
+            std::string::npos)
+      << frame;
+  EXPECT_EQ(frame.find("w-000002-abcd"), std::string::npos);  // past the five shown
+  EXPECT_EQ(DashboardModelJson(model)["workflow_runs"][0]["running"], 1);
 }
 
 TEST(DashboardFrame, RowsLimitKeepsTheFooterAndSaysWhatIsHidden) {

@@ -76,6 +76,36 @@ TEST(DashboardModel, TaskRowsAreSortedSlowestFirstAndUnobservedLast) {
   EXPECT_EQ(model.performance[3].speed, Speed::kUnknown);
 }
 
+TEST(DashboardModel, TaskRowsShowCpuAndPeakMemoryPerRun) {
+  const auto model = ModelOf(Parse(BusyScrape()));
+  EXPECT_DOUBLE_EQ(*Row(model, "compile").cpu_s_per_run, 0.5);
+  EXPECT_DOUBLE_EQ(*Row(model, "compile").memory_peak_bytes, 64.0 * (1 << 20));
+  EXPECT_DOUBLE_EQ(*Row(model, "rollout").cpu_s_per_run, 1.5);
+  EXPECT_EQ(Row(model, "migrate-a-very-long-database-name").cpu_s_per_run, std::nullopt);  // never measured
+  EXPECT_EQ(Row(model, "migrate-a-very-long-database-name").memory_peak_bytes, std::nullopt);
+}
+
+TEST(DashboardModel, EachRowKnowsItsSlowestRecentRun) {
+  const auto scrape = Parse(BusyScrape());
+  const std::vector<TaskRun> runs = {{"deploy", "migrate-a-very-long-database-name", "t-000001-aaaa", 6.5},
+                                     {"deploy", "migrate-a-very-long-database-name", "t-000002-bbbb", 9.25},
+                                     {"deploy", "migrate-a-very-long-database-name", "t-000003-cccc", 7},
+                                     {"other", "migrate-a-very-long-database-name", "t-000004-dddd", 60}};
+  ModelInput input;
+  input.agent = "a1";
+  input.scrape = &scrape;
+  input.recent_runs = &runs;
+  const auto model = BuildDashboardModel(input);
+  const auto& migrate = Row(model, "migrate-a-very-long-database-name");
+  ASSERT_TRUE(migrate.slowest_run);
+  EXPECT_EQ(migrate.slowest_run->id, "t-000002-bbbb");
+  EXPECT_EQ(JournalctlCommand(*migrate.slowest_run), "journalctl SLOTH_TASK_ID=t-000002-bbbb");
+  EXPECT_FALSE(Row(model, "compile").slowest_run);
+  const auto json = DashboardModelJson(model);
+  EXPECT_EQ(json["task_performance"][0]["slowest_run"]["journal"], "journalctl SLOTH_TASK_ID=t-000002-bbbb");
+  EXPECT_TRUE(json["task_performance"][1]["slowest_run"].is_null());
+}
+
 TEST(DashboardModel, TaskTotalsBySuccessRateIgnoringSkipped) {
   const auto model = ModelOf(Parse(BusyScrape()));
   EXPECT_DOUBLE_EQ(model.tasks.success, 48);

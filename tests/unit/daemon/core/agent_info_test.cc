@@ -24,3 +24,16 @@ TEST(AgentInfoJson, HasEveryDocumentedField) {
   }
   EXPECT_EQ(j["os"], "linux");
 }
+
+TEST(AgentInfoJson, SaysWhereTasksRunAndWhichLimitsAreNotEnforced) {
+  sloth::AgentInfo info;
+  info.task_isolation = "unit";
+  info.task_user = "root";
+  info.task_limits.memory = "no memory controller for task units";
+  auto j = nlohmann::json::parse(sloth::AgentInfoJson(info));
+  EXPECT_EQ(j["tasks"]["isolation"], "unit");
+  EXPECT_EQ(j["tasks"]["user"], "root");
+  EXPECT_EQ(j["tasks"]["limits"]["memory_max"], "not enforced: no memory controller for task units");
+  EXPECT_EQ(j["tasks"]["limits"]["cpu_quota"], "enforced");
+  EXPECT_EQ(j["tasks"]["limits"]["tasks_max"], "enforced");
+}

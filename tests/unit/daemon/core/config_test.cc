@@ -279,3 +279,83 @@ TEST(ParseConfig, ShippedMasterFileParsesToBuiltInDefaults) {
   EXPECT_EQ(sloth::FormatConfig(std::get<Config>(parsed)), sloth::FormatConfig(defaults))
       << "etc/master.toml must document the built-in defaults";
 }
+
+TEST(ParseConfig, TaskIsolationUserAndLimits) {
+  Config c = MustParse(R"(
+[tasks]
+isolation = "unit"
+user = "deploy"
+allowed_users = ["nobody", "www-data"]
+memory_max = "512M"
+cpu_quota = "150%"
+tasks_max = 64
+launcher_socket = "/tmp/launcher.sock"
+)");
+  EXPECT_EQ(c.tasks.isolation, sloth::TaskIsolation::kUnit);
+  EXPECT_EQ(c.tasks.user, "deploy");
+  EXPECT_EQ(c.tasks.allowed_users, (std::vector<std::string>{"nobody", "www-data"}));
+  EXPECT_EQ(c.tasks.limits.memory_max, uint64_t{512} << 20);
+  EXPECT_EQ(c.tasks.limits.cpu_quota, 150u);
+  EXPECT_EQ(c.tasks.limits.tasks_max, 64u);
+  EXPECT_EQ(c.tasks.launcher_socket, "/tmp/launcher.sock");
+  // "max" is the default: no limit.
+  Config d = MustParse("[tasks]\nmemory_max = \"max\"\ncpu_quota = \"max\"\ntasks_max = \"max\"\n");
+  EXPECT_EQ(d.tasks.limits, sloth::TaskLimits{});
+  EXPECT_EQ(MustParse("").tasks.user, "root");
+  EXPECT_EQ(MustParse("").tasks.isolation, sloth::TaskIsolation::kAuto);
+}
+
+TEST(ParseConfig, TaskUsersAndLimitsAreRefusedWithWhatIsAllowed) {
+  EXPECT_NE(MustFail("[tasks]\nuser = \"-rf\"\n").message.find("expected a user name"), std::string::npos);
+  EXPECT_NE(MustFail("[tasks]\nallowed_users = \"nobody\"\n").message.find("an array of strings"), std::string::npos);
+  EXPECT_NE(MustFail("[tasks]\nallowed_users = [\"a\", \"a\"]\n").message.find("listed twice"), std::string::npos);
+  const ConfigError memory = MustFail("[tasks]\nmemory_max = \"12 apples\"\n");
+  EXPECT_EQ(memory.key, "tasks.memory_max");
+  EXPECT_NE(memory.message.find("\"512M\""), std::string::npos) << memory.message;
+  EXPECT_NE(MustFail("[tasks]\ncpu_quota = \"50\"\n").message.find("\"1%\""), std::string::npos);
+  EXPECT_NE(MustFail("[tasks]\ntasks_max = 0\n").message.find("at least 1"), std::string::npos);
+  EXPECT_NE(MustFail("[tasks]\nisolation = \"vm\"\n").message.find("\"process\""), std::string::npos);
+}
+
+TEST(ParseConfig, ConnectionLimitsLeaveRoomWhenAFewAddressesFillTheirShare) {
+  Config c = MustParse("");
+  // Eight addresses at their limit take an eighth of the server at most.
+  EXPECT_LE(8 * c.telemetry.max_connections_per_ip, c.telemetry.max_connections / 8);
+  EXPECT_EQ(c.telemetry.request_timeout, 5s);
+  EXPECT_EQ(MustParse("[telemetry]\nrequest_timeout = \"750ms\"\n").telemetry.request_timeout, 750ms);
+  EXPECT_EQ(MustFail("[telemetry]\nrequest_timeout = \"10ms\"\n").message, "expected at least 100ms, got 10ms");
+}
+
+TEST(ParseConfig, TaskSeriesCapIsConfigurable) {
+  EXPECT_EQ(MustParse("").telemetry.max_task_series, 1000u);
+  EXPECT_EQ(MustParse("[telemetry]\nmax_task_series = 20\n").telemetry.max_task_series, 20u);
+  EXPECT_EQ(MustFail("[telemetry]\nmax_task_series = 0\n").message, "expected an integer from 1 to 100000, got 0");
+}
+
+TEST(ParseConfig, TaskEnvironmentIsATableOfStrings) {
+  Config c = MustParse("[tasks]\nenvironment = { HTTP_PROXY = \"http://p:3128\", LANG = \"de_DE.UTF-8\" }\n");
+  using Entry = std::pair<std::string, std::string>;
+  EXPECT_EQ(c.tasks.environment, (std::vector<Entry>{{"HTTP_PROXY", "http://p:3128"}, {"LANG", "de_DE.UTF-8"}}));
+  EXPECT_TRUE(MustParse("").tasks.environment.empty());
+  EXPECT_EQ(MustFail("[tasks]\nenvironment = { A = 1 }\n").message, "A: expected a string, got an integer");
+  EXPECT_EQ(MustFail("[tasks]\nenvironment = { \"A=B\" = \"x\" }\n").message,
+            "expected variable names of A-Z a-z 0-9 _ (not starting with a digit), got \"A=B\"");
+  EXPECT_EQ(MustFail("[tasks]\nenvironment = \"A=1\"\n").key, "tasks.environment");
+  // Round trip through the printed form.
+  EXPECT_EQ(sloth::FormatConfig(MustParse(sloth::FormatConfig(c))), sloth::FormatConfig(c));
+}
+
+TEST(ParseConfig, ControlGroupIsAGroupNameOrEmpty) {
+  EXPECT_EQ(MustParse("").agent.control_group, "slothd");
+  EXPECT_EQ(MustParse("[agent]\ncontrol_group = \"\"\n").agent.control_group, "");
+  EXPECT_EQ(MustParse("[agent]\ncontrol_group = \"ops\"\n").agent.control_group, "ops");
+  EXPECT_EQ(MustFail("[agent]\ncontrol_group = \"a b\"\n").key, "agent.control_group");
+}
+
+// Found by config_fuzz (tests/fuzz/corpus/config/crash-nul-in-state-dir.toml): a path with
+// "\u0000" was accepted, and the daemon would have used the part before the NUL.
+TEST(ParseConfig, StringsWithNulAreRefused) {
+  EXPECT_EQ(MustFail("[agent]\nstate_dir = \"/var/lib/x\\u0000/etc\"\n").ToString(),
+            "slothd.toml:2:13: agent.state_dir: expected a string without NUL characters (\\u0000)");
+  EXPECT_EQ(MustFail("[telemetry]\nadvertise_address = \"a\\u0000b\"\n").key, "telemetry.advertise_address");
+}

@@ -11,7 +11,8 @@ class ControlServiceTest : public ::testing::Test {
   Logger log_{std::make_unique<ConsoleLogSink>(stderr), LogLevel::kError};
   Telemetry telemetry_{CurrentBuildIdentity("test"), Telemetry::Options{}};
   TaskRunner runner_{TaskRunner::Options{}, telemetry_, log_};
-  ControlApi api_{runner_, telemetry_, log_,
+  WorkflowRuns workflows_{WorkflowRuns::Options{}, runner_, telemetry_, log_};
+  ControlApi api_{runner_, workflows_, telemetry_, log_,
                   ControlApi::Sources{[] { return AgentInfo{}; }, [] { return std::nullopt; }, {}}};
   ControlService service_{api_, [](std::string_view) { return std::nullopt; }};
 };
@@ -32,6 +33,24 @@ TEST_F(ControlServiceTest, CheckRunTask_TranslatesTheRequest) {
   ASSERT_EQ(spec.env.size(), 1u);
   EXPECT_EQ(spec.env[0], (std::pair<std::string, std::string>{"CC", "gcc"}));
   EXPECT_EQ(spec.timeout, Duration(std::chrono::milliseconds(1500)));
+}
+
+TEST_F(ControlServiceTest, CheckRunTask_TranslatesTheUserAndTheLimits) {
+  v1::RunTaskRequest request;
+  request.set_command("true");
+  request.set_user("deploy");
+  request.set_memory_max("512M");
+  request.set_cpu_quota("max");
+  TaskSpec spec;
+  ASSERT_TRUE(service_.CheckRunTask(request, &spec).ok());
+  EXPECT_EQ(spec.user, "deploy");
+  EXPECT_EQ(spec.limits.memory_max, uint64_t{512} << 20);
+  EXPECT_EQ(spec.limits.cpu_quota, kNoLimit);  // lifts the agent's default
+  EXPECT_EQ(spec.limits.tasks_max, std::nullopt);
+  request.set_cpu_quota("half");
+  const grpc::Status refused = service_.CheckRunTask(request, &spec);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message().substr(0, 11), "cpu_quota: ");
 }
 
 TEST_F(ControlServiceTest, CheckRunTask_RefusesWithInvalidArgumentAndWhatToFix) {
@@ -89,6 +108,23 @@ TEST(ToProto, TaskResultCarriesEveryFieldAndOutputOnlyWhenAsked) {
   EXPECT_EQ(out.kept_output(), "out");
 }
 
+TEST(ToProto, TaskResultCarriesWhereItRanAndWhatItUsed) {
+  TaskResult r;
+  r.user = "nobody";
+  r.unit = "sloth-task-t-000001-0001.service";
+  r.usage = TaskUsage{true, 1.5, uint64_t{64} << 20, true, 0};
+  r.limits_not_enforced = "cpu_quota=50% not enforced: no cpu controller";
+  v1::TaskResult out;
+  ToProto(r, false, &out);
+  EXPECT_EQ(out.user(), "nobody");
+  EXPECT_EQ(out.unit(), "sloth-task-t-000001-0001.service");
+  EXPECT_TRUE(out.usage().measured());
+  EXPECT_DOUBLE_EQ(out.usage().cpu_seconds(), 1.5);
+  EXPECT_EQ(out.usage().memory_peak_bytes(), uint64_t{64} << 20);
+  EXPECT_TRUE(out.usage().memory_peak_whole_task());
+  EXPECT_EQ(out.limits_not_enforced(), "cpu_quota=50% not enforced: no cpu controller");
+}
+
 TEST(ToProto, AgentInfoCarriesTheIdentityAndEndpoints) {
   AgentInfo info;
   info.identity = CurrentBuildIdentity("my-agent");
@@ -104,6 +140,72 @@ TEST(ToProto, AgentInfoCarriesTheIdentityAndEndpoints) {
   EXPECT_EQ(out.control_socket(), "/run/slothd/slothd.sock");
   EXPECT_EQ(out.tasks_running(), 3u);
   EXPECT_FALSE(out.version().empty());
+}
+
+TEST(FromProto, RunWorkflowRequestBecomesTheWorkflowSource) {
+  v1::RunWorkflowRequest request;
+  request.mutable_file()->set_name("deploy.toml");
+  request.mutable_file()->set_text("[groups.g.tasks.a]\ncommand = 'x'\n");
+  auto* values = request.add_values();
+  values->set_name("dev.toml");
+  values->set_text("env = 'dev'\n");
+  request.add_set("env=prod");
+  request.add_groups("g");
+  const WorkflowSource source = FromProto(request);
+  EXPECT_EQ(source.file.name, "deploy.toml");
+  ASSERT_EQ(source.values_files.size(), 1u);
+  EXPECT_EQ(source.values_files[0].text, "env = 'dev'\n");
+  EXPECT_EQ(source.sets, std::vector<std::string>{"env=prod"});
+  EXPECT_EQ(source.groups, std::vector<std::string>{"g"});
+}
+
+TEST(ToProto, WorkflowRunCarriesItsCountsGroupsAndTasks) {
+  WorkflowRunResult run;
+  run.id = "w-000001-abcd";
+  run.workflow = "deploy";
+  run.status = TaskStatus::kSuccess;
+  run.duration = std::chrono::seconds(2);
+  run.counts.success = 2;
+  run.groups.push_back({"app", TaskStatus::kSuccess, std::chrono::seconds(2)});
+  WorkflowRunTask task;
+  task.group = "app";
+  task.name = "build";
+  task.status = TaskStatus::kSuccess;
+  task.attempts = 1;
+  task.last.id = "t-000001-abcd";
+  task.last.run_id = run.id;
+  WorkflowRunTask never;
+  never.group = "app";
+  never.name = "skip";
+  never.depends_on = {"app.build"};
+  never.status = TaskStatus::kSkipped;
+  run.tasks = {task, never};
+  v1::WorkflowRun out;
+  ToProto(run, &out);
+  EXPECT_EQ(out.status(), v1::TASK_STATUS_SUCCESS);
+  EXPECT_EQ(out.duration_seconds(), 2.0);
+  EXPECT_EQ(out.tasks_succeeded(), 2u);
+  ASSERT_EQ(out.groups_size(), 1);
+  EXPECT_EQ(out.groups(0).index(), 0u);
+  ASSERT_EQ(out.tasks_size(), 2);
+  EXPECT_EQ(out.tasks(0).last().run_id(), "w-000001-abcd");
+  EXPECT_EQ(out.tasks(1).index(), 1u);
+  EXPECT_EQ(out.tasks(1).depends_on(0), "app.build");
+  EXPECT_FALSE(out.tasks(1).has_last());  // never ran
+}
+
+TEST(ToProto, AgentInfoSaysWhereTasksRunAndWhichLimitsTheyCannotGet) {
+  AgentInfo info;
+  info.task_isolation = "unit";
+  info.task_user = "root";
+  info.task_limits.memory = "no memory controller for task units";
+  v1::AgentInfo out;
+  ToProto(info, &out);
+  EXPECT_EQ(out.task_isolation(), "unit");
+  EXPECT_EQ(out.task_user(), "root");
+  EXPECT_EQ(out.memory_max_not_enforced(), "no memory controller for task units");
+  EXPECT_EQ(out.cpu_quota_not_enforced(), "");
+  EXPECT_EQ(out.tasks_max_not_enforced(), "");
 }
 
 }  // namespace

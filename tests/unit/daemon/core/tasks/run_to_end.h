@@ -9,6 +9,13 @@
 
 namespace sloth {
 
+// A task running `command`, everything else the runner's default.
+inline TaskSpec Shell(std::string command) {
+  TaskSpec spec;
+  spec.command = std::move(command);
+  return spec;
+}
+
 inline TaskResult RunToEnd(TaskRunner& runner, TaskSpec spec, const TaskRunner::OutputSink& on_output = {},
                            std::string* assigned_id = nullptr) {
   auto begun = runner.Begin(std::move(spec));

@@ -29,32 +29,17 @@
 
 #include "common/unique_fd.h"
 #include "daemon/core/tasks/task_process.h"
+#include "tests/exposition_sample.h"
 #include "tests/unit/daemon/core/tasks/run_to_end.h"
 
 namespace sloth {
 namespace {
 
 using namespace std::chrono_literals;
+using test::Sample;
 
 // Upper bound for waiting on an event that should come within milliseconds; failing, not pacing.
 constexpr auto kEventBound = 10s;
-
-// The value of the sample `name{...}` whose labels include every `k="v"` of `labels`; -1 if none.
-double Sample(const std::string& exposition, std::string_view name, const std::vector<std::string>& labels = {}) {
-  std::istringstream lines(exposition);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    const std::string series = line.substr(0, space);
-    const size_t brace = series.find('{');
-    if (series.substr(0, brace) != name) continue;
-    const std::string label_text = brace == std::string::npos ? "" : series.substr(brace);
-    bool all = true;
-    for (const std::string& l : labels) all = all && label_text.find(l) != std::string::npos;
-    if (all) return std::stod(line.substr(space + 1));
-  }
-  return -1;
-}
 
 // A FIFO the test holds open read-write: a task's `read x < fifo` opens at once and blocks until
 // Release() writes a line, even if the task only starts after the release.
@@ -122,12 +107,6 @@ size_t CountStatus(const std::vector<TaskResult>& list, TaskStatus status) {
   size_t n = 0;
   for (const TaskResult& r : list) n += r.status == status ? 1 : 0;
   return n;
-}
-
-TaskSpec Shell(std::string command) {
-  TaskSpec spec;
-  spec.command = std::move(command);
-  return spec;
 }
 
 class TaskRunnerTest : public ::testing::Test {

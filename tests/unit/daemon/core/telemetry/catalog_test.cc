@@ -30,6 +30,7 @@ sloth::Telemetry& Exercised() {
     t.GroupFinished("deploy", "success", 1.5);
     t.GrpcRequestServed("/sloth.v1.Agent/RunTask", "OK", 0.002);
     t.ErrorOccurred("task_spawn");
+    t.TaskAccounted("deploy", "build", 1.25, 64 << 20);
     return true;
   }();
   (void)once;
@@ -67,6 +68,8 @@ TEST(Catalog, OriginalFamiliesKeepTheirNamesTypesAndLabels) {
       {"sloth_task_groups_total", prometheus::MetricType::Counter, {"status", "group"}},
       {"sloth_task_group_duration_seconds", prometheus::MetricType::Histogram, {"group"}},
       {"sloth_task_output_truncated_total", prometheus::MetricType::Counter, {}},
+      {"sloth_task_cpu_seconds_total", prometheus::MetricType::Counter, {"group", "task"}},
+      {"sloth_task_memory_peak_bytes", prometheus::MetricType::Histogram, {"group", "task"}},
   };
   for (const auto& e : expected) {
     const auto* f = Find(families, e.name);
@@ -94,6 +97,9 @@ TEST(Catalog, HistogramsUseTheDocumentedBuckets) {
             (std::vector<double>{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, inf}));
   EXPECT_EQ(bounds("sloth_task_group_duration_seconds"),
             (std::vector<double>{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, inf}));
+  const double mib = 1 << 20;
+  EXPECT_EQ(bounds("sloth_task_memory_peak_bytes"), (std::vector<double>{mib, 4 * mib, 16 * mib, 64 * mib, 256 * mib,
+                                                                         1024 * mib, 4096 * mib, 16384 * mib, inf}));
 }
 
 TEST(Catalog, RuntimeGaugesAreCorrectFromTheFirstScrape) {

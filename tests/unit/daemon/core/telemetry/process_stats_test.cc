@@ -70,8 +70,7 @@ TEST(ProcessStatsReader, ValuesMatchProc) {
 }
 
 TEST(ProcessStatsReader, OpenFdsFollowsOpenAndClose) {
-  sloth::ProcessStatsReader reader;
-  const uint64_t before = reader.Read()->open_fds;
+  const uint64_t before = sloth::ProcessStatsReader().Read()->open_fds;
   size_t listed = 0;
   for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
     (void)e;
@@ -81,7 +80,17 @@ TEST(ProcessStatsReader, OpenFdsFollowsOpenAndClose) {
   EXPECT_EQ(before, listed - 1);
   int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
-  EXPECT_EQ(reader.Read()->open_fds, before + 1);
+  EXPECT_EQ(sloth::ProcessStatsReader().Read()->open_fds, before + 1);
   ::close(fd);
-  EXPECT_EQ(reader.Read()->open_fds, before);
+  EXPECT_EQ(sloth::ProcessStatsReader().Read()->open_fds, before);
+}
+
+TEST(ProcessStatsReader, OpenFdsIsCountedAtMostOnceInAWhile) {
+  sloth::ProcessStatsReader reader;
+  const uint64_t first = reader.Read()->open_fds;
+  int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  // Within kOpenFdsReuse (1 s) of the first count: the same figure, not a new listing.
+  EXPECT_EQ(reader.Read()->open_fds, first);
+  ::close(fd);
 }
