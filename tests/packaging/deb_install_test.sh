@@ -34,7 +34,7 @@ fi
 
 T0=$SECONDS
 W=$(mktemp -d /tmp/slothd-debtest.XXXXXX)
-MACHINE=slothd-deb-$$
+MACHINE=${SLOTH_MACHINE:-slothd-deb-$$}  # SLOTH_MACHINE: a name of your own on a shared host
 NSPAWN_PID= L= STEP=setup OK=0 MOUNTED=()
 
 # shellcheck source=../system/container_lib.sh
