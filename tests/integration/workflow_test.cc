@@ -154,8 +154,9 @@ TEST_F(WorkflowTest, EveryBadFileIsRefusedWithItsPositionBeforeAnythingRuns) {
       {"[groups.g.tasks.a]\n" + marker + "[groups.g.tasks.a]\ncommand = 'x'\n",
        "bad.toml:3:1: TOML syntax error: Error while parsing table header: cannot redefine existing table "
        "'groups.g.tasks.a'"},
-      {"[groups.g.tasks.a]\n" + marker + "memory_max = '1G'\n",
-       "bad.toml:3:1: groups.g.tasks.a.memory_max: unknown key (allowed: command, depends_on"},
+      {"[groups.g.tasks.a]\n" + marker + "memory = '1G'\n",
+       "bad.toml:3:1: groups.g.tasks.a.memory: unknown key (allowed: command, depends_on"},
+      {"[groups.g.tasks.a]\n" + marker + "memory_max = '1 lot'\n", "bad.toml:3:14: groups.g.tasks.a.memory_max: "},
   };
   for (const auto& [text, expected] : cases) {
     const auto r = Ctl(agent_, {"run", "-f", Write("bad.toml", text)});
