@@ -373,7 +373,8 @@ OP=(/usr/local/bin/slothctl --socket /run/no-local-agent.sock --no-color --maste
 agent_up() { inside "${OP[@]}" agent list | grep -q '^systest-agent .* up '; }
 wait_for 20 "systest-agent up in agent list" agent_up
 out=$(inside "${OP[@]}" agent run systest-agent 'echo relayed; id -un') || fail "agent run through the master: $out"
-[[ $out == $'relayed\nslothd' ]] || fail "relayed task output '$out'"
+# As a task from the local socket: the agent's [tasks] user (root by default, in its unit).
+[[ $out == $'relayed\nroot' ]] || fail "relayed task output '$out'"
 wait_for 10 "the relayed task's record with SLOTH_CALLER=cert:alice" \
   journal_count_above 0 SLOTH_CALLER=cert:alice SLOTH_STATUS=success
 master_logged_call() {
@@ -386,7 +387,7 @@ grep -q '"__meta_sloth_agent":"systest-agent"' <<<"${sd// /}" || fail "/sd does 
 # A restarted master: the agent dials again by itself, the registry kept its record.
 inside systemctl restart slothd-master.service
 wait_for 30 "systest-agent up again after the master's restart" agent_up
-pass "master as slothd-master (pid $MPID), registry 0600 in its StateDirectory; agent registered; relayed run as slothd; journald SLOTH_CALLER=cert:alice on the agent and the master; /sd lists it; back after the master's restart"
+pass "master as slothd-master (pid $MPID), registry 0600 in its StateDirectory; agent registered; relayed run as the [tasks] user; journald SLOTH_CALLER=cert:alice on the agent and the master; /sd lists it; back after the master's restart"
 inside systemctl stop slothd.service slothd-master.service
 rm -f "/proc/$L/root/etc/sloth/slothd.toml"
 
