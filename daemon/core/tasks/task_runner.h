@@ -6,10 +6,10 @@
 // Decisions:
 // - Ids are "t-<6-digit sequence>-<4 random hex>", e.g. "t-000042-9f3c": short, ordered within a
 //   run, and unlikely to repeat across restarts (the random part is drawn per id).
-// - A task refused at admission (queue full, shutting down) or cancelled while queued never ran,
-//   yet counts once in sloth_tasks_total as "failed". Telemetry::TaskFinished decrements
-//   sloth_tasks_running for every non-skipped status, so the runner pairs it with TaskStarted()
-//   for those tasks: the gauge stays exact, at the price of a duration sample of 0 s.
+// - A request refused at admission (queue full, shutting down, invalid, a user not allowed) is no
+//   task (TaskRefusal): no id, no history entry, nothing in sloth_tasks_total; it is counted in
+//   sloth_errors_total{type="task_refused"} and logged. A task cancelled while queued was admitted:
+//   it is kept and counted as "failed" (cancelled), with no duration sample.
 // - Options::on_change lets a front end (D-Bus TaskFinished / TasksRunning) and tests observe
 //   state changes without polling.
 // - A timeout <= 0 means no timeout.
@@ -98,14 +98,14 @@ class TaskRunner {
     TaskRunner* runner_ = nullptr;
     std::shared_ptr<Active> task_;
   };
-  // Refused at admission (queue full, shutting down, an invalid spec): the refused task's result,
-  // status kFailed with the reason, already recorded.
-  Result<Started, TaskResult> Begin(TaskSpec spec);
+  // Refused at admission (queue full, shutting down, an invalid spec, a user not allowed): why;
+  // counted and logged, not recorded as a task.
+  Result<Started, TaskRefusal> Begin(TaskSpec spec);
   TaskResult Complete(Started started, const OutputSink& on_output, TaskNotice notice = {});
 
   // Begin, then Complete on a worker thread without an output sink: for front ends whose clients
-  // follow the task later. Its id, or why it was refused (the refusal is in the history too).
-  Result<std::string> Start(TaskSpec spec);
+  // follow the task later. Its id, or why it was refused.
+  Result<std::string, TaskRefusal> Start(TaskSpec spec);
 
   // Queued: removed and finished as failed/cancelled. Running: SIGTERM to every process of the
   // task (its process group, or its unit), SIGKILL after kill_grace. False if the id is unknown
@@ -127,8 +127,9 @@ class TaskRunner {
   using Active = Started::Active;
   using ActivePtr = std::shared_ptr<Active>;
 
-  // Admits a task: running (slot free), queued, or refused (returned as a finished result).
-  Result<ActivePtr, TaskResult> Admit(TaskSpec spec);
+  // Admits a task: running (slot free), queued, or refused (counted and logged here).
+  Result<ActivePtr, TaskRefusal> Admit(TaskSpec spec);
+  TaskRefusal Refuse(const TaskSpec& spec, TaskRefusal refusal);
   TaskResult Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice = {});
   // Marks a running task started (times, telemetry, log, observers) and starts it (nullptr and
   // the reason in *spawn_error on failure). Once per task, by the thread that follows it.

@@ -141,7 +141,7 @@ class TaskRunnerTest : public ::testing::Test {
     options.max_concurrent = 1;
     TaskRunner& runner = MakeRunner(options);
     if (auto gated = runner.Start(Shell("read x < " + gate.path())); !gated) {
-      ADD_FAILURE() << "the gated task was refused: " << gated.error().message;
+      ADD_FAILURE() << "the gated task was refused: " << gated.error().reason;
       return {};
     }
     if (!waiter_.WaitUntil([&] { return runner.running() == 1; })) {
@@ -151,7 +151,7 @@ class TaskRunnerTest : public ::testing::Test {
     return Begun(runner.Begin(Shell("touch " + Path("ran"))));
   }
   // The handle of a task Begin admitted; an empty one, and a test failure, if it was refused.
-  static TaskRunner::Started Begun(Result<TaskRunner::Started, TaskResult> begun) {
+  static TaskRunner::Started Begun(Result<TaskRunner::Started, TaskRefusal> begun) {
     if (!begun) {
       ADD_FAILURE() << "refused at admission: " << begun.error().reason;
       return {};
@@ -408,10 +408,12 @@ TEST_F(TaskRunnerTest, Run_InvalidEnvNameIsRefused) {
   TaskRunner& runner = MakeRunner();
   TaskSpec spec = Shell("true");
   spec.env = {{"A=B", "x"}};
-  const TaskResult r = RunToEnd(runner, spec);
-  EXPECT_EQ(r.status, TaskStatus::kFailed);
-  EXPECT_EQ(r.reason, R"(invalid task: bad environment variable name "A=B")");
+  const auto r = runner.Begin(spec);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, RefusalKind::kInvalid);
+  EXPECT_EQ(r.error().reason, R"(invalid task: bad environment variable name "A=B")");
   EXPECT_EQ(Sample(Metrics(), "sloth_tasks_running"), 0);
+  EXPECT_EQ(Sample(Metrics(), "sloth_errors_total", {R"(type="task_refused")"}), 1);
 }
 
 TEST_F(TaskRunnerTest, Run_SpawnFailureIsFailedAndCounted) {
@@ -470,22 +472,40 @@ TEST_F(TaskRunnerTest, Run_QueueFullIsRefusedWithClearReason) {
   std::thread queued([&] { RunToEnd(runner, Shell("true")); });
   ASSERT_TRUE(waiter_.WaitUntil([&] { return CountStatus(runner.List(), TaskStatus::kQueued) == 1; }));
 
-  const TaskResult refused = RunToEnd(runner, Shell("true"));
-  EXPECT_EQ(refused.status, TaskStatus::kFailed);
-  EXPECT_EQ(refused.reason, "queue full: 1 tasks waiting (max_queued)");
-  EXPECT_EQ(refused.exit_code, -1);
-  EXPECT_FALSE(refused.id.empty());
+  const std::string full = "queue full: 1 tasks running (max_concurrent), 1 waiting (max_queued); try again later";
+  const auto begun = runner.Begin(Shell("true"));
+  ASSERT_FALSE(begun);
+  EXPECT_EQ(begun.error().kind, RefusalKind::kQueueFull);
+  EXPECT_EQ(begun.error().reason, full);
   const auto started = runner.Start(Shell("true"));
   ASSERT_FALSE(started);
-  EXPECT_EQ(started.error().message, "queue full: 1 tasks waiting (max_queued)");
+  EXPECT_EQ(started.error().kind, RefusalKind::kQueueFull);
+  EXPECT_EQ(started.error().reason, full);
+  // A refusal is no task: not listed, not counted as one; counted as an error.
+  EXPECT_EQ(runner.List().size(), 2u);
+  EXPECT_EQ(Sample(Metrics(), "sloth_tasks_total", {R"(status="failed")"}), 0);
+  EXPECT_EQ(Sample(Metrics(), "sloth_errors_total", {R"(type="task_refused")"}), 2);
 
   gate.Release();
   running.join();
   queued.join();
   const std::string m = Metrics();
   EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(status="success")"}), 2);
-  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(status="failed")"}), 2);
+  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(status="failed")"}), 0);
   EXPECT_EQ(Sample(m, "sloth_tasks_running"), 0);
+}
+
+TEST_F(TaskRunnerTest, Begin_UserNotAllowedIsRefusedNotRun) {
+  TaskRunner& runner = MakeRunner();
+  TaskSpec spec = Shell("touch " + Path("ran"));
+  spec.user = "somebody-else";
+  const auto begun = runner.Begin(spec);
+  ASSERT_FALSE(begun);
+  EXPECT_EQ(begun.error().kind, RefusalKind::kUserNotAllowed);
+  EXPECT_NE(begun.error().reason.find("user \"somebody-else\" is not allowed"), std::string::npos)
+      << begun.error().reason;
+  EXPECT_TRUE(runner.List().empty());
+  EXPECT_FALSE(std::filesystem::exists(Path("ran")));
 }
 
 TEST_F(TaskRunnerTest, Cancel_RunningTaskKillsGroup) {
@@ -618,9 +638,10 @@ TEST_F(TaskRunnerTest, Shutdown_CancelsRunningAndRefusesNew) {
   ASSERT_TRUE(cancelled.has_value());
   EXPECT_TRUE(cancelled->cancelled);
   EXPECT_EQ(cancelled->reason, "cancelled: shutting down");
-  const TaskResult refused = RunToEnd(runner, Shell("true"));
-  EXPECT_EQ(refused.status, TaskStatus::kFailed);
-  EXPECT_EQ(refused.reason, "shutting down");
+  const auto refused = runner.Begin(Shell("true"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, RefusalKind::kStopping);
+  EXPECT_EQ(refused.error().reason, "shutting down");
   EXPECT_EQ(Sample(Metrics(), "sloth_tasks_running"), 0);
 }
 
@@ -719,15 +740,16 @@ TEST_F(TaskRunnerTest, Begin_AHandleDroppedWithoutCompleteCancelsAndKillsItsProc
   EXPECT_EQ(runner.running(), 0u);
 }
 
-TEST_F(TaskRunnerTest, Begin_RefusedWhileShuttingDownReturnsTheRefusedResult) {
+TEST_F(TaskRunnerTest, Begin_RefusedWhileShuttingDownSaysWhyAndRecordsNoTask) {
   TaskRunner& runner = MakeRunner();
   runner.Shutdown(Duration::zero());
   const auto begun = runner.Begin(Shell("true"));
   ASSERT_FALSE(begun);
-  const TaskResult& refused = begun.error();
-  EXPECT_EQ(refused.status, TaskStatus::kFailed);
-  EXPECT_EQ(refused.reason, "shutting down");
-  EXPECT_FALSE(refused.id.empty());
+  EXPECT_EQ(begun.error().kind, RefusalKind::kStopping);
+  EXPECT_EQ(begun.error().reason, "shutting down");
+  EXPECT_TRUE(runner.List().empty());
+  EXPECT_EQ(Sample(Metrics(), "sloth_tasks_total", {R"(status="failed")"}), 0);
+  EXPECT_EQ(Sample(Metrics(), "sloth_errors_total", {R"(type="task_refused")"}), 1);
 }
 
 // The notice tells a front end that a task is worth announcing (ControlService's started event).
