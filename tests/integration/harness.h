@@ -59,7 +59,7 @@ class ChildProcess {
 };
 
 // slothd from the build tree, started with `args` plus test-safe paths (state dir, control
-// socket) in a private temp dir; waits until it is serving.
+// socket, unless `args` name them) in a private temp dir; waits until it is serving.
 class Slothd {
  public:
   explicit Slothd(std::vector<std::string> args = {}, bool wait_ready = true, std::vector<std::string> extra_env = {});

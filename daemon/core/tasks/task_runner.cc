@@ -154,7 +154,37 @@ TaskRunner::TaskRunner(Options options, Telemetry& telemetry, Logger& logger)
       starter_(own_starter_ ? *own_starter_ : *options_.starter),
       telemetry_(telemetry),
       logger_(logger),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()) {
+  if (!options_.state_dir.empty()) Recover();
+}
+
+void TaskRunner::Recover() {
+  journal_ = std::make_unique<TaskJournal>(options_.state_dir, options_.history_size, logger_);
+  {
+    std::lock_guard lock(mutex_);
+    sequence_ = journal_->last_sequence();
+    for (const TaskResult& r : journal_->finished()) history_.push_front(r);
+  }
+  for (const UnfinishedTask& left : journal_->unfinished()) {
+    const bool stopped = starter_.StopLeftover(left.task.id, left.record);
+    TaskResult result = left.task;
+    result.status = TaskStatus::kFailed;
+    result.reason = fmt::format(
+        "slothd stopped unexpectedly (crash or kill -9) while the task ran; {}",
+        stopped ? "its processes were killed at restart" : "none of its processes was still running at restart");
+    result.end_time = std::chrono::system_clock::now();
+    result.duration = std::max(Duration::zero(), Duration(result.end_time - result.start_time));  // until known
+    telemetry_.TaskFailedWithoutDuration(result.group);  // its end is unknown: no duration sample
+    logger_.Log(LogLevel::kWarning, fmt::format("task {} finished: failed ({})", result.id, result.reason),
+                LogFields(result, "failed", {}), message_id::kTaskFinished);
+    {
+      std::lock_guard lock(mutex_);
+      history_.push_front(result);
+      if (history_.size() > options_.history_size) history_.pop_back();
+    }
+    journal_->Finished(result);
+  }
+}
 
 TaskRunner::~TaskRunner() {
   Shutdown(Duration::zero());
@@ -368,6 +398,12 @@ std::unique_ptr<RunningTask> TaskRunner::Launch(const ActivePtr& task, std::stri
     *spawn_error = started.error().message;
     return nullptr;
   }
+  if (journal_) {
+    RunningTaskRecord record = (*started)->Record();
+    record.unit = task->unit;
+    snapshot.start_time = task->start_time;
+    journal_->Started(snapshot, record);
+  }
   return std::move(started).value();
 }
 
@@ -519,6 +555,7 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
       if (history_.size() > options_.history_size) history_.pop_back();
     }
   }
+  if (journal_) journal_->Finished(result);
   changed_.notify_all();
   // Environment values (secrets) and the command are deliberately not logged here.
   if (logger_.Enabled(LogLevel::kInfo)) {

@@ -31,6 +31,7 @@
 #include "common/result.h"
 #include "common/worker_pool.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/tasks/task_journal.h"
 #include "daemon/core/tasks/task_starter.h"
 #include "daemon/core/telemetry/telemetry.h"
 
@@ -64,8 +65,13 @@ class TaskRunner {
     TaskLimits default_limits;
     // Where tasks run; it must outlive the runner. nullptr: process mode (ProcessStarter).
     TaskStarter* starter = nullptr;
+    // Where the journal of started and finished tasks is kept (TaskJournal); empty: none, and a
+    // restart forgets the history.
+    std::string state_dir;
   };
 
+  // With a state directory: the history comes back from its journal, and the tasks an earlier
+  // slothd left running (it crashed, or was killed with SIGKILL) are stopped and recorded failed.
   TaskRunner(Options options, Telemetry& telemetry, Logger& logger);
   TaskRunner(const TaskRunner&) = delete;
   TaskRunner& operator=(const TaskRunner&) = delete;
@@ -146,6 +152,8 @@ class TaskRunner {
   // Cancels a task nobody will follow and finishes it here (a spawned process is killed).
   void CancelAndFinish(const ActivePtr& task, std::string reason);
   TaskResult Finish(const ActivePtr& task, TaskResult result, bool ran);
+  // The history from the journal, and what an earlier life left running, stopped and recorded.
+  void Recover();
   std::string NextIdLocked();
   TaskResult SnapshotLocked(const Active& task) const;
   void Notify(const TaskResult& snapshot) const;
@@ -169,6 +177,7 @@ class TaskRunner {
   std::map<std::string, ActivePtr, std::less<>> active_;  // queued and running, by id
   std::deque<ActivePtr> queue_;                           // queued, FIFO
   std::deque<TaskResult> history_;                        // finished, newest first
+  std::unique_ptr<TaskJournal> journal_;                  // with a state directory
 
   WorkerPool workers_{"slothd-task", 4};  // Start()
 };
