@@ -79,16 +79,17 @@ void GetHealth(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1
 // has every field; an agent without it gets ListTasks, whose rows have fewer.
 void ListTasks(sdbus::IProxy& proxy, std::chrono::milliseconds timeout, const v1::ListTasksRequest&,
                v1::ListTasksResponse* tasks) {
+  bool listed = false;
   try {
     std::vector<Dict> entries;
     Invoke(proxy, "ListTasksEx", timeout).storeResultsTo(entries);
     for (const Dict& d : entries) FillTask(d, tasks->add_tasks());
-    return;
+    listed = true;
   } catch (const sdbus::Error& e) {
     if (e.getName() != "org.freedesktop.DBus.Error.UnknownMethod") throw;
   }
   std::vector<TaskRow> rows;
-  Invoke(proxy, "ListTasks", timeout).storeResultsTo(rows);
+  if (!listed) Invoke(proxy, "ListTasks", timeout).storeResultsTo(rows);
   for (const auto& row : rows) {
     v1::TaskResult* t = tasks->add_tasks();
     t->set_id(row.get<0>());

@@ -37,6 +37,8 @@ void FillTask(const DbusDict& d, v1::TaskResult* t) {
   usage->set_memory_peak_bytes(DbusGet<uint64_t>(d, "memory_peak_bytes"));
   usage->set_memory_peak_whole_task(DbusGet<bool>(d, "memory_peak_whole_task"));
   t->set_limits_not_enforced(DbusGet<std::string>(d, "limits_not_enforced"));
+  t->set_workflow(DbusGet<std::string>(d, "workflow"));
+  t->set_run_id(DbusGet<std::string>(d, "run_id"));
 }
 
 void FillWorkflowRun(const DbusDict& d, v1::WorkflowRun* run) {

@@ -45,7 +45,7 @@ struct Fetched {
   std::optional<bool> healthy;
   std::string health_reason;
   std::vector<dashboard::WorkflowRunRow> workflow_runs;  // the local agent's; none over HTTP
-  std::vector<dashboard::TaskRun> runs;  // recent runs with their ids, for the slow tasks' lines
+  std::vector<dashboard::TaskRun> runs;                  // recent runs with their ids, for the slow tasks' lines
 };
 
 // Where the metrics come from: the local daemon over its socket, or an HTTP endpoint. Used by

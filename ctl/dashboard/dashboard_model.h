@@ -153,7 +153,7 @@ struct ModelInput {
   double updated_unix_s = 0;
   std::optional<bool> healthy;
   std::string health_reason;
-  std::vector<WorkflowRunRow> workflow_runs;  // running first, then newest; empty when not known
+  std::vector<WorkflowRunRow> workflow_runs;          // running first, then newest; empty when not known
   const std::vector<TaskRun>* recent_runs = nullptr;  // optional: for each row's slowest run
 };
 

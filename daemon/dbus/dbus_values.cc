@@ -94,6 +94,8 @@ std::map<std::string, sdbus::Variant> ToDbusWithoutOutput(const TaskResult& r) {
   out["memory_peak_bytes"] = r.usage.memory_peak_bytes;
   out["memory_peak_whole_task"] = r.usage.memory_peak_whole_task;
   out["limits_not_enforced"] = ValidUtf8(r.limits_not_enforced);
+  out["workflow"] = ValidUtf8(r.workflow);
+  out["run_id"] = ValidUtf8(r.run_id);
   return out;
 }
 

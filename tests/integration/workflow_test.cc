@@ -142,6 +142,31 @@ tasks.notify = { command = "true", depends_on = ["push"] }
   EXPECT_EQ(json["groups"][1]["status"], "skipped");
 }
 
+// A task's user and limits reach the runner as an ad-hoc request's do: a user not in [tasks]
+// allowed_users is refused with the reason and what needs the task is skipped; a limit this
+// agent (process mode) cannot enforce is said in the task's result.
+TEST_F(WorkflowTest, ATasksUserAndLimitsAreCheckedAsAnAdHocRequestsAre) {
+  const std::string file = Write("users.toml", R"(
+[groups.g.tasks.as_nobody]
+command = "touch $D/ran"
+user = "nobody"
+[groups.g.tasks.after]
+command = "true"
+depends_on = ["as_nobody"]
+[groups.g.tasks.limited]
+command = "true"
+cpu_quota = "50%"
+)");
+  const auto json = Json(Ctl(agent_, {"--output", "json", "run", "-f", file}));
+  EXPECT_EQ(TaskIn(json, "g.as_nobody")["status"], "failed");
+  EXPECT_THAT(TaskIn(json, "g.as_nobody")["reason"].get<std::string>(), HasSubstr("user \"nobody\" is not allowed"));
+  EXPECT_EQ(TaskIn(json, "g.after")["status"], "skipped");
+  EXPECT_FALSE(std::filesystem::exists(D("ran")));
+  EXPECT_EQ(TaskIn(json, "g.limited")["status"], "success");
+  EXPECT_THAT(TaskIn(json, "g.limited")["last_attempt"]["limits_not_enforced"].get<std::string>(),
+              HasSubstr("cpu_quota=50% not enforced"));
+}
+
 TEST_F(WorkflowTest, EveryBadFileIsRefusedWithItsPositionBeforeAnythingRuns) {
   const std::string marker = "command = 'touch $D/ran'\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -154,8 +179,9 @@ TEST_F(WorkflowTest, EveryBadFileIsRefusedWithItsPositionBeforeAnythingRuns) {
       {"[groups.g.tasks.a]\n" + marker + "[groups.g.tasks.a]\ncommand = 'x'\n",
        "bad.toml:3:1: TOML syntax error: Error while parsing table header: cannot redefine existing table "
        "'groups.g.tasks.a'"},
-      {"[groups.g.tasks.a]\n" + marker + "memory_max = '1G'\n",
-       "bad.toml:3:1: groups.g.tasks.a.memory_max: unknown key (allowed: command, depends_on"},
+      {"[groups.g.tasks.a]\n" + marker + "memory = '1G'\n",
+       "bad.toml:3:1: groups.g.tasks.a.memory: unknown key (allowed: command, depends_on"},
+      {"[groups.g.tasks.a]\n" + marker + "memory_max = '1 lot'\n", "bad.toml:3:14: groups.g.tasks.a.memory_max: "},
   };
   for (const auto& [text, expected] : cases) {
     const auto r = Ctl(agent_, {"run", "-f", Write("bad.toml", text)});

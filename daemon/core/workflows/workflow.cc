@@ -230,6 +230,12 @@ class Resolver {
       if (!text) return text.error();
       out.spec.env.emplace_back(name, std::move(*text));
     }
+    if (in.user) {
+      auto user = SubstitutePlaceholders(*in.user, values_, file_.source, path + ".user");
+      if (!user) return user.error();
+      out.spec.user = std::move(*user);
+    }
+    out.spec.limits = in.limits;
     out.spec.timeout = in.timeout;
     out.retries = in.retries;
     out.retry_delay = in.retry_delay;

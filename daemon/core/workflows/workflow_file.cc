@@ -15,8 +15,8 @@ using toml_reading::PositionOf;
 
 constexpr std::string_view kTopKeys[] = {"name", "values", "groups"};
 constexpr std::string_view kGroupKeys[] = {"parallel", "depends_on", "tasks"};
-constexpr std::string_view kTaskKeys[] = {"command", "depends_on", "timeout", "workdir",
-                                          "env",     "when",       "retries", "retry_delay"};
+constexpr std::string_view kTaskKeys[] = {"command",    "depends_on", "timeout",   "workdir", "env",     "user",
+                                          "memory_max", "cpu_quota",  "tasks_max", "when",    "retries", "retry_delay"};
 
 constexpr uint32_t kMaxParallel = 4096;
 constexpr Duration kMaxRetryDelay = std::chrono::hours(24);
@@ -130,6 +130,20 @@ class FileReader {
     return static_cast<uint32_t>(node.as_integer()->get());
   }
 
+  // A limit as the configuration writes it ("512M", "150%", "max"); tasks_max also as an integer.
+  Result<uint64_t, WorkflowError> Limit(const toml::node& node, const std::string& path,
+                                        Result<uint64_t> (*parse)(std::string_view), bool integers) const {
+    std::string text;
+    if (integers && node.is_integer()) {
+      text = std::to_string(node.as_integer()->get());
+    } else if (node.is_string()) {
+      text = node.as_string()->get();
+    }
+    auto value = parse(text);
+    if (!value) return Error(node, fmt::format("{}: {}", path, value.error().message));
+    return *value;
+  }
+
   Result<std::vector<LocatedString>, WorkflowError> Names(const toml::node& node, const std::string& path) const {
     const toml::array* array = node.as_array();
     if (array == nullptr) {
@@ -223,6 +237,14 @@ class FileReader {
         read = AssignOptional(String(*v, field), task.workdir);
       } else if (k->str() == "env") {
         read = ReadEnv(*v, field, &task.env);
+      } else if (k->str() == "user") {
+        read = AssignOptional(String(*v, field), task.user);
+      } else if (k->str() == "memory_max") {
+        read = AssignOptional(Limit(*v, field, ParseMemoryMax, false), task.limits.memory_max);
+      } else if (k->str() == "cpu_quota") {
+        read = AssignOptional(Limit(*v, field, ParseCpuQuota, false), task.limits.cpu_quota);
+      } else if (k->str() == "tasks_max") {
+        read = AssignOptional(Limit(*v, field, ParseTasksMax, true), task.limits.tasks_max);
       } else if (k->str() == "when") {
         read = AssignOptional(String(*v, field), task.when);
       } else if (k->str() == "retries") {

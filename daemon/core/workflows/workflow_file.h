@@ -26,6 +26,7 @@
 
 #include "common/duration.h"
 #include "common/result.h"
+#include "daemon/core/tasks/task_limits.h"
 #include "daemon/core/workflows/located_string.h"
 #include "daemon/core/workflows/values.h"
 
@@ -41,6 +42,8 @@ struct FileTask {
   std::optional<LocatedString> workdir;
   std::vector<std::pair<std::string, LocatedString>> env;  // in file order
   std::optional<Duration> timeout;
+  std::optional<LocatedString> user;  // empty: the agent's [tasks] user
+  TaskLimits limits;                  // unset: the agent's defaults; kNoLimit: "max"
   std::optional<LocatedString> when;
   uint32_t retries = 0;
   Duration retry_delay{};

@@ -52,7 +52,9 @@ TEST(ToDbus, TaskHasEveryDocumentedKeyAndOutputAsBytes) {
                           "cpu_seconds",
                           "memory_peak_bytes",
                           "memory_peak_whole_task",
-                          "limits_not_enforced"}) {
+                          "limits_not_enforced",
+                          "workflow",
+                          "run_id"}) {
     EXPECT_EQ(d.count(key), 1u) << key;
   }
   EXPECT_EQ(d.at("status").get<std::string>(), "success");
@@ -67,6 +69,15 @@ TEST(ToDbus, AListTasksExEntryHasEveryKeyButTheOutput) {
   EXPECT_EQ(d.count("output"), 0u);
   EXPECT_DOUBLE_EQ(d.at("cpu_seconds").get<double>(), 0.25);
   EXPECT_EQ(d.at("memory_peak_bytes").get<uint64_t>(), 4096u);
+}
+
+TEST(ToDbus, AWorkflowTaskCarriesItsWorkflowAndRun) {
+  TaskResult r;
+  r.workflow = "deploy";
+  r.run_id = "w-000001-abcd";
+  const auto d = ToDbusWithoutOutput(r);
+  EXPECT_EQ(d.at("workflow").get<std::string>(), "deploy");
+  EXPECT_EQ(d.at("run_id").get<std::string>(), "w-000001-abcd");
 }
 
 TEST(TaskSpecFromOptions, TakesTheUserAndTheLimitsAsStringsAndRefusesTheRest) {

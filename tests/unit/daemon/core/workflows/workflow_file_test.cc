@@ -85,9 +85,31 @@ TEST(WorkflowFile, UnknownKeysAreErrorsAtTheirPositionWithWhatIsAllowed) {
             "deploy.toml:1:1: parallel: unknown key (allowed: name, values, groups)");
   EXPECT_EQ(MustFail("[groups.g]\nparalel = 2\n[groups.g.tasks.a]\ncommand = 'a'\n"),
             "deploy.toml:2:1: groups.g.paralel: unknown key (allowed: parallel, depends_on, tasks)");
-  EXPECT_EQ(MustFail("[groups.g.tasks.a]\ncommand = 'a'\n  memory_max = '1G'\n"),
-            "deploy.toml:3:3: groups.g.tasks.a.memory_max: unknown key (allowed: command, depends_on, timeout, "
-            "workdir, env, when, retries, retry_delay)");
+  EXPECT_EQ(MustFail("[groups.g.tasks.a]\ncommand = 'a'\n  memory = '1G'\n"),
+            "deploy.toml:3:3: groups.g.tasks.a.memory: unknown key (allowed: command, depends_on, timeout, "
+            "workdir, env, user, memory_max, cpu_quota, tasks_max, when, retries, retry_delay)");
+}
+
+TEST(WorkflowFile, TasksTakeAUserAndLimitsAsAdHocTasksDo) {
+  const auto file = ParseWorkflowFile(
+      "[groups.g.tasks.a]\ncommand = 'a'\nuser = 'nobody'\nmemory_max = '512M'\ncpu_quota = '50%'\n"
+      "tasks_max = 64\n[groups.g.tasks.b]\ncommand = 'b'\nmemory_max = 'max'\n",
+      "deploy.toml");
+  ASSERT_TRUE(file) << file.error().ToString();
+  const sloth::FileTask& a = file->groups[0].tasks[0];
+  ASSERT_TRUE(a.user);
+  EXPECT_EQ(a.user->value, "nobody");
+  EXPECT_EQ(a.limits.memory_max, uint64_t{512} << 20);
+  EXPECT_EQ(a.limits.cpu_quota, 50u);
+  EXPECT_EQ(a.limits.tasks_max, 64u);
+  const sloth::FileTask& b = file->groups[0].tasks[1];
+  EXPECT_FALSE(b.user);
+  EXPECT_EQ(b.limits.memory_max, sloth::kNoLimit);  // "max" lifts the agent's default
+  EXPECT_FALSE(b.limits.cpu_quota);                 // unset: the agent's default
+  EXPECT_THAT(MustFail("[groups.g.tasks.a]\ncommand = 'a'\nmemory_max = '12 apples'\n"),
+              StartsWith("deploy.toml:3:14: groups.g.tasks.a.memory_max: "));
+  EXPECT_THAT(MustFail("[groups.g.tasks.a]\ncommand = 'a'\ntasks_max = 0\n"),
+              StartsWith("deploy.toml:3:13: groups.g.tasks.a.tasks_max: "));
 }
 
 TEST(WorkflowFile, WrongTypesAndValuesAreErrorsAtTheValue) {

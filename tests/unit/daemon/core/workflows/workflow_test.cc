@@ -70,6 +70,19 @@ TEST(ResolveWorkflow, ResolvesNamesToIndicesAndSubstitutesValues) {
   EXPECT_EQ(wf.tasks[0].at, (sloth::SourcePosition{5, 21}));
 }
 
+TEST(ResolveWorkflow, ATasksUserIsSubstitutedAndItsLimitsGoToTheSpec) {
+  Workflow wf = MustLoad(
+      "[values]\nrunner = 'deploy'\n[groups.g.tasks.a]\ncommand = 'x'\nuser = '{{ runner }}'\n"
+      "memory_max = '64M'\ntasks_max = 'max'\n[groups.g.tasks.b]\ncommand = 'y'\n");
+  EXPECT_EQ(wf.tasks[0].spec.user, "deploy");
+  EXPECT_EQ(wf.tasks[0].spec.limits.memory_max, uint64_t{64} << 20);
+  EXPECT_EQ(wf.tasks[0].spec.limits.tasks_max, sloth::kNoLimit);
+  EXPECT_EQ(wf.tasks[1].spec.user, "");  // the agent's [tasks] user
+  EXPECT_EQ(wf.tasks[1].spec.limits, sloth::TaskLimits{});
+  EXPECT_THAT(MustFail("[groups.g.tasks.a]\ncommand = 'x'\nuser = '{{ nope }}'\n"),
+              ::testing::StartsWith("deploy.toml:3:9: groups.g.tasks.a.user: unknown placeholder {{ nope }}"));
+}
+
 TEST(ResolveWorkflow, ValuesFilesOverrideTheFileAndSetOverridesBoth) {
   auto wf = Load(kDeploy, {{"dev.toml", "env = 'staging'\nsrc = '/a'\n"}, {"prod.toml", "env = 'prod'\n"}}, {"src=/b"});
   ASSERT_TRUE(wf) << wf.error().ToString();
