@@ -110,11 +110,6 @@ TaskJournal::TaskJournal(std::string state_dir, size_t history, Logger& logger)
     : path_(state_dir + "/tasks.journal"), history_(history), logger_(logger) {
   Read();
   std::lock_guard lock(mutex_);
-  fd_.reset(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd_) {
-    FailedLocked(fmt::format("cannot open {}: {}", path_, std::generic_category().message(errno)));
-    return;
-  }
   CompactLocked();  // starts from what it must hold
 }
 
@@ -176,9 +171,12 @@ void TaskJournal::Finished(const TaskResult& result) {
 }
 
 void TaskJournal::Append(const std::string& line) {
-  if (!fd_) return;
   ++lines_;
-  const ssize_t n = ::write(fd_.get(), line.data(), line.size());
+  // Opened per line, not held: a descriptor open for writing would keep the state directory's file
+  // system from being remounted read-only (EBUSY), and a journal that could not be written while
+  // the directory was full or read-only is written again once it is not.
+  UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+  const ssize_t n = fd ? ::write(fd.get(), line.data(), line.size()) : -1;
   if (n != static_cast<ssize_t>(line.size())) {
     FailedLocked(fmt::format("cannot write to {}: {}", path_,
                              n < 0 ? std::generic_category().message(errno) : std::string("short write")));
@@ -207,8 +205,6 @@ void TaskJournal::CompactLocked() {
     ::unlink(temporary.c_str());
     return;
   }
-  fd_.reset(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
-  if (!fd_) FailedLocked(fmt::format("cannot open {}: {}", path_, std::generic_category().message(errno)));
   lines_ = finished_lines_.size() + running_lines_.size();
 }
 

@@ -7,7 +7,8 @@
 // kill -9). When the file holds twice what it must, it is rewritten (a temporary file renamed over
 // it) with the last `history` finished tasks and the running ones.
 //
-// A line is one write(2) on an O_APPEND descriptor, not fsync'ed: a crash of slothd leaves what it
+// A line is one write(2) on a descriptor opened O_APPEND for it (none is held open, so the state
+// directory's file system can be remounted read-only), not fsync'ed: a crash of slothd leaves what it
 // wrote in the page cache, which the next slothd reads; a crash of the machine also ends the tasks.
 // (An fsync per task would cost a disk flush per start and per end.) A torn last line is skipped.
 // Failures to write are logged once and never stop a task (/health reports the state directory).
@@ -68,7 +69,6 @@ class TaskJournal {
   uint64_t last_sequence_ = 0;
 
   std::mutex mutex_;  // guards what follows
-  UniqueFd fd_;
   bool warned_ = false;
   size_t lines_ = 0;
   std::deque<std::string> finished_lines_;            // the last `history`, for a compaction
