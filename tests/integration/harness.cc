@@ -154,6 +154,15 @@ std::optional<int> ChildProcess::WaitExit(std::chrono::milliseconds timeout) {
 
 std::string SlothdPath() { return SLOTHD_PATH; }
 
+CtlResult RunSlothctl(const std::string& slothctl_path, const Slothd& agent, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--socket", agent.control_socket()});
+  ChildProcess process(slothctl_path, args);
+  CtlResult result;
+  result.exit_code = process.WaitExit().value_or(-1);
+  result.output = process.Output();
+  return result;
+}
+
 Slothd::Slothd(std::vector<std::string> args, bool wait_ready, std::vector<std::string> extra_env) {
   bool has_port = false, has_address = false, has_config = false, has_socket = false, has_state_dir = false;
   for (size_t i = 0; i < args.size(); ++i) {

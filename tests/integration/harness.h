@@ -79,6 +79,14 @@ class Slothd {
 
 std::string SlothdPath();
 
+struct CtlResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// slothctl (the build's, at `slothctl_path`) with `args` on `agent`'s control socket, to its exit.
+CtlResult RunSlothctl(const std::string& slothctl_path, const Slothd& agent, std::vector<std::string> args);
+
 struct HttpResponse {
   long status = 0;
   std::map<std::string, std::string> headers;  // lower-case names

@@ -17,18 +17,8 @@
 namespace sloth::test {
 namespace {
 
-struct CtlResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
 CtlResult Slothctl(const Slothd& agent, std::vector<std::string> args) {
-  args.insert(args.begin(), {"--socket", agent.control_socket()});
-  ChildProcess process(SLOTHCTL_PATH, args);
-  CtlResult result;
-  result.exit_code = process.WaitExit().value_or(-1);
-  result.output = process.Output();
-  return result;
+  return RunSlothctl(SLOTHCTL_PATH, agent, std::move(args));
 }
 
 TEST(Slothctl, AgentRun_StreamsBothStreamsAndExitsWithTheTaskCode) {

@@ -49,18 +49,8 @@ struct KillAtEnd {
   }
 };
 
-struct CtlResult {
-  int exit_code = -1;
-  std::string output;
-};
-
 CtlResult Slothctl(const Slothd& agent, std::vector<std::string> args) {
-  args.insert(args.begin(), {"--socket", agent.control_socket()});
-  ChildProcess process(SLOTHCTL_PATH, args);
-  CtlResult result;
-  result.exit_code = process.WaitExit().value_or(-1);
-  result.output = process.Output();
-  return result;
+  return RunSlothctl(SLOTHCTL_PATH, agent, std::move(args));
 }
 
 nlohmann::json Tasks(const Slothd& agent) {
