@@ -15,7 +15,7 @@ namespace sloth {
 namespace {
 
 // The whole of a small /proc file ("" if it cannot be read).
-std::string ReadProcFile(const std::string& path, size_t limit = 64 * 1024) {
+std::string ReadProcFile(const std::string& path, size_t limit = size_t{64} * 1024) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return {};
   std::string out;
@@ -104,7 +104,7 @@ std::vector<pid_t> DescendantsOf(pid_t pid) {
 }
 
 std::string TaskIdOf(pid_t pid) {
-  const std::string environ = ReadProcFile(fmt::format("/proc/{}/environ", pid), 1024 * 1024);
+  const std::string environ = ReadProcFile(fmt::format("/proc/{}/environ", pid), size_t{1024} * 1024);
   const std::string prefix = std::string(kTaskIdVariable) + "=";
   size_t start = 0;
   while (start < environ.size()) {

@@ -106,7 +106,7 @@ uint64_t SequenceOf(const std::string& id) {
 
 }  // namespace
 
-TaskJournal::TaskJournal(std::string state_dir, size_t history, Logger& logger)
+TaskJournal::TaskJournal(const std::string& state_dir, size_t history, Logger& logger)
     : path_(state_dir + "/tasks.journal"), history_(history), logger_(logger) {
   Read();
   std::lock_guard lock(mutex_);

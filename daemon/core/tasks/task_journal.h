@@ -39,7 +39,7 @@ class TaskJournal {
  public:
   // Opens (creating) `<state_dir>/tasks.journal` and reads what it holds; keeps `history` finished
   // tasks. A journal that cannot be opened is logged and the runner goes on without one.
-  TaskJournal(std::string state_dir, size_t history, Logger& logger);
+  TaskJournal(const std::string& state_dir, size_t history, Logger& logger);
   TaskJournal(const TaskJournal&) = delete;
   TaskJournal& operator=(const TaskJournal&) = delete;
 
