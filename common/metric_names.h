@@ -29,4 +29,12 @@ inline constexpr std::string_view kProcessMaxFds = "process_max_fds";
 inline constexpr std::string_view kProcessStart = "process_start_time_seconds";
 inline constexpr std::string_view kProcessThreads = "process_threads";
 
+// The master's own (slothd --role master).
+inline constexpr std::string_view kMasterAgents = "sloth_master_agents";
+inline constexpr std::string_view kMasterRegistrations = "sloth_master_registrations_total";
+inline constexpr std::string_view kMasterHeartbeats = "sloth_master_heartbeats_total";
+inline constexpr std::string_view kMasterRelayedCalls = "sloth_master_relayed_calls_total";
+inline constexpr std::string_view kMasterCalls = "sloth_master_calls_total";
+inline constexpr std::string_view kMasterAuthFailures = "sloth_master_auth_failures_total";
+
 }  // namespace sloth::metric_names

@@ -90,7 +90,8 @@ void AddGlobalOptions(CommandLine& cli) {
       ->type_name("NAME");
   app.add_option("--password-file", flags.password_file, "File whose first line is the --user's password")
       ->type_name("PATH");
-  app.add_option("--config", flags.config, "slothctl.toml (default: ~/.config/sloth/slothctl.toml if there)")
+  app.add_option("--config", flags.config,
+                 "slothctl.toml (default: ~/.config/sloth/slothctl.toml if there, then /etc/sloth/slothctl.toml)")
       ->type_name("PATH");
   app.add_option("--output,-o", flags.output, "Output format")
       ->type_name("text|json")
@@ -101,6 +102,19 @@ void AddGlobalOptions(CommandLine& cli) {
       ->type_name("D")
       ->capture_default_str();
   app.add_flag("--no-color", flags.no_color, "Plain ASCII output (as NO_COLOR=1)");
+  app.add_option(
+         "--master", flags.master,
+         "The master, for agents other than the local one (default: $SLOTH_MASTER, else slothctl.toml's [master])")
+      ->type_name("HOST:PORT");
+  app.add_option("--master-cacert", flags.master_cacert, "CA certificate (PEM) of the master's (default: system roots)")
+      ->type_name("FILE");
+  app.add_option("--master-cert", flags.master_cert, "Your client certificate (PEM) for the master")->type_name("FILE");
+  app.add_option("--master-key", flags.master_key, "Its private key (PEM)")->type_name("FILE");
+  app.add_option("--master-token-file", flags.master_token_file,
+                 "File holding your bearer token for the master, instead of a certificate (or $SLOTH_TOKEN)")
+      ->type_name("FILE");
+  app.add_flag("--master-insecure", flags.master_insecure,
+               "Plaintext to a master that runs with [master] insecure = true");
   app.add_option("--via", flags.via, "Reach the local agent over its control socket (gRPC) or the system bus (D-Bus)")
       ->type_name("socket|dbus")
       ->check(CLI::IsMember({"socket", "dbus"}))

@@ -33,6 +33,7 @@ void AddGlobalOptions(CommandLine& cli);
 int RunCommandLine(CommandLine& cli, int argc, char** argv);
 
 // The help text of an <agent> argument.
-inline constexpr const char* kAgentArgHelp = "Agent name ('local' or '.': whatever the local agent is)";
+inline constexpr const char* kAgentArgHelp =
+    "Agent name: the local agent's, else one the master knows ('local' or '.': whatever the local agent is)";
 
 }  // namespace sloth::ctl

@@ -26,14 +26,42 @@ bool NamesUtf8(std::string value) {
 }  // namespace
 
 Environment Environment::FromProcess() {
-  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"), Get("LC_ALL"),
-                     Get("LC_CTYPE"),     Get("LANG"),     Get("SLOTH_PASSWORD")};
+  return Environment{Get("SLOTH_SOCKET"), Get("NO_COLOR"),       Get("LC_ALL"),       Get("LC_CTYPE"),
+                     Get("LANG"),         Get("SLOTH_PASSWORD"), Get("SLOTH_MASTER"), Get("SLOTH_TOKEN")};
 }
 
 std::string ChooseSocketPath(const std::string& flag, const Environment& env) {
   if (!flag.empty()) return flag;
   if (env.sloth_socket && !env.sloth_socket->empty()) return *env.sloth_socket;
   return kDefaultSocketPath;
+}
+
+std::optional<MasterEndpoint> ChooseMaster(const GlobalFlags& flags, const Environment& env) {
+  std::string address = flags.master;
+  std::string from = "--master";
+  if (address.empty() && env.sloth_master && !env.sloth_master->empty()) {
+    address = *env.sloth_master;
+    from = "SLOTH_MASTER";
+  }
+  if (address.empty() && !flags.master_in_file.empty()) {
+    address = flags.master_in_file;
+    from = flags.master_in_file_source + ": master.address";
+  }
+  if (address.empty()) return std::nullopt;
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size() ||
+      address.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+    throw UsageError(fmt::format("{}: expected HOST:PORT (e.g. master.example:50053), got '{}'", from, address));
+  }
+  MasterEndpoint master;
+  master.address = std::move(address);
+  master.cacert = flags.master_cacert;
+  master.cert = flags.master_cert;
+  master.key = flags.master_key;
+  master.token_file = flags.master_token_file;
+  if (env.sloth_token) master.token = *env.sloth_token;
+  master.insecure = flags.master_insecure;
+  return master;
 }
 
 bool EmojiAllowed(bool no_color_flag, const Environment& env) {
@@ -70,6 +98,7 @@ Context MakeContext(const GlobalFlags& flags, const Environment& env) {
   if (!flags.key.empty() && flags.cert.empty()) throw UsageError("--key: needs --cert (the client certificate)");
   context.http =
       Context::Http{flags.cacert, flags.cert, flags.key, flags.user, flags.password_file, env.sloth_password};
+  context.master = ChooseMaster(flags, env);
   if (flags.via == "dbus") {
     context.via = Context::Via::kDbus;
   } else if (flags.via != "socket") {

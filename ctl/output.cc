@@ -23,16 +23,6 @@ std::string SignalName(int signal) {
   return abbrev ? std::string("SIG") + abbrev : fmt::format("signal {}", signal);
 }
 
-std::string Iso8601Utc(int64_t unix_ms) {
-  if (unix_ms == 0) return "";
-  const time_t seconds = static_cast<time_t>(unix_ms / 1000);
-  struct tm tm {};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03}Z", buffer, unix_ms % 1000);
-}
-
 }  // namespace
 
 std::string StatusName(v1::TaskStatus status) {
@@ -74,6 +64,16 @@ std::string FormatSeconds(double seconds) {
                                         : fmt::format("{:.1f}s", tenths);
   }
   return FormatDuration(std::chrono::seconds(std::llround(seconds)));
+}
+
+std::string Iso8601Utc(int64_t unix_ms) {
+  if (unix_ms == 0) return "";
+  const time_t seconds = static_cast<time_t>(unix_ms / 1000);
+  struct tm tm {};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", buffer, unix_ms % 1000);
 }
 
 std::string FormatLocalTime(int64_t unix_ms) {

@@ -31,6 +31,9 @@ std::string ExitColumn(const v1::TaskResult& task);
 // A wall time as a compact duration: "850ms", "1.5s", "2m3s".
 std::string FormatSeconds(double seconds);
 
+// "2024-05-01T12:00:03.250Z"; "" for 0.
+std::string Iso8601Utc(int64_t unix_ms);
+
 // "2024-05-01 12:00:03" in local time; "-" for 0.
 std::string FormatLocalTime(int64_t unix_ms);
 

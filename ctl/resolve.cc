@@ -38,58 +38,61 @@ std::optional<std::string> RefusalFromDaemon(const std::string& socket_path) {
   return std::string(line.substr(0, line.find('\n')));
 }
 
-std::string ReachHint(bool metrics_command) {
-  return metrics_command ? "is slothd running? pass --socket PATH or set SLOTH_SOCKET, or pass "
-                           "--endpoint URL"
-                         : "is slothd running? pass --socket PATH or set SLOTH_SOCKET";
+// `named`: the agent was named (not "local"), so it may be a remote one.
+std::string ReachHint(bool metrics_command, bool named) {
+  std::string hint = metrics_command ? "is slothd running? pass --socket PATH or set SLOTH_SOCKET, or pass "
+                                       "--endpoint URL"
+                                     : "is slothd running? pass --socket PATH or set SLOTH_SOCKET";
+  if (named) hint += "; a remote agent needs --master HOST:PORT (or $SLOTH_MASTER)";
+  return hint;
 }
 
 }  // namespace
 
 bool IsLocalAlias(std::string_view agent) { return agent == "local" || agent == "."; }
 
-LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool metrics_command, bool endpoint_given) {
-  LocalDecision decision;
+Route DecideRoute(std::string_view agent, const LocalProbe& probe, bool master_configured, bool metrics_command,
+                  bool endpoint_given) {
+  Route route;
+  const bool reached = probe.error.empty();
+  if (reached && (IsLocalAlias(agent) || agent == probe.name)) {
+    route.via = Route::Via::kLocal;
+    return route;
+  }
+  // Another agent's name goes to the master whatever the local daemon said (none, refused, another).
+  if (master_configured && !IsLocalAlias(agent)) {
+    route.via = Route::Via::kMaster;
+    return route;
+  }
+  route.exit_code = kExitUnavailable;
   if (probe.permission_denied) {
-    decision.exit_code = kExitUnavailable;
-    decision.message = fmt::format(
+    route.message = fmt::format(
         "permission denied: agent '{}' at {} refuses this user ({}) — slothd is running; use it as root or as a member "
         "of its group (sudo adduser $USER slothd, then log in again)",
         agent, probe.target, probe.error);
-    return decision;
+    return route;
   }
   if (probe.refused) {
-    decision.exit_code = kExitUnavailable;
-    decision.message = fmt::format("agent '{}' at {} refused the connection: {}", agent, probe.target, probe.error);
-    return decision;
+    route.message = fmt::format("agent '{}' at {} refused the connection: {}", agent, probe.target, probe.error);
+    return route;
   }
-  if (!probe.error.empty()) {
-    decision.exit_code = kExitUnavailable;
-    decision.message = fmt::format("cannot reach agent '{}' at {}: {} — {}", agent, probe.target, probe.error,
-                                   ReachHint(metrics_command));
-    return decision;
+  if (!reached) {
+    route.message = fmt::format("cannot reach agent '{}' at {}: {} — {}", agent, probe.target, probe.error,
+                                ReachHint(metrics_command, !IsLocalAlias(agent)));
+    return route;
   }
-  if (IsLocalAlias(agent) || agent == probe.name) {
-    decision.use_local = true;
-    return decision;
-  }
-  std::string endpoint_note;
-  if (!endpoint_given) {
-    endpoint_note = "no --endpoint given";
-  } else {
-    endpoint_note = "--endpoint is only used by metrics commands";
-  }
-  decision.exit_code = kExitUnavailable;
-  decision.message = fmt::format(
-      "agent '{}' not found: the local agent at {} is '{}'; {}; remote agents need --master "
-      "(not available yet)",
-      agent, probe.target, probe.name, endpoint_note);
-  return decision;
+  route.message = fmt::format(
+      "agent '{}' not found: the local agent at {} is '{}'; {}; remote agents need a master: --master HOST:PORT "
+      "or $SLOTH_MASTER",
+      agent, probe.target, probe.name,
+      endpoint_given ? "--endpoint is only used by metrics commands" : "no --endpoint given");
+  return route;
 }
 
 void ThrowCallError(const AgentConnection& client, const std::string& agent, const std::string& what,
                     const CallError& error) {
-  const bool unreachable = error.code == CallCode::kUnavailable || error.code == CallCode::kDeadline;
+  const bool unreachable =
+      error.code == CallCode::kUnavailable || error.code == CallCode::kDeadline || error.code == CallCode::kNotFound;
   throw CtlError(unreachable ? kExitUnavailable : kExitFailure,
                  fmt::format("agent '{}' at {}: {} failed: {}", agent, client.target(), what, error.message));
 }
@@ -99,13 +102,25 @@ std::unique_ptr<AgentConnection> MakeLocalConnection(const Context& context, std
   return std::make_unique<AgentClient>(context.socket_path, timeout);
 }
 
-LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool metrics_command) {
+MasterClient OpenMaster(const Context& context, std::string_view command) {
+  if (!context.master) {
+    throw UsageError(fmt::format("{} asks the master: pass --master HOST:PORT or set SLOTH_MASTER", command));
+  }
+  return MasterClient(*context.master, std::chrono::duration_cast<std::chrono::milliseconds>(context.call_timeout));
+}
+
+std::unique_ptr<AgentConnection> MakeMasterConnection(const Context& context, const std::string& agent,
+                                                      std::chrono::milliseconds timeout) {
+  return std::make_unique<AgentClient>(*context.master, agent, timeout);
+}
+
+OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool metrics_command, bool need_info) {
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(context.call_timeout);
-  LocalAgent local;
-  local.client = MakeLocalConnection(context, timeout);
+  OpenedAgent opened;
+  opened.client = MakeLocalConnection(context, timeout);
   LocalProbe probe;
-  probe.target = local.client->target();
-  if (auto connected = local.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
+  probe.target = opened.client->target();
+  if (auto connected = opened.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
       !connected) {
     probe.error = connected.error().message;
     if (connected.error().code == CallCode::kPermissionDenied) {
@@ -117,15 +132,23 @@ LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool
         probe.permission_denied = refusal->find("too many") == std::string::npos;
       }
     }
-  } else if (auto info = local.client->GetInfo(); !info) {
+  } else if (auto info = opened.client->GetInfo(); !info) {
     probe.error = "GetInfo failed: " + info.error().message;
   } else {
-    local.info = std::move(info).value();
-    probe.name = local.info.name();
+    opened.info = std::move(info).value();
+    probe.name = opened.info.name();
   }
-  const LocalDecision decision = DecideLocal(agent, probe, metrics_command, context.endpoint.has_value());
-  if (!decision.use_local) throw CtlError(decision.exit_code, decision.message);
-  return local;
+  const Route route =
+      DecideRoute(agent, probe, context.master.has_value(), metrics_command, context.endpoint.has_value());
+  if (route.via == Route::Via::kLocal) return opened;
+  if (route.via == Route::Via::kNone) throw CtlError(route.exit_code, route.message);
+  opened.client = MakeMasterConnection(context, agent, timeout);
+  opened.through_master = true;
+  if (auto connected = opened.client->Connect(timeout); !connected) {
+    ThrowCallError(*opened.client, agent, "connecting", connected.error());
+  }
+  if (need_info) opened.info = CheckedCall(opened.client->GetInfo(), *opened.client, agent, "GetInfo");
+  return opened;
 }
 
 }  // namespace sloth::ctl

@@ -1,13 +1,15 @@
 #pragma once
 // Which agent a command talks to: an explicit --endpoint (metrics commands), else the local
-// daemon when its name matches, else an error that says what was tried. The decisions are pure;
-// OpenLocalAgent does the dialling.
+// daemon when its name matches, else the master (--master, $SLOTH_MASTER), which relays to the
+// agent by name, else an error that says what was tried. The decisions are pure; OpenAgent does
+// the dialling.
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "ctl/clients/agent_connection.h"
+#include "ctl/clients/master_client.h"
 #include "ctl/global_options.h"
 
 namespace sloth::ctl {
@@ -24,29 +26,42 @@ struct LocalProbe {
   bool refused = false;            // slothd itself refused the connection, and `error` says why
 };
 
-// The local daemon serves <agent>, or the error to stop with.
-struct LocalDecision {
-  bool use_local = false;
+// Who serves <agent>: the local daemon, the master, or no one (the error to stop with).
+struct Route {
+  enum class Via { kLocal, kMaster, kNone } via = Via::kNone;
   int exit_code = 0;
   std::string message;  // without "slothctl: "
 };
 
-// `metrics_command`: --endpoint applies (and is suggested) only to metrics commands;
-// `endpoint_given`: an --endpoint was passed (so the message can say it was not usable).
-LocalDecision DecideLocal(std::string_view agent, const LocalProbe& probe, bool metrics_command, bool endpoint_given);
+// `master_configured`: a master is known; `metrics_command`: --endpoint applies (and is
+// suggested) only to metrics commands; `endpoint_given`: an --endpoint was passed (so the message
+// can say it was not usable). "local" and "." never go to the master.
+Route DecideRoute(std::string_view agent, const LocalProbe& probe, bool master_configured, bool metrics_command,
+                  bool endpoint_given);
 
 // An unconnected client for the local agent, by --via: its socket (gRPC) or the system bus.
 std::unique_ptr<AgentConnection> MakeLocalConnection(const Context& context, std::chrono::milliseconds timeout);
 
 // A connected client for <agent> and what it said about itself.
-struct LocalAgent {
+struct OpenedAgent {
   std::unique_ptr<AgentConnection> client;
   v1::AgentInfo info;
+  bool through_master = false;
 };
 
 // Dials the local socket (connect timeout: min(--timeout, 2s)), asks GetInfo and applies
-// DecideLocal; throws CtlError (69) when <agent> is not there.
-LocalAgent OpenLocalAgent(const Context& context, const std::string& agent, bool metrics_command);
+// DecideRoute; through the master, asks the agent's GetInfo there unless `need_info` is false
+// (the command's own call then says whether the agent is there: one relay fewer). Throws
+// CtlError (69) when <agent> is not there or cannot be reached.
+OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool metrics_command, bool need_info = true);
+
+// The master's own calls, for `command` ("agent list"); throws a usage CtlError when no master is
+// configured.
+MasterClient OpenMaster(const Context& context, std::string_view command);
+
+// A client for <agent> through the master (not connected yet); the context must have a master.
+std::unique_ptr<AgentConnection> MakeMasterConnection(const Context& context, const std::string& agent,
+                                                      std::chrono::milliseconds timeout);
 
 // Turns a failed call into the CtlError to exit with: 69 when the agent is unreachable or
 // silent, 1 otherwise. `what` names the call ("GetInfo").

@@ -10,6 +10,9 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -92,6 +95,22 @@ std::optional<std::string> UnixSocketPath(int fd) {
 // D-Bus module is not even loaded.
 bool SystemBusMayExist() {
   return std::getenv("DBUS_SYSTEM_BUS_ADDRESS") != nullptr || ::access("/run/dbus/system_bus_socket", F_OK) == 0;
+}
+
+// The settings of the stream to the master; a reload that changes them dials again.
+bool SameMasterLink(const AgentConfig& a, const AgentConfig& b) {
+  return a.master == b.master && a.master_ca == b.master_ca && a.master_cert == b.master_cert &&
+         a.master_key == b.master_key && a.master_server_name == b.master_server_name &&
+         a.master_insecure == b.master_insecure && a.master_backoff_max == b.master_backoff_max && a.labels == b.labels;
+}
+
+// A whole file, or errno's words.
+Result<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return Failure{std::strerror(errno)};
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
 }
 
 bool SameListener(const TelemetryConfig& a, const TelemetryConfig& b) {
@@ -223,6 +242,15 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
     }
     http_ = StartHttp(std::move(fd), config.telemetry);
   }
+  if (!config.agent.master.empty()) {
+    auto link = PrepareMasterLink(config.agent);
+    if (!link) {
+      if (!control_passed_) ::unlink(config.agent.control_socket.c_str());
+      throw AgentStartError(link.error().message);
+    }
+    master_link_ = std::move(link).value();
+    master_link_->Start();
+  }
   {
     std::lock_guard reloading(reload_mutex_);
     started_ = true;
@@ -294,6 +322,28 @@ std::unique_ptr<MetricsHttpServer> Agent::StartHttp(UniqueFd fd, const Telemetry
       MetricsHttpServer::Limits{t.max_connections, t.max_connections_per_ip, t.connection_timeout, t.request_timeout,
                                 t.max_header_bytes, t.threads},
       std::move(pages), log_, MetricsHttpServer::Access{web_, t.health_without_auth});
+}
+
+Result<std::unique_ptr<MasterLink>> Agent::PrepareMasterLink(const AgentConfig& a) {
+  MasterLinkSettings settings;
+  settings.address = a.master;
+  settings.insecure = a.master_insecure;
+  if (!a.master_insecure) {
+    for (auto [path, key, pem] : {std::tuple{&a.master_ca, "[agent] master_ca", &settings.ca_pem},
+                                  std::tuple{&a.master_cert, "[agent] master_cert", &settings.cert_pem},
+                                  std::tuple{&a.master_key, "[agent] master_key", &settings.key_pem}}) {
+      auto text = ReadTextFile(*path);
+      if (!text) return Failure{fmt::format("cannot read {} ({}): {}", *path, key, text.error().message)};
+      *pem = std::move(text).value();
+    }
+  }
+  settings.server_name = a.master_server_name;
+  settings.backoff.max = a.master_backoff_max;
+  settings.labels = a.labels;
+  settings.info = [this] { return Info(); };
+  ControlFrontEnd* front_end = control_->EnsureFrontEnd();
+  if (front_end == nullptr) return Failure{"cannot dial the master: the gRPC module did not load (see above)"};
+  return front_end->DialMaster(std::move(settings));
 }
 
 std::shared_ptr<const Config> Agent::current_config() const {
@@ -384,8 +434,21 @@ Result<std::vector<std::string>> Agent::Reload(const Config& next, const std::st
   if (metrics_passed_ && !SameHttpSettings(next.telemetry, current->telemetry)) {
     notes.push_back("[telemetry] listener settings are ignored: the metrics socket is passed by systemd");
   }
+  // A new stream to the master, checked now, started in phase 2 (after the old one unregisters).
+  const bool link_changes = !SameMasterLink(next.agent, current->agent);
+  std::unique_ptr<MasterLink> new_link;
+  if (link_changes && !next.agent.master.empty()) {
+    auto link = PrepareMasterLink(next.agent);
+    if (!link) return link.error();
+    new_link = std::move(link).value();
+  }
 
   // Phase 2: switch. Nothing below can fail.
+  if (link_changes) {
+    if (master_link_) master_link_->Shutdown();
+    master_link_ = std::move(new_link);
+    if (master_link_) master_link_->Start();
+  }
   const std::string old_control_path = current->agent.control_socket;
   if (control_moves) {
     control_->ReplaceListener(std::move(new_control_fd));
@@ -476,6 +539,8 @@ void Agent::Stop() {
     log_.Warning("some tasks had not finished when the stop grace ran out");
   }
   workflows_.Drain();  // each run records its end
+  // After the tasks, so relayed ones still report their ends; then the agent unregisters.
+  if (master_link_) master_link_->Shutdown();
   // After the tasks, so their TaskFinished signals still go out.
   if (dbus_) dbus_->Shutdown();
   control_->Shutdown(kServerGrace);

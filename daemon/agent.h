@@ -80,6 +80,8 @@ class Agent {
   AgentInfo Info() const;
   std::optional<std::string> UnhealthyReason() const;
   std::unique_ptr<MetricsHttpServer> StartHttp(UniqueFd fd, const TelemetryConfig& t);
+  // The stream to the master ([agent] master), its files read and checked, not started yet.
+  Result<std::unique_ptr<MasterLink>> PrepareMasterLink(const AgentConfig& a);
   void OnTaskChange(const TaskResult& task);
 
   Logger& log_;
@@ -110,6 +112,9 @@ class Agent {
   HeldLockFile control_lock_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsHttpServer> http_;
+  // After control_: shut down before the front end whose server serves its relayed calls.
+  // Replaced by a reload (under reload_mutex_) when the master's settings change.
+  std::unique_ptr<MasterLink> master_link_;
 };
 
 }  // namespace sloth

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <utility>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -17,13 +18,18 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
   app.set_version_flag("--version",
                        fmt::format("slothd {} (commit {}, {})", build::kVersion, build::kCommit, build::kCompiler));
   app.footer(fmt::format("Configuration: {} (see slothd.toml(5)); flags override the file.", kDefaultConfigPath));
-  std::string name, master, control_socket, state_dir, address, log_level, web_config;
+  std::string name, master, control_socket, state_dir, address, log_level, web_config, role = "agent";
   uint16_t port = 0;
   bool telemetry = true;
+  app.add_option("--role", role,
+                 "agent: run tasks (default); master: the registry agents dial and the relay to them, "
+                 "configured by /etc/sloth-master/master.toml")
+      ->check(CLI::IsMember({"agent", "master"}))
+      ->option_text("agent|master");
   auto* o_config = app.add_option("-c,--config", cli.config_path, "Configuration file")->option_text("FILE");
   app.add_flag("--check-config", cli.check_config, "Check the configuration, print it, and exit (0 if valid)");
   auto* o_name = app.add_option("--name", name, "Agent name (default: the host name)");
-  auto* o_master = app.add_option("--master", master, "Master address host:port (stored for registration)");
+  auto* o_master = app.add_option("--master", master, "Master to dial and register with, host:port (doc/fleet.md)");
   auto* o_telemetry =
       app.add_flag("--telemetry{true}", telemetry, "Serve metrics over HTTP (--telemetry=false: no listener at all)");
   auto* o_port = app.add_option("--metrics-port", port, "Metrics HTTP port (0: pick a free one)");
@@ -45,6 +51,10 @@ std::variant<CommandLine, CommandLineExit> ParseCommandLine(int argc, char** arg
     return CommandLineExit{2};
   }
   cli.config_path_given = o_config->count() > 0;
+  if (role == "master") {
+    cli.role = Role::kMaster;
+    if (!cli.config_path_given) cli.config_path = kDefaultMasterConfigPath;
+  }
   if (o_name->count()) cli.name = name;
   if (o_master->count()) cli.master = master;
   if (o_telemetry->count()) cli.telemetry = telemetry;
@@ -63,6 +73,15 @@ std::optional<ConfigError> ApplyOverrides(const CommandLine& cli, Config* config
   auto refuse = [](std::string flag, std::string why) {
     return ConfigError{std::move(flag), 0, 0, "", std::move(why)};
   };
+  if (config->role == Role::kMaster) {
+    // The master has no name, master, socket or agent state: a flag for them is a mistake.
+    for (const auto& [given, flag] : {std::pair{cli.name.has_value(), "--name"},
+                                      {cli.master.has_value(), "--master"},
+                                      {cli.control_socket.has_value(), "--control-socket"},
+                                      {cli.state_dir.has_value(), "--state-dir"}}) {
+      if (given) return refuse(flag, "an agent's flag; the master's settings are in [master] of its file");
+    }
+  }
   if (cli.name) {
     if (auto why = CheckAgentName(*cli.name)) return refuse("--name", *why);
     config->agent.name = *cli.name;

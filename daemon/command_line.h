@@ -9,7 +9,8 @@
 namespace sloth {
 
 struct CommandLine {
-  std::string config_path{kDefaultConfigPath};
+  Role role = Role::kAgent;                     // --role
+  std::string config_path{kDefaultConfigPath};  // kDefaultMasterConfigPath for the master
   bool config_path_given = false;
   bool check_config = false;
   // Overrides, applied on top of the file in ApplyOverrides.

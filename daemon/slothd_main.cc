@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include "daemon/core/telemetry/telemetry.h"
 #include "daemon/descriptor_limit.h"
 #include "daemon/http/web_config_files.h"
+#include "daemon/master_role.h"
 #include "daemon/systemd/journal_log_sink.h"
 #include "daemon/systemd/listen_fds.h"
 #include "daemon/systemd/notifier.h"
@@ -48,10 +50,10 @@ std::string DefaultAgentName() {
 
 // The configuration from the file (if any) and the flags, or the error to print.
 std::variant<Config, ConfigError> LoadConfiguration(const CommandLine& cli, std::string* loaded_from) {
-  Config config;
+  Config config = DefaultConfig(cli.role);
   auto text = ReadConfigFile(cli.config_path);
   if (text) {
-    auto parsed = ParseConfig(*text, cli.config_path);
+    auto parsed = ParseConfig(*text, cli.config_path, config);
     if (auto* error = std::get_if<ConfigError>(&parsed)) return *error;
     config = std::get<Config>(parsed);
     *loaded_from = cli.config_path;
@@ -62,6 +64,7 @@ std::variant<Config, ConfigError> LoadConfiguration(const CommandLine& cli, std:
   }
   if (auto error = ApplyOverrides(cli, &config)) return *error;
   if (config.agent.name.empty()) config.agent.name = DefaultAgentName();
+  if (auto error = CheckFleetCredentials(config, *loaded_from)) return *error;
   return config;
 }
 
@@ -75,36 +78,10 @@ std::unique_ptr<LogSink> MakeLogSink(LogTarget target, const std::string& agent_
   return std::make_unique<ConsoleLogSink>(stderr);
 }
 
-int Run(const Config& config, const CommandLine& cli, const std::string& loaded_from) {
-  Logger log(MakeLogSink(config.log.target, config.agent.name), config.log.level);
-  if (auto note = RaiseDescriptorLimit(DescriptorsNeeded(config))) log.Warning(*note);
-
-  // Signals are taken synchronously by the main thread; block them before any thread starts
-  // so no other thread receives them (the task runner resets the mask for tasks).
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
-  SystemdNotifier notifier;
-  std::unique_ptr<Agent> agent;
-  try {
-    agent = std::make_unique<Agent>(
-        config, loaded_from, log, TakePassedSockets(log),
-        [&cli](std::string* reloaded_from) { return LoadConfiguration(cli, reloaded_from); }, notifier);
-  } catch (const AgentConfigError& e) {
-    log.Error(fmt::format("configuration error: {}", e.what()));
-    return kExitUsage;
-  } catch (const AgentStartError& e) {
-    log.Error(e.what());
-    return kExitFailure;
-  }
-  agent->set_on_task_change([&](const TaskResult&) { notifier.Status(agent->StatusLine()); });
-  notifier.Ready(agent->StatusLine());
-
-  // The main loop: signals, and the watchdog ping at half of WATCHDOG_USEC. Pinging from here
-  // means a hung loop stops the pings and systemd restarts the daemon.
+// The main loop: signals, and the watchdog ping at half of WATCHDOG_USEC, until SIGTERM or
+// SIGINT. Pinging from here means a hung loop stops the pings and systemd restarts the daemon.
+void RunUntilStopped(const sigset_t& signals, SystemdNotifier& notifier, Logger& log,
+                     const std::function<void()>& reload) {
   const auto ping_interval = notifier.watchdog_ping_interval();
   auto next_ping = std::chrono::steady_clock::now();
   for (;;) {
@@ -125,18 +102,74 @@ int Run(const Config& config, const CommandLine& cli, const std::string& loaded_
     if (sig < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       log.Error(fmt::format("sigwait: {}", std::strerror(errno)));
-      break;
+      return;
     }
     if (sig == SIGHUP) {
       log.Notice(fmt::format("SIGHUP received from pid {}: reloading the configuration", info.si_pid));
-      [[maybe_unused]] auto reloaded = agent->ReloadConfiguration();  // logged either way
+      reload();
       continue;
     }
     log.Log(LogLevel::kNotice,
             fmt::format("{} received from pid {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT", info.si_pid),
             {}, message_id::kAgentStopping);
-    break;
+    return;
   }
+}
+
+int Run(const Config& config, const CommandLine& cli, const std::string& loaded_from) {
+  Logger log(MakeLogSink(config.log.target, config.agent.name), config.log.level);
+  if (config.role == Role::kAgent) {
+    if (auto note = RaiseDescriptorLimit(DescriptorsNeeded(config))) log.Warning(*note);
+  }
+
+  // Signals are taken synchronously by the main thread; block them before any thread starts
+  // so no other thread receives them (the task runner resets the mask for tasks).
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  SystemdNotifier notifier;
+  auto source = [&cli](std::string* reloaded_from) { return LoadConfiguration(cli, reloaded_from); };
+  if (config.role == Role::kMaster) {
+    std::unique_ptr<Master> master;
+    try {
+      master = std::make_unique<Master>(config, loaded_from, log, source);
+    } catch (const AgentConfigError& e) {
+      log.Error(fmt::format("configuration error: {}", e.what()));
+      return kExitUsage;
+    } catch (const AgentStartError& e) {
+      log.Error(e.what());
+      return kExitFailure;
+    }
+    notifier.Ready(master->StatusLine());
+    RunUntilStopped(signals, notifier, log, [&] {
+      notifier.Reloading("reloading configuration");
+      [[maybe_unused]] auto reloaded = master->ReloadConfiguration();  // logged either way
+      notifier.Ready(master->StatusLine());
+    });
+    notifier.Stopping(fmt::format("stopping: {}", master->StatusLine()));
+    master->Stop();
+    log.Notice("stopped");
+    return kExitOk;
+  }
+
+  std::unique_ptr<Agent> agent;
+  try {
+    agent = std::make_unique<Agent>(config, loaded_from, log, TakePassedSockets(log), source, notifier);
+  } catch (const AgentConfigError& e) {
+    log.Error(fmt::format("configuration error: {}", e.what()));
+    return kExitUsage;
+  } catch (const AgentStartError& e) {
+    log.Error(e.what());
+    return kExitFailure;
+  }
+  agent->set_on_task_change([&](const TaskResult&) { notifier.Status(agent->StatusLine()); });
+  notifier.Ready(agent->StatusLine());
+  RunUntilStopped(signals, notifier, log, [&] {
+    [[maybe_unused]] auto reloaded = agent->ReloadConfiguration();  // logged either way
+  });
   notifier.Stopping(fmt::format("stopping: {}", agent->StatusLine()));
   agent->Stop();
   log.Notice("stopped");

@@ -9,7 +9,7 @@ build_pkgs=(
   libmicrohttpd-dev prometheus-cpp-dev libtomlplusplus-dev zlib1g-dev
   libsystemd-dev libsdbus-c++-dev libsdbus-c++-bin
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libfmt-dev
+  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libfmt-dev libsqlite3-dev libssl-dev
   libyaml-cpp-dev libgnutls28-dev libcrypt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   scdoc
@@ -18,7 +18,7 @@ test_pkgs=(
   curl prometheus procps iproute2 psmisc python3 openssl apache2-utils
   dbus systemd systemd-container tmux
   clang libclang-rt-14-dev clang-format clang-tidy
-  man-db bash-completion zsh debhelper lintian rpm rpmlint
+  man-db bash-completion zsh debhelper lintian rpm rpmlint cpio
 )
 bench_pkgs=(wrk hyperfine)
 # Packages the tests need whose Debian install starts a service: Debian's prometheus would listen

@@ -50,7 +50,28 @@ const google::protobuf::MethodDescriptor* AgentMethod(std::string_view name, con
 AgentClient::AgentClient(std::string socket_path, std::chrono::milliseconds call_timeout)
     : socket_path_(std::move(socket_path)), target_("unix:" + socket_path_), call_timeout_(call_timeout) {}
 
+AgentClient::AgentClient(MasterEndpoint master, std::string agent, std::chrono::milliseconds call_timeout,
+                         std::shared_ptr<grpc::Channel> channel)
+    : master_(std::move(master)),
+      agent_(std::move(agent)),
+      target_(MasterTarget(*master_)),
+      call_timeout_(call_timeout),
+      channel_(std::move(channel)) {}
+
+void AgentClient::Address(grpc::ClientContext& context) const {
+  if (!master_) return;
+  context.AddMetadata("sloth-agent", agent_);
+  AuthorizeCall(context, *master_);
+}
+
 Result<void, CallError> AgentClient::Connect(std::chrono::milliseconds timeout) {
+  if (master_) {
+    if (!channel_) channel_ = DialMaster(*master_);
+    stub_ = v1::Agent::NewStub(channel_);
+    generic_ =
+        std::make_unique<grpc::TemplatedGenericStub<google::protobuf::Message, google::protobuf::Message>>(channel_);
+    return {};
+  }
   if (auto probed = ProbeUnixSocket(socket_path_); !probed) return probed;
   TurnOffMutexDebugging();
   grpc::ChannelArguments arguments;
@@ -83,6 +104,7 @@ Result<void, CallError> AgentClient::Unary(std::string_view method, const google
   }
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + call_timeout_);
+  Address(context);
   grpc::CompletionQueue queue;
   auto call = generic_->PrepareUnaryCall(&context, fmt::format("/{}/{}", v1::Agent::service_full_name(), method),
                                          request, &queue);
@@ -102,7 +124,7 @@ Result<void, CallError> AgentClient::Unary(std::string_view method, const google
 namespace {
 
 // Reads a stream to its result event (the last by contract: no Read round for the end); another
-// thread may stop it through `handle`. `start` makes the call on the context.
+// thread may stop it through `handle`. `start` addresses the call and makes it on the context.
 template <class Event, class Start>
 Result<void, CallError> FollowStream(RunHandle& handle, Start start,
                                      const std::function<void(const Event&)>& on_event) {
@@ -125,13 +147,23 @@ Result<void, CallError> FollowStream(RunHandle& handle, Start start,
 Result<void, CallError> AgentClient::RunTask(const v1::RunTaskRequest& request, RunHandle& handle,
                                              const std::function<void(const v1::RunTaskEvent&)>& on_event) {
   return FollowStream<v1::RunTaskEvent>(
-      handle, [&](grpc::ClientContext* context) { return stub_->RunTask(context, request); }, on_event);
+      handle,
+      [&](grpc::ClientContext* context) {
+        Address(*context);
+        return stub_->RunTask(context, request);
+      },
+      on_event);
 }
 
 Result<void, CallError> AgentClient::RunWorkflow(const v1::RunWorkflowRequest& request, RunHandle& handle,
                                                  const std::function<void(const v1::WorkflowEvent&)>& on_event) {
   return FollowStream<v1::WorkflowEvent>(
-      handle, [&](grpc::ClientContext* context) { return stub_->RunWorkflow(context, request); }, on_event);
+      handle,
+      [&](grpc::ClientContext* context) {
+        Address(*context);
+        return stub_->RunWorkflow(context, request);
+      },
+      on_event);
 }
 
 CallError CallErrorFromGrpc(const grpc::Status& status) {
@@ -144,6 +176,7 @@ CallError CallErrorFromGrpc(const grpc::Status& status) {
     case grpc::StatusCode::UNIMPLEMENTED:
       return {CallCode::kUnimplemented, "the agent does not implement this call (older slothd?)"};
     case grpc::StatusCode::CANCELLED: return {CallCode::kCancelled, status.error_message()};
+    case grpc::StatusCode::NOT_FOUND: return {CallCode::kNotFound, status.error_message()};
     case grpc::StatusCode::RESOURCE_EXHAUSTED: return {CallCode::kResourceExhausted, status.error_message()};
     default: break;
   }

@@ -1,8 +1,8 @@
 #pragma once
-// What slothctl asks of an agent, whatever carries it: gRPC over the control socket (AgentClient)
-// or D-Bus on the system bus (DbusAgentClient, `--via dbus`). The calls take and give sloth.v1
-// messages, plain data, and fail with CallError, slothctl's own type: what gRPC or sd-bus said is
-// translated inside those two clients and nowhere else, so the commands have one code path.
+// What slothctl asks of an agent, whatever carries it: gRPC over the control socket or through
+// the master (AgentClient), or D-Bus on the system bus (DbusAgentClient, `--via dbus`). The calls take and give
+// sloth.v1 messages, plain data, and fail with CallError, slothctl's own type: what gRPC or sd-bus said is translated
+// inside those two clients and nowhere else, so the commands have one code path.
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -17,6 +17,7 @@ namespace sloth::ctl {
 // Why a call failed, in the terms the commands decide on.
 enum class CallCode {
   kUnavailable,        // no agent there, or it went away (exit 69)
+  kNotFound,           // the master knows no agent by that name (exit 69)
   kDeadline,           // no answer before --timeout (exit 69)
   kInvalidArgument,    // the agent refused the request as malformed
   kPermissionDenied,   // the socket's mode or the bus policy said no; or a task's user is not allowed

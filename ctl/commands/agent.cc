@@ -14,6 +14,7 @@
 
 #include "ctl/cancel_on_interrupt.h"
 #include "ctl/errors.h"
+#include "ctl/fleet_output.h"
 #include "ctl/interrupt_watcher.h"
 #include "ctl/output.h"
 #include "ctl/resolve.h"
@@ -110,21 +111,21 @@ v1::RunTaskRequest BuildRunTaskRequest(const AgentRunArgs& args) {
 namespace {
 
 int AgentInfoCommand(const Context& context, const std::string& agent) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  Print(context, RenderInfoText(local.info), InfoJson(local.info));
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  Print(context, RenderInfoText(opened.info), InfoJson(opened.info));
   return kExitOk;
 }
 
 int AgentHealthCommand(const Context& context, const std::string& agent) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  const v1::Health health = CheckedCall(local.client->GetHealth(), *local.client, agent, "GetHealth");
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  const v1::Health health = CheckedCall(opened.client->GetHealth(), *opened.client, agent, "GetHealth");
   Print(context, RenderHealthText(health), HealthJson(health));
   return health.healthy() ? kExitOk : kExitFailure;
 }
 
 int AgentTasksCommand(const Context& context, const std::string& agent) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  const v1::ListTasksResponse tasks = CheckedCall(local.client->ListTasks(false), *local.client, agent, "ListTasks");
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  const v1::ListTasksResponse tasks = CheckedCall(opened.client->ListTasks(false), *opened.client, agent, "ListTasks");
   nlohmann::json json = TasksJson(tasks);
   json["workflow_runs"] = WorkflowRunsJson(tasks);
   Print(context, RenderTasksText(tasks) + RenderWorkflowRunsText(tasks), json);
@@ -133,20 +134,21 @@ int AgentTasksCommand(const Context& context, const std::string& agent) {
 
 // A refused file is a CtlError (exit 1) with its position; the running configuration stays.
 int AgentReloadCommand(const Context& context, const std::string& agent) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  const v1::ReloadResponse reloaded = CheckedCall(local.client->Reload(), *local.client, agent, "Reload");
-  std::string text = fmt::format("reloaded agent '{}' from {}\n", local.info.name(), reloaded.loaded_from());
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  const v1::ReloadResponse reloaded = CheckedCall(opened.client->Reload(), *opened.client, agent, "Reload");
+  std::string text = fmt::format("reloaded agent '{}' from {}\n", opened.info.name(), reloaded.loaded_from());
   for (const auto& note : reloaded.notes()) text += fmt::format("note: {}\n", note);
   Print(context, text,
-        {{"agent", local.info.name()},
+        {{"agent", opened.info.name()},
          {"loaded_from", reloaded.loaded_from()},
          {"notes", std::vector<std::string>(reloaded.notes().begin(), reloaded.notes().end())}});
   return kExitOk;
 }
 
 int AgentCancelCommand(const Context& context, const std::string& agent, const std::string& id) {
-  LocalAgent local = OpenLocalAgent(context, agent, false);
-  const v1::CancelTaskResponse response = CheckedCall(local.client->CancelTask(id), *local.client, agent, "CancelTask");
+  OpenedAgent opened = OpenAgent(context, agent, false);
+  const v1::CancelTaskResponse response =
+      CheckedCall(opened.client->CancelTask(id), *opened.client, agent, "CancelTask");
   if (context.output == OutputFormat::kJson) {
     Print(context, "", {{"id", id}, {"cancelled", response.cancelled()}, {"reason", response.reason()}});
   } else if (response.cancelled()) {
@@ -159,6 +161,41 @@ int AgentCancelCommand(const Context& context, const std::string& agent, const s
   return kExitOk;
 }
 
+// The master's registry: every agent it knows, up, down or gone.
+int AgentListCommand(const Context& context) {
+  MasterClient master = OpenMaster(context, "agent list");
+  auto agents = master.ListAgents();
+  if (!agents) {
+    const bool unreachable =
+        agents.error().code == CallCode::kUnavailable || agents.error().code == CallCode::kDeadline;
+    throw CtlError(unreachable ? kExitUnavailable : kExitFailure,
+                   fmt::format("{}: ListAgents failed: {}", master.target(), agents.error().message));
+  }
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  Print(context, RenderAgentsText(*agents, now), AgentsJson(*agents));
+  return kExitOk;
+}
+
+// Forgets an agent; one still connected registers again when it redials.
+int AgentRemoveCommand(const Context& context, const std::string& agent) {
+  MasterClient master = OpenMaster(context, "agent remove");
+  auto removed = master.RemoveAgent(agent);
+  if (!removed) {
+    const CallCode code = removed.error().code;
+    throw CtlError(code == CallCode::kUnavailable || code == CallCode::kDeadline || code == CallCode::kNotFound
+                       ? kExitUnavailable
+                       : kExitFailure,
+                   fmt::format("{}: RemoveAgent {} failed: {}", master.target(), agent, removed.error().message));
+  }
+  Print(context,
+        fmt::format("removed agent '{}' from the master's registry{}\n", agent,
+                    removed->was_connected() ? " (it was connected: it registers again when it redials)" : ""),
+        {{"agent", agent}, {"removed", true}, {"was_connected", removed->was_connected()}});
+  return kExitOk;
+}
+
 // Streams the output to stdout/stderr as it arrives (text) or prints the result (json); exits
 // with the task's code (see task_exit.h); Ctrl-C cancels the task and exits 130.
 int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
@@ -168,17 +205,18 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   RunHandle run;
   CancelOnInterrupt interrupt(run);
   // Created before any gRPC thread so that they inherit the blocked SIGINT/SIGTERM.
-  LocalAgent local;
+  OpenedAgent opened;
   InterruptWatcher watcher([&](int signal) { interrupt.OnSignal(signal); });
-  local = OpenLocalAgent(context, args.agent, false);
-  interrupt.Connected(local.client.get(), "the task");
+  // Through the master no GetInfo first: RunTask's own answer says whether the agent is there.
+  opened = OpenAgent(context, args.agent, false, /*need_info=*/false);
+  interrupt.Connected(opened.client.get(), "the task");
 
   const bool json = context.output == OutputFormat::kJson;
   IgnoreSigpipe ignore_sigpipe;
   bool output_closed = false;
   std::optional<v1::TaskResult> result;
   std::string out_text, err_text;
-  const auto streamed = local.client->RunTask(request, run, [&](const v1::RunTaskEvent& event) {
+  const auto streamed = opened.client->RunTask(request, run, [&](const v1::RunTaskEvent& event) {
     switch (event.event_case()) {
       case v1::RunTaskEvent::kStarted: interrupt.IdKnown(event.started().id()); break;
       case v1::RunTaskEvent::kOutput: {
@@ -187,7 +225,7 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
           (to_stderr ? err_text : out_text) += event.output().data();
         } else if (!output_closed && !WriteAll(to_stderr ? STDERR_FILENO : STDOUT_FILENO, event.output().data())) {
           output_closed = true;
-          if (const std::string id = interrupt.id(); !id.empty()) (void)local.client->CancelTask(id);
+          if (const std::string id = interrupt.id(); !id.empty()) (void)opened.client->CancelTask(id);
         }
         break;
       }
@@ -219,7 +257,17 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
   }
   if (output_closed) return kExitSignalBase + SIGPIPE;  // as if the pipe had killed us
   if (!result) {
-    if (!streamed) ThrowRunTaskError(*local.client, args.agent, streamed.error());
+    if (!streamed && !task_id.empty()) {
+      // The stream broke mid-task (the agent, or the master relaying it, went away): say what may
+      // still be running, and where to look.
+      CallError lost = streamed.error();
+      lost.message = fmt::format(
+          "{}; the connection ended before the task did: task {} may still be running (see 'slothctl agent tasks {}')",
+          lost.message, task_id, args.agent);
+      ThrowCallError(*opened.client, args.agent, "RunTask", lost);
+    }
+    // No task id: the agent refused the task (or the call failed before it began).
+    if (!streamed) ThrowRunTaskError(*opened.client, args.agent, streamed.error());
     throw CtlError(kExitFailure, fmt::format("agent '{}' ended the task stream without a result", args.agent));
   }
   if (const std::string message = TaskOutcomeMessage(*result, requested_timeout); !message.empty()) {
@@ -244,6 +292,12 @@ void AddAgentCommands(CommandLine& cli) {
     command->add_option("agent", *name, kAgentArgHelp)->required();
     return command;
   };
+  cli.AddCommand(agent, "list",
+                 "List the agents the master knows: status (up, down after missed heartbeats, gone when\n"
+                 "unregistered), version, platform, last heartbeat, metrics URL, labels",
+                 AgentListCommand);
+  with_agent("remove", "Forget an agent on the master (one still running registers again when it redials)",
+             AgentRemoveCommand);
   with_agent("info", "Show the agent's name, version, uptime and endpoints", AgentInfoCommand);
   with_agent("health", "Check the agent's health (exit 0 healthy, 1 not)", AgentHealthCommand);
   with_agent("tasks", "List running, queued and recent tasks", AgentTasksCommand);

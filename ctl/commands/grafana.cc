@@ -17,6 +17,8 @@
 
 #include "ctl/clients/http_client.h"
 #include "ctl/clients/http_password.h"
+#include "ctl/commands/dashboard_view.h"
+#include "ctl/commands/fleet_view.h"
 #include "ctl/commands/metrics.h"
 #include "ctl/dashboard/dashboard_frame.h"
 #include "ctl/dashboard/dashboard_model.h"
@@ -113,18 +115,23 @@ class HttpSource : public MetricsSource {
   std::string health_url_;
 };
 
-class LocalSource : public MetricsSource {
+// The agent's control API: the local daemon's socket, or the master's relay of GetMetrics.
+class ControlSource : public MetricsSource {
  public:
-  LocalSource(const Context& context, LocalAgent agent)
+  ControlSource(const Context& context, std::string agent, OpenedAgent opened)
       : context_(context),
+        agent_(std::move(agent)),
+        through_master_(opened.through_master),
         call_timeout_(std::chrono::duration_cast<milliseconds>(context.call_timeout)),
-        client_(std::move(agent.client)),
+        client_(std::move(opened.client)),
         where_(client_->target()),
-        name_(agent.info.name()) {}
+        name_(opened.info.name()) {}
   Fetched Fetch(milliseconds timeout) override {
     Fetched out;
     if (!client_) {  // lost before: dial again, the daemon may be a new process
-      auto client = MakeLocalConnection(context_, std::min(timeout, call_timeout_));
+      const auto call_timeout = std::min(timeout, call_timeout_);
+      auto client = through_master_ ? MakeMasterConnection(context_, agent_, call_timeout)
+                                    : MakeLocalConnection(context_, call_timeout);
       if (auto connected = client->Connect(std::min(timeout, milliseconds(2000))); !connected) {
         out.error = connected.error().message;
         return out;
@@ -167,18 +174,30 @@ class LocalSource : public MetricsSource {
 
  private:
   const Context& context_;
+  std::string agent_;  // as the operator named it
+  bool through_master_;
   milliseconds call_timeout_;
   std::unique_ptr<AgentConnection> client_;
   std::string where_;
   std::string name_;
 };
 
+// How long a remote agent's own endpoint may take to answer before the master relays instead.
+constexpr milliseconds kDirectProbeTimeout{1500};
+
 std::unique_ptr<MetricsSource> OpenSource(const Context& context, const std::string& agent) {
   if (context.endpoint) {
     return std::make_unique<HttpSource>(agent, MetricsUrlFromEndpoint(*context.endpoint),
                                         CredentialsFor(context.http, PromptOnTerminal));
   }
-  return std::make_unique<LocalSource>(context, OpenLocalAgent(context, agent, true));
+  OpenedAgent opened = OpenAgent(context, agent, true);
+  // A remote agent's own endpoint is read directly when the operator can reach it; when not
+  // (behind NAT, a firewall, basic auth), the master relays GetMetrics down the agent's stream.
+  const std::string& url = opened.info.metrics_url();
+  if (opened.through_master && !url.empty() && HttpGet(url, kDirectProbeTimeout).status == 200) {
+    return std::make_unique<HttpSource>(opened.info.name(), url, HttpCredentials{});
+  }
+  return std::make_unique<ControlSource>(context, agent, std::move(opened));
 }
 
 double UnixNow() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
@@ -194,7 +213,6 @@ struct DashboardState {
   std::string health_reason;
   std::vector<dashboard::WorkflowRunRow> workflow_runs;
   double updated_unix_s = 0;
-  std::string banner;  // non-empty while the source is lost or unreadable
   std::vector<dashboard::TaskRun> runs;
 
   // Scrapes once; on failure keeps the last good data and says what failed.
@@ -236,6 +254,25 @@ struct DashboardState {
   }
 };
 
+// One agent's dashboard.
+class AgentView final : public DashboardView {
+ public:
+  explicit AgentView(std::unique_ptr<MetricsSource> source) : source_(std::move(source)) {}
+  Result<void> Refresh(milliseconds timeout) override { return state_.Scrape(*source_, timeout); }
+  bool has_data() const override { return state_.current.has_value(); }
+  std::string Frame(const dashboard::FrameOptions& options) const override {
+    return dashboard::DashboardFrame(state_.Model(source_->agent_name()), options);
+  }
+  nlohmann::json Json() const override { return dashboard::DashboardModelJson(state_.Model(source_->agent_name())); }
+  std::string FooterNote() const override {
+    return fmt::format("{} scrapes kept", state_.history.Points("dashboard:sloth_tasks_total:sum").size());
+  }
+
+ private:
+  std::unique_ptr<MetricsSource> source_;
+  DashboardState state_;
+};
+
 struct Presentation {
   dashboard::FrameStyle style;
   bool json = false;
@@ -275,28 +312,25 @@ milliseconds FetchTimeout(const Context& context, double interval_s) {
   return std::clamp(interval, milliseconds(1000), std::max(call, milliseconds(1000)));
 }
 
-int SingleView(const Context& context, const MetricsGrafanaArgs& args, MetricsSource& source, const Presentation& p) {
-  DashboardState state;
-  if (auto scraped = state.Scrape(source, std::chrono::duration_cast<milliseconds>(context.call_timeout)); !scraped) {
+int SingleView(const Context& context, DashboardView& view, const Presentation& p) {
+  if (auto scraped = view.Refresh(std::chrono::duration_cast<milliseconds>(context.call_timeout)); !scraped) {
     throw CtlError(kExitUnavailable, scraped.error().message);
   }
-  const auto model = state.Model(source.agent_name());
   if (p.json) {
-    std::cout << DumpJson(dashboard::DashboardModelJson(model)) << std::flush;
+    std::cout << DumpJson(view.Json()) << std::flush;
     return kExitOk;
   }
   dashboard::FrameOptions options;
   const auto size = term::QueryTerminalSize(STDOUT_FILENO);
   options.cols = size.cols > 0 ? size.cols : PipeColumns();
   options.style = p.style;
-  std::cout << dashboard::DashboardFrame(model, options) << std::flush;
-  (void)args;
+  std::cout << view.Frame(options) << std::flush;
   return kExitOk;
 }
 
-std::string Footer(const MetricsGrafanaArgs& args, const DashboardState& state, bool unicode) {
-  return fmt::format(" q quit{}every {}s{}{} scrapes kept", unicode ? " · " : " | ", args.interval_s,
-                     unicode ? " · " : " | ", state.history.Points("dashboard:sloth_tasks_total:sum").size());
+std::string Footer(const MetricsGrafanaArgs& args, const DashboardView& view, bool unicode) {
+  return fmt::format(" q quit{}every {}s{}{}", unicode ? " · " : " | ", args.interval_s, unicode ? " · " : " | ",
+                     view.FooterNote());
 }
 
 // Draws from the top-left, clearing what the previous frame left behind; never scrolls.
@@ -317,24 +351,21 @@ void Draw(term::Terminal& terminal, const std::string& frame, bool clear_first) 
 }
 
 // --watch without a terminal (a pipe, a file): one frame or JSON line per interval, until killed.
-int WatchPlain(const Context& context, const MetricsGrafanaArgs& args, MetricsSource& source, const Presentation& p) {
-  DashboardState state;
+int WatchPlain(const Context& context, const MetricsGrafanaArgs& args, DashboardView& view, const Presentation& p) {
   const auto timeout = FetchTimeout(context, args.interval_s);
   const auto period = std::chrono::duration<double>(args.interval_s);
   auto next = Clock::now();
   for (;;) {
-    const auto scraped = state.Scrape(source, timeout);
+    const auto scraped = view.Refresh(timeout);
     if (!scraped) std::cerr << "slothctl: " << scraped.error().message << " (retrying)" << std::endl;
     if (scraped) {
-      const auto model = state.Model(source.agent_name());
       if (p.json) {
-        std::cout << dashboard::DashboardModelJson(model).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                  << std::endl;
+        std::cout << view.Json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
       } else {
         dashboard::FrameOptions options;
         options.cols = PipeColumns();
         options.style = p.style;
-        std::cout << dashboard::DashboardFrame(model, options) << std::endl;
+        std::cout << view.Frame(options) << std::endl;
       }
       if (!std::cout) return kExitFailure;
     }
@@ -344,21 +375,20 @@ int WatchPlain(const Context& context, const MetricsGrafanaArgs& args, MetricsSo
   }
 }
 
-int WatchTerminal(const Context& context, const MetricsGrafanaArgs& args, MetricsSource& source,
-                  const Presentation& p) {
-  DashboardState state;
+int WatchTerminal(const Context& context, const MetricsGrafanaArgs& args, DashboardView& view, const Presentation& p) {
   const auto timeout = FetchTimeout(context, args.interval_s);
   const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(args.interval_s));
   term::Terminal terminal(STDIN_FILENO, STDOUT_FILENO);
   auto next_scrape = Clock::now();
   bool clear = false;
+  std::string banner;  // non-empty while the source is lost or unreadable
   for (;;) {
     bool redraw = false;
     if (Clock::now() >= next_scrape) {
-      if (const auto scraped = state.Scrape(source, timeout)) {
-        state.banner.clear();
+      if (const auto scraped = view.Refresh(timeout)) {
+        banner.clear();
       } else {
-        state.banner = fmt::format("lost, retrying every {}s: {}", args.interval_s, scraped.error().message);
+        banner = fmt::format("lost, retrying every {}s: {}", args.interval_s, scraped.error().message);
       }
       next_scrape += period;
       if (next_scrape < Clock::now()) next_scrape = Clock::now() + period;
@@ -375,10 +405,10 @@ int WatchTerminal(const Context& context, const MetricsGrafanaArgs& args, Metric
       options.cols = size.cols > 0 ? size.cols : 80;
       options.rows = size.rows > 0 ? size.rows : 24;
       options.style = p.style;
-      options.banner = state.banner;
-      if (!state.current && state.banner.empty()) options.banner = "waiting for the first scrape";
-      options.footer = Footer(args, state, p.style.unicode);
-      Draw(terminal, dashboard::DashboardFrame(state.Model(source.agent_name()), options), clear);
+      options.banner = banner;
+      if (!view.has_data() && banner.empty()) options.banner = "waiting for the first scrape";
+      options.footer = Footer(args, view, p.style.unicode);
+      Draw(terminal, view.Frame(options), clear);
       clear = false;
     }
     const auto wait = std::chrono::duration_cast<milliseconds>(next_scrape - Clock::now());
@@ -406,10 +436,20 @@ int MetricsGrafanaCommand(const Context& context, const MetricsGrafanaArgs& args
   }
   const bool stdout_tty = ::isatty(STDOUT_FILENO) == 1;
   const Presentation p = ChoosePresentation(context, args, stdout_tty);
-  auto source = OpenSource(context, args.agent);
-  if (!args.watch) return SingleView(context, args, *source, p);
-  if (p.json || !stdout_tty || ::isatty(STDIN_FILENO) != 1) return WatchPlain(context, args, *source, p);
-  return WatchTerminal(context, args, *source, p);
+  if (args.all == !args.agent.empty()) {
+    throw UsageError(
+        "metrics grafana: name one agent, or pass --all for the fleet (usage: slothctl metrics grafana "
+        "AGENT | --all)");
+  }
+  std::unique_ptr<DashboardView> view;
+  if (args.all) {
+    view = MakeFleetView(context, FleetDeadline(FetchTimeout(context, args.interval_s)));
+  } else {
+    view = std::make_unique<AgentView>(OpenSource(context, args.agent));
+  }
+  if (!args.watch) return SingleView(context, *view, p);
+  if (p.json || !stdout_tty || ::isatty(STDIN_FILENO) != 1) return WatchPlain(context, args, *view, p);
+  return WatchTerminal(context, args, *view, p);
 }
 
 }  // namespace sloth::ctl

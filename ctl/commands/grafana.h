@@ -1,7 +1,7 @@
 #pragma once
-// `slothctl metrics grafana <agent> [--watch] [--interval S]` (also `slothctl agent metrics
-// grafana`): the terminal dashboard. One frame (or the model as JSON) by default; with --watch
-// a live view in the alternate screen until `q` or Ctrl-C.
+// `slothctl metrics grafana <agent>|--all [--watch] [--interval S]` (also `slothctl agent metrics
+// grafana`): the terminal dashboard of one agent, or of the fleet. One frame (or the model as
+// JSON) by default; with --watch a live view in the alternate screen until `q` or Ctrl-C.
 #include <optional>
 #include <string>
 
@@ -10,7 +10,8 @@
 namespace sloth::ctl {
 
 struct MetricsGrafanaArgs {
-  std::string agent;
+  std::string agent;  // empty with --all
+  bool all = false;   // the fleet: one row per agent the master knows
   bool watch = false;
   double interval_s = 5;
   std::string color = "auto";  // auto|always|never

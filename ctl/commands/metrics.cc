@@ -44,7 +44,10 @@ void AddMetricsGroup(CommandLine& cli, CLI::App* parent, const std::shared_ptr<M
                      "One frame by default (fine in a pipe); --watch redraws in the alternate screen every\n"
                      "--interval seconds until q or Ctrl-C. --output json prints the computed model.",
                      [grafana_args](const Context& context) { return MetricsGrafanaCommand(context, *grafana_args); });
-  grafana->add_option("agent", grafana_args->agent, "Agent name ('local' or '.': the local agent)")->required();
+  grafana->add_option("agent", grafana_args->agent, kAgentArgHelp);
+  grafana->add_flag("--all", grafana_args->all,
+                    "The fleet: one row per agent the master knows, scraped in parallel (an agent that does not\n"
+                    "answer in time is shown as such)");
   grafana->add_flag("--watch,-w", grafana_args->watch, "Keep redrawing, with rates and sparklines");
   grafana->add_option("--interval,-n", grafana_args->interval_s, "Seconds between scrapes (fractions allowed)")
       ->type_name("SECONDS")
@@ -64,7 +67,7 @@ void AddMetricsGroup(CommandLine& cli, CLI::App* parent, const std::shared_ptr<M
                      "Show the agent's Prometheus endpoint and how to scrape it, or with --snapshot print its "
                      "current metrics (over the control socket, or from --endpoint)",
                      [prom_args](const Context& context) { return MetricsPromCommand(context, *prom_args); });
-  prom->add_option("agent", prom_args->agent, "Agent name ('local' or '.': the local agent)")->required();
+  prom->add_option("agent", prom_args->agent, kAgentArgHelp)->required();
   prom->add_flag("--snapshot", prom_args->snapshot, "Print the exposition text instead of the endpoint");
 }
 
@@ -77,43 +80,6 @@ void AddMetricsCommands(CommandLine& cli) {
   for (CLI::App* agent : cli.app.get_subcommands([](CLI::App* command) { return command->get_name() == "agent"; })) {
     AddMetricsGroup(cli, agent, prom_args, grafana_args);
   }
-}
-
-std::optional<ScrapeTarget> ParseScrapeTarget(std::string_view url) {
-  ScrapeTarget target;
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::nullopt;
-  target.scheme = std::string(url.substr(0, scheme_end));
-  for (auto& c : target.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (target.scheme != "http" && target.scheme != "https") return std::nullopt;
-  std::string_view rest = url.substr(scheme_end + 3);
-  const auto path_start = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, path_start);
-  target.path = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-    authority.remove_prefix(at + 1);
-  }
-  if (authority.empty()) return std::nullopt;
-  std::string_view host = authority;
-  std::string_view port;
-  if (authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = authority.substr(0, close + 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return std::nullopt;
-      port = after.substr(1);
-    }
-  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  if (host.empty() || host == "[]") return std::nullopt;
-  if (port.empty()) port = target.scheme == "https" ? "443" : "80";
-  if (port.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
-  target.target = fmt::format("{}:{}", host, port);
-  return target;
 }
 
 std::string MetricsUrlFromEndpoint(std::string_view endpoint) {
@@ -180,13 +146,13 @@ int MetricsPromCommand(const Context& context, const MetricsPromArgs& args) {
       return kExitOk;
     }
   } else {
-    LocalAgent local = OpenLocalAgent(context, args.agent, true);
+    OpenedAgent opened = OpenAgent(context, args.agent, true);
     if (args.snapshot) {
-      const v1::Metrics metrics = CheckedCall(local.client->GetMetrics(), *local.client, args.agent, "GetMetrics");
-      PrintSnapshot(context, args.agent, local.client->target(), metrics.content_type(), metrics.text());
+      const v1::Metrics metrics = CheckedCall(opened.client->GetMetrics(), *opened.client, args.agent, "GetMetrics");
+      PrintSnapshot(context, args.agent, opened.client->target(), metrics.content_type(), metrics.text());
       return kExitOk;
     }
-    url = local.info.metrics_url();
+    url = opened.info.metrics_url();
     if (url.empty()) {
       throw CtlError(kExitFailure, fmt::format("agent '{}' has telemetry off (no metrics endpoint); "
                                                "'slothctl metrics prom {} --snapshot' reads its metrics over "

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/scrape_target.h"
 #include "ctl/command_line.h"
 #include "ctl/global_options.h"
 
@@ -27,13 +28,8 @@ int MetricsPromCommand(const Context& context, const MetricsPromArgs& args);
 // path is kept. Throws a usage CtlError unless the scheme is http or https.
 std::string MetricsUrlFromEndpoint(std::string_view endpoint);
 
-// Parts of an http(s) URL that a scrape config needs; nullopt when `url` is not http(s).
-struct ScrapeTarget {
-  std::string scheme;  // "http" or "https"
-  std::string target;  // "host:port", "[::1]:9464"; the scheme's default port when none given
-  std::string path;    // "/metrics"
-};
-std::optional<ScrapeTarget> ParseScrapeTarget(std::string_view url);
+using sloth::ParseScrapeTarget;
+using sloth::ScrapeTarget;
 
 // The seed's "✅ Metrics Endpoint: ... 📝 Usage: ..." block for `url`; plain ASCII headings
 // when `emoji` is false. Adds metrics_path/scheme lines only when they differ from

@@ -168,14 +168,14 @@ int RunOnAgent(const Context& context, const RunArgs& args, const v1::RunWorkflo
   RunHandle handle;
   CancelOnInterrupt interrupt(handle);
   // Created before any gRPC thread so that they inherit the blocked SIGINT/SIGTERM.
-  LocalAgent local;
+  OpenedAgent opened;
   InterruptWatcher watcher([&](int signal) { interrupt.OnSignal(signal); });
-  local = OpenLocalAgent(context, args.agent, false);
-  interrupt.Connected(local.client.get(), "the run");
+  opened = OpenAgent(context, args.agent, false, /*need_info=*/false);
+  interrupt.Connected(opened.client.get(), "the run");
 
   std::optional<LiveView> view;
   if (live) view.emplace(state, style);
-  const auto streamed = local.client->RunWorkflow(request, handle, [&](const v1::WorkflowEvent& event) {
+  const auto streamed = opened.client->RunWorkflow(request, handle, [&](const v1::WorkflowEvent& event) {
     {
       std::lock_guard lock(state.mutex);
       state.progress.Apply(event);
@@ -218,7 +218,7 @@ int RunOnAgent(const Context& context, const RunArgs& args, const v1::RunWorkflo
   }
   if (!streamed) {
     if (streamed.error().code == CallCode::kInvalidArgument) throw CtlError(kExitUsage, streamed.error().message);
-    ThrowCallError(*local.client, args.agent, "RunWorkflow", streamed.error());
+    ThrowCallError(*opened.client, args.agent, "RunWorkflow", streamed.error());
   }
   if (!progress.finished()) {
     throw CtlError(kExitFailure, fmt::format("agent '{}' ended the workflow stream without a result", args.agent));

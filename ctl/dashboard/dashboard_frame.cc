@@ -7,108 +7,12 @@
 
 #include <fmt/format.h>
 
+#include "ctl/dashboard/frame_writer.h"
 #include "ctl/dashboard/text_cells.h"
 #include "ctl/dashboard/units.h"
 
 namespace sloth::dashboard {
 namespace {
-
-enum class Tone { kPlain, kHeading, kGood, kWarn, kBad, kDim, kBanner };
-
-// Builds the frame line by line; owns the style decisions (colour, glyphs, widths).
-class FrameWriter {
- public:
-  explicit FrameWriter(const FrameOptions& options)
-      : options_(options), style_(options.style), cols_(std::max(options.cols, 1)) {
-    if (!style_.unicode) {
-      style_.emoji = false;
-      if (style_.graph != GraphStyle::kAscii) style_.graph = GraphStyle::kAscii;
-    }
-  }
-
-  int cols() const { return cols_; }
-  const FrameStyle& style() const { return style_; }
-
-  std::string Paint(std::string_view text, Tone tone) const {
-    if (!style_.colour || tone == Tone::kPlain || text.empty()) return std::string(text);
-    const char* sgr = "";
-    switch (tone) {
-      case Tone::kHeading: sgr = "1;36"; break;
-      case Tone::kGood: sgr = "32"; break;
-      case Tone::kWarn: sgr = "33"; break;
-      case Tone::kBad: sgr = "1;31"; break;
-      case Tone::kDim: sgr = "2"; break;
-      case Tone::kBanner: sgr = "1;97;41"; break;
-      case Tone::kPlain: break;
-    }
-    return fmt::format("\x1b[{}m{}\x1b[0m", sgr, text);
-  }
-
-  // The emoji followed by a space, or "" without emoji.
-  std::string Icon(std::string_view emoji) const { return style_.emoji ? std::string(emoji) + " " : std::string(); }
-  const char* Dot() const { return style_.unicode ? " · " : " | "; }
-
-  void Line(std::string_view text) {
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-    lines_.push_back(FitToWidth(text, cols_, style_.unicode));
-  }
-  void Blank() { lines_.emplace_back(); }
-
-  // "── 💻 System ────────" across the width.
-  void Section(std::string_view emoji, std::string_view title) {
-    const std::string rule_char = style_.unicode ? "─" : "-";
-    std::string text = rule_char + rule_char + " " + Icon(emoji) + std::string(title) + " ";
-    const int fill = cols_ - DisplayWidth(text);
-    for (int i = 0; i < fill; ++i) text += rule_char;
-    Blank();
-    lines_.push_back(Paint(FitToWidth(text, cols_, style_.unicode), Tone::kHeading));
-  }
-
-  // `left` and `right` on one line, `right` flush right when both fit; else only `left`.
-  void Spread(const std::string& left, const std::string& right) {
-    const int gap = cols_ - DisplayWidth(left) - DisplayWidth(right);
-    if (gap >= 2) {
-      Line(left + std::string(static_cast<size_t>(gap), ' ') + right);
-    } else {
-      Line(left);
-    }
-  }
-
-  std::string Finish() {
-    std::vector<std::string> lines = std::move(lines_);
-    if (!options_.footer.empty()) {
-      lines.push_back(Paint(FitToWidth(options_.footer, cols_, style_.unicode), Tone::kDim));
-    }
-    if (options_.rows > 0 && static_cast<int>(lines.size()) > options_.rows) {
-      // Keep the top, say how much is hidden, keep the footer.
-      const bool footer = !options_.footer.empty();
-      const size_t keep = static_cast<size_t>(std::max(options_.rows - 1 - (footer ? 1 : 0), 0));
-      const size_t hidden = lines.size() - keep - (footer ? 1 : 0);
-      std::vector<std::string> cut(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(keep));
-      if (options_.rows > 1 || !footer) {
-        cut.push_back(
-            Paint(FitToWidth(fmt::format("{} {} more lines: enlarge the window", style_.unicode ? "…" : "...", hidden),
-                             cols_, style_.unicode),
-                  Tone::kDim));
-      }
-      if (footer) cut.push_back(lines.back());
-      if (static_cast<int>(cut.size()) > options_.rows) cut.resize(static_cast<size_t>(options_.rows));
-      lines = std::move(cut);
-    }
-    std::string out;
-    for (const auto& line : lines) {
-      out += line;
-      out += '\n';
-    }
-    return out;
-  }
-
- private:
-  const FrameOptions& options_;
-  FrameStyle style_;
-  int cols_;
-  std::vector<std::string> lines_;
-};
 
 Tone ToneOfSpeed(Speed speed) {
   switch (speed) {
@@ -153,16 +57,6 @@ std::string SpeedLabel(const FrameWriter& w, Speed speed) {
 
 std::string Duration(const FrameWriter& w, double seconds) { return FormatDuration(seconds, w.style().unicode); }
 
-std::string ClockTime(double unix_s) {
-  if (unix_s <= 0) return "-";
-  const std::time_t t = static_cast<std::time_t>(unix_s);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buffer[16];
-  std::strftime(buffer, sizeof buffer, "%H:%M:%S", &tm);
-  return buffer;
-}
-
 // A gauge row: label, value, bar, note; the bar narrows with the width and goes below 64 cols.
 void GaugeRow(FrameWriter& w, std::string_view label, const std::string& value, double ratio, Tone tone,
               const std::string& note) {
@@ -188,7 +82,7 @@ void TrendRow(FrameWriter& w, std::string_view label, const std::vector<double>&
 void HeaderSection(FrameWriter& w, const DashboardModel& m, const FrameOptions& options) {
   const auto& h = m.header;
   w.Spread(w.Paint(w.Icon("🦥") + "Sloth Runner" + w.Dot() + "agent " + h.agent, Tone::kHeading),
-           w.Paint("updated " + ClockTime(h.updated_unix_s), Tone::kDim));
+           w.Paint("updated " + FormatClockTime(h.updated_unix_s), Tone::kDim));
   std::vector<std::string> parts;
   parts.push_back(h.version.empty() ? "version ?" : "v" + h.version);
   if (!h.os.empty() || !h.arch.empty()) parts.push_back(h.os + "/" + h.arch);

@@ -1,6 +1,7 @@
 #include "ctl/dashboard/units.h"
 
 #include <cmath>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -72,6 +73,16 @@ std::string FormatRate(double per_second) {
 
 std::string OrDash(const std::optional<double>& value, std::string (*format)(double)) {
   return value ? format(*value) : "-";
+}
+
+std::string FormatClockTime(double unix_s) {
+  if (unix_s <= 0) return "-";
+  const std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buffer[16];
+  std::strftime(buffer, sizeof buffer, "%H:%M:%S", &tm);
+  return buffer;
 }
 
 }  // namespace sloth::dashboard

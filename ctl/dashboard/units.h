@@ -25,6 +25,9 @@ std::string FormatCount(double value);
 // Per-second rate: ≥ 1 → "2.5/s", else per minute "24/min", 0 → "0/s".
 std::string FormatRate(double per_second);
 
+// "12:00:03" in local time; "-" for 0 or less.
+std::string FormatClockTime(double unix_s);
+
 std::string OrDash(const std::optional<double>& value, std::string (*format)(double));
 
 }  // namespace sloth::dashboard

@@ -118,6 +118,23 @@ Apply StringList(std::vector<std::string>* (*field)(Config&), std::optional<std:
   };
 }
 
+// A table of string values: the agent's labels ({ env = "prod", rack = "r1" }).
+Apply Labels(std::map<std::string, std::string>* (*field)(Config&)) {
+  return [field](const toml::node& node, Config& config) -> std::optional<std::string> {
+    if (!node.is_table()) return Expect(node, "a table of strings such as { env = \"prod\" }");
+    std::map<std::string, std::string> labels;
+    for (auto&& [key, value] : *node.as_table()) {
+      if (auto why = CheckLabelKey(key.str())) return why;
+      if (!value.is_string()) return Expect(value, fmt::format("a string for label \"{}\"", key.str()));
+      if (value.as_string()->get().size() > 256) return fmt::format("label \"{}\": longer than 256 bytes", key.str());
+      labels[std::string(key.str())] = value.as_string()->get();
+    }
+    if (labels.size() > 32) return fmt::format("expected at most 32 labels, got {}", labels.size());
+    *field(config) = std::move(labels);
+    return std::nullopt;
+  };
+}
+
 // A table of strings, `{ NAME = "value", ... }`: environment variables. Names as a shell takes them.
 Apply Environment(std::vector<std::pair<std::string, std::string>>* (*field)(Config&)) {
   return [field](const toml::node& node, Config& config) -> std::optional<std::string> {
@@ -179,6 +196,26 @@ const std::vector<FieldSpec>& Fields() {
       {"agent", "master", String([](Config& c) { return &c.agent.master; }, CheckMasterAddress)},
       {"agent", "state_dir", String([](Config& c) { return &c.agent.state_dir; }, CheckAbsolutePath)},
       {"agent", "control_socket", String([](Config& c) { return &c.agent.control_socket; }, CheckAbsolutePath)},
+      {"agent", "master_ca", String([](Config& c) { return &c.agent.master_ca; }, CheckOptionalAbsolutePath)},
+      {"agent", "master_cert", String([](Config& c) { return &c.agent.master_cert; }, CheckOptionalAbsolutePath)},
+      {"agent", "master_key", String([](Config& c) { return &c.agent.master_key; }, CheckOptionalAbsolutePath)},
+      {"agent", "master_server_name", String([](Config& c) { return &c.agent.master_server_name; })},
+      {"agent", "master_insecure", Boolean([](Config& c) { return &c.agent.master_insecure; })},
+      {"agent", "master_backoff_max",
+       DurationField([](Config& c) { return &c.agent.master_backoff_max; }, std::chrono::seconds(1))},
+      {"agent", "labels", Labels([](Config& c) { return &c.agent.labels; })},
+      {"master", "address", String([](Config& c) { return &c.master.address; }, CheckListenAddress)},
+      {"master", "port", Integer<uint16_t>([](Config& c) { return &c.master.port; }, 0, 65535)},
+      {"master", "cert", String([](Config& c) { return &c.master.cert; }, CheckOptionalAbsolutePath)},
+      {"master", "key", String([](Config& c) { return &c.master.key; }, CheckOptionalAbsolutePath)},
+      {"master", "client_ca", String([](Config& c) { return &c.master.client_ca; }, CheckOptionalAbsolutePath)},
+      {"master", "insecure", Boolean([](Config& c) { return &c.master.insecure; })},
+      {"master", "operators", StringList([](Config& c) { return &c.master.operators; }, CheckAgentName)},
+      {"master", "tokens_file", String([](Config& c) { return &c.master.tokens_file; }, CheckOptionalAbsolutePath)},
+      {"master", "state_dir", String([](Config& c) { return &c.master.state_dir; }, CheckAbsolutePath)},
+      {"master", "heartbeat_interval",
+       DurationField([](Config& c) { return &c.master.heartbeat_interval; }, std::chrono::milliseconds(100))},
+      {"master", "missed_heartbeats", Integer<uint32_t>([](Config& c) { return &c.master.missed_heartbeats; }, 1, 100)},
       {"agent", "control_group", String([](Config& c) { return &c.agent.control_group; }, CheckGroupNameOrEmpty)},
       {"telemetry", "enabled", Boolean([](Config& c) { return &c.telemetry.enabled; })},
       {"telemetry", "address", String([](Config& c) { return &c.telemetry.address; }, CheckListenAddress)},
@@ -247,6 +284,13 @@ const std::vector<FieldSpec>& Fields() {
   return fields;
 }
 
+// Which role reads a section; [telemetry] and [log] are read by both.
+bool SectionFor(std::string_view section, Role role) {
+  if (section == "master") return role == Role::kMaster;
+  if (section == "agent" || section == "tasks" || section == "workflows") return role == Role::kAgent;
+  return true;
+}
+
 std::string AllowedKeys(std::string_view section) {
   std::string out;
   for (const FieldSpec& f : Fields()) {
@@ -257,9 +301,10 @@ std::string AllowedKeys(std::string_view section) {
   return out;
 }
 
-std::string AllowedSections() {
+std::string AllowedSections(Role role) {
   std::vector<std::string_view> sections;
   for (const FieldSpec& f : Fields()) {
+    if (!SectionFor(f.section, role)) continue;
     if (std::find(sections.begin(), sections.end(), f.section) == sections.end()) sections.push_back(f.section);
   }
   std::string out;
@@ -272,6 +317,41 @@ ConfigError ErrorAt(std::string_view source, const toml::source_region& where, s
 }
 
 }  // namespace
+
+Config DefaultConfig(Role role) {
+  Config config;
+  config.role = role;
+  if (role == Role::kMaster) config.telemetry.port = 50054;
+  return config;
+}
+
+std::optional<ConfigError> CheckFleetCredentials(const Config& config, std::string_view source) {
+  auto missing = [&](std::string key, std::string_view what) {
+    return ConfigError{
+        std::string(source), 0, 0, std::move(key),
+        fmt::format("{}; the fleet's TCP connections use mutual TLS (doc/fleet.md makes a CA and "
+                    "certificates with openssl). Without credentials, write {} = true",
+                    what, config.role == Role::kMaster ? "[master] insecure" : "[agent] master_insecure")};
+  };
+  if (config.role == Role::kMaster) {
+    if (config.master.insecure) return std::nullopt;
+    if (config.master.cert.empty()) return missing("master.cert", "the master's certificate (PEM) is not set");
+    if (config.master.key.empty()) return missing("master.key", "the master's private key (PEM) is not set");
+    if (config.master.client_ca.empty()) {
+      return missing("master.client_ca", "the CA that signed agents' and operators' certificates is not set");
+    }
+    return std::nullopt;
+  }
+  if (config.agent.master.empty() || config.agent.master_insecure) return std::nullopt;
+  if (config.agent.master_ca.empty()) {
+    return missing("agent.master_ca", "the CA that signed the master's certificate is not set");
+  }
+  if (config.agent.master_cert.empty()) {
+    return missing("agent.master_cert", "the agent's certificate (its CN or a DNS SAN names it) is not set");
+  }
+  if (config.agent.master_key.empty()) return missing("agent.master_key", "the agent's private key is not set");
+  return std::nullopt;
+}
 
 std::string ConfigError::ToString() const {
   std::string out = source;
@@ -296,7 +376,16 @@ ConfigResult ParseConfig(std::string_view text, std::string_view source, const C
         std::any_of(Fields().begin(), Fields().end(), [&](const FieldSpec& f) { return f.section == section; });
     if (!known) {
       return ErrorAt(source, section_key.source(), section,
-                     fmt::format("unknown section (allowed: {})", AllowedSections()));
+                     fmt::format("unknown section (allowed: {})", AllowedSections(config.role)));
+    }
+    if (!SectionFor(section, config.role)) {
+      return ErrorAt(
+          source, section_key.source(), section,
+          config.role == Role::kMaster
+              ? fmt::format("[{}] is an agent's section; the master reads {}", section, AllowedSections(config.role))
+              : fmt::format("[master] is read by slothd --role master, from its own file ({}); an "
+                            "agent reads {}",
+                            kDefaultMasterConfigPath, AllowedSections(config.role)));
     }
     if (!section_node.is_table()) {
       return ErrorAt(source, section_node.source(), section,
@@ -358,6 +447,14 @@ std::optional<std::string> CheckAbsolutePath(std::string_view path) {
   return fmt::format("expected an absolute path, got \"{}\"", path);
 }
 
+std::optional<std::string> CheckLabelKey(std::string_view key) {
+  const bool ok = !key.empty() && key.size() <= 64 && !(key[0] >= '0' && key[0] <= '9') &&
+                  key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+                      std::string_view::npos;
+  if (ok) return std::nullopt;
+  return fmt::format("label \"{}\": expected 1 to 64 characters of A-Z a-z 0-9 _, not starting with a digit", key);
+}
+
 std::optional<std::string> CheckUserName(std::string_view name) {
   std::string_view body = name;
   if (!body.empty() && body.back() == '$') body.remove_suffix(1);
@@ -379,12 +476,40 @@ std::string FormatConfig(const Config& c) {
   // A JSON string literal is a valid TOML basic string ("..." with the same escapes).
   auto quoted = [](std::string_view s) { return nlohmann::json(std::string(s)).dump(); };
   std::string out;
-  out += "[agent]\n";
-  out += fmt::format("name = {}\n", quoted(c.agent.name));
-  out += fmt::format("master = {}\n", quoted(c.agent.master));
-  out += fmt::format("state_dir = {}\n", quoted(c.agent.state_dir));
-  out += fmt::format("control_socket = {}\n", quoted(c.agent.control_socket));
-  out += fmt::format("control_group = {}\n", quoted(c.agent.control_group));
+  if (c.role == Role::kMaster) {
+    out += "[master]\n";
+    out += fmt::format("address = {}\n", quoted(c.master.address));
+    out += fmt::format("port = {}\n", c.master.port);
+    out += fmt::format("cert = {}\n", quoted(c.master.cert));
+    out += fmt::format("key = {}\n", quoted(c.master.key));
+    out += fmt::format("client_ca = {}\n", quoted(c.master.client_ca));
+    out += fmt::format("insecure = {}\n", c.master.insecure);
+    out += "operators = [";
+    for (size_t i = 0; i < c.master.operators.size(); ++i) out += (i ? ", " : "") + quoted(c.master.operators[i]);
+    out += "]\n";
+    out += fmt::format("tokens_file = {}\n", quoted(c.master.tokens_file));
+    out += fmt::format("state_dir = {}\n", quoted(c.master.state_dir));
+    out += fmt::format("heartbeat_interval = \"{}\"\n", FormatDuration(c.master.heartbeat_interval));
+    out += fmt::format("missed_heartbeats = {}\n", c.master.missed_heartbeats);
+  } else {
+    out += "[agent]\n";
+    out += fmt::format("name = {}\n", quoted(c.agent.name));
+    out += fmt::format("master = {}\n", quoted(c.agent.master));
+    out += fmt::format("state_dir = {}\n", quoted(c.agent.state_dir));
+    out += fmt::format("control_socket = {}\n", quoted(c.agent.control_socket));
+    out += fmt::format("control_group = {}\n", quoted(c.agent.control_group));
+    out += fmt::format("master_ca = {}\n", quoted(c.agent.master_ca));
+    out += fmt::format("master_cert = {}\n", quoted(c.agent.master_cert));
+    out += fmt::format("master_key = {}\n", quoted(c.agent.master_key));
+    out += fmt::format("master_server_name = {}\n", quoted(c.agent.master_server_name));
+    out += fmt::format("master_insecure = {}\n", c.agent.master_insecure);
+    out += fmt::format("master_backoff_max = \"{}\"\n", FormatDuration(c.agent.master_backoff_max));
+    out += "labels = {";
+    for (auto it = c.agent.labels.begin(); it != c.agent.labels.end(); ++it) {
+      out += fmt::format("{} {} = {}", it == c.agent.labels.begin() ? "" : ",", it->first, quoted(it->second));
+    }
+    out += c.agent.labels.empty() ? "}\n" : " }\n";
+  }
   out += "\n[telemetry]\n";
   out += fmt::format("enabled = {}\n", c.telemetry.enabled);
   out += fmt::format("address = {}\n", quoted(c.telemetry.address));
@@ -400,36 +525,38 @@ std::string FormatConfig(const Config& c) {
   out += fmt::format("max_task_series = {}\n", c.telemetry.max_task_series);
   out += fmt::format("web_config = {}\n", quoted(c.telemetry.web_config));
   out += fmt::format("health_without_auth = {}\n", c.telemetry.health_without_auth);
-  out += "\n[tasks]\n";
-  out += fmt::format("max_concurrent = {}\n", c.tasks.max_concurrent);
-  out += fmt::format("max_queued = {}\n", c.tasks.max_queued);
-  out += fmt::format("default_timeout = \"{}\"\n", FormatDuration(c.tasks.default_timeout));
-  out += fmt::format("kill_grace = \"{}\"\n", FormatDuration(c.tasks.kill_grace));
-  out += fmt::format("max_output_bytes = {}\n", c.tasks.max_output_bytes);
-  out += fmt::format("workdir = {}\n", quoted(c.tasks.workdir));
-  std::string environment;
-  for (const auto& [name, value] : c.tasks.environment) {
-    environment += fmt::format("{}{} = {}", environment.empty() ? " " : ", ", name, quoted(value));
+  if (c.role == Role::kAgent) {
+    out += "\n[tasks]\n";
+    out += fmt::format("max_concurrent = {}\n", c.tasks.max_concurrent);
+    out += fmt::format("max_queued = {}\n", c.tasks.max_queued);
+    out += fmt::format("default_timeout = \"{}\"\n", FormatDuration(c.tasks.default_timeout));
+    out += fmt::format("kill_grace = \"{}\"\n", FormatDuration(c.tasks.kill_grace));
+    out += fmt::format("max_output_bytes = {}\n", c.tasks.max_output_bytes);
+    out += fmt::format("workdir = {}\n", quoted(c.tasks.workdir));
+    std::string environment;
+    for (const auto& [name, value] : c.tasks.environment) {
+      environment += fmt::format("{}{} = {}", environment.empty() ? " " : ", ", name, quoted(value));
+    }
+    out += fmt::format("environment = {{{}{}}}\n", environment, environment.empty() ? "" : " ");
+    out += fmt::format("history = {}\n", c.tasks.history);
+    out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
+    out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
+    out += fmt::format("isolation = \"{}\"\n", c.tasks.isolation == TaskIsolation::kUnit      ? "unit"
+                                               : c.tasks.isolation == TaskIsolation::kProcess ? "process"
+                                                                                              : "auto");
+    out += fmt::format("user = {}\n", quoted(c.tasks.user));
+    std::vector<std::string> users;
+    for (const std::string& u : c.tasks.allowed_users) users.push_back(quoted(u));
+    out += fmt::format("allowed_users = [{}]\n", fmt::join(users, ", "));
+    const TaskLimits& limits = c.tasks.limits;
+    out += fmt::format("memory_max = \"{}\"\n", FormatMemorySize(limits.memory_max.value_or(kNoLimit)));
+    out += fmt::format("cpu_quota = \"{}\"\n", FormatCpuQuota(limits.cpu_quota.value_or(kNoLimit)));
+    out += limits.tasks_max ? fmt::format("tasks_max = {}\n", *limits.tasks_max) : "tasks_max = \"max\"\n";
+    out += fmt::format("launcher_socket = {}\n", quoted(c.tasks.launcher_socket));
+    out += "\n[workflows]\n";
+    out += fmt::format("max_parallel = {}\n", c.workflows.max_parallel);
+    out += fmt::format("history = {}\n", c.workflows.history);
   }
-  out += fmt::format("environment = {{{}{}}}\n", environment, environment.empty() ? "" : " ");
-  out += fmt::format("history = {}\n", c.tasks.history);
-  out += fmt::format("on_stop = \"{}\"\n", c.tasks.on_stop == TaskStopPolicy::kDrain ? "drain" : "cancel");
-  out += fmt::format("drain_timeout = \"{}\"\n", FormatDuration(c.tasks.drain_timeout));
-  out += fmt::format("isolation = \"{}\"\n", c.tasks.isolation == TaskIsolation::kUnit      ? "unit"
-                                             : c.tasks.isolation == TaskIsolation::kProcess ? "process"
-                                                                                            : "auto");
-  out += fmt::format("user = {}\n", quoted(c.tasks.user));
-  std::vector<std::string> users;
-  for (const std::string& u : c.tasks.allowed_users) users.push_back(quoted(u));
-  out += fmt::format("allowed_users = [{}]\n", fmt::join(users, ", "));
-  const TaskLimits& limits = c.tasks.limits;
-  out += fmt::format("memory_max = \"{}\"\n", FormatMemorySize(limits.memory_max.value_or(kNoLimit)));
-  out += fmt::format("cpu_quota = \"{}\"\n", FormatCpuQuota(limits.cpu_quota.value_or(kNoLimit)));
-  out += limits.tasks_max ? fmt::format("tasks_max = {}\n", *limits.tasks_max) : "tasks_max = \"max\"\n";
-  out += fmt::format("launcher_socket = {}\n", quoted(c.tasks.launcher_socket));
-  out += "\n[workflows]\n";
-  out += fmt::format("max_parallel = {}\n", c.workflows.max_parallel);
-  out += fmt::format("history = {}\n", c.workflows.history);
   out += "\n[log]\n";
   out += fmt::format("level = \"{}\"\n", LogLevelName(c.log.level));
   out += fmt::format("target = \"{}\"\n", c.log.target == LogTarget::kJournal   ? "journal"

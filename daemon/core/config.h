@@ -2,6 +2,7 @@
 // slothd's configuration: built-in defaults, the TOML file (toml++), and validation.
 // Pure: parsing takes the file's text; reading the file is the caller's job.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,15 +17,45 @@
 namespace sloth {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/sloth/slothd.toml";
+// The master's own directory, not /etc/sloth: the agent's tasks run as user slothd, which may
+// read /etc/sloth, and must never read the master's key or tokens.
+inline constexpr std::string_view kDefaultMasterConfigPath = "/etc/sloth-master/master.toml";
+
+// What this slothd is: an agent that runs tasks, or the master agents dial (doc/fleet.md).
+enum class Role { kAgent, kMaster };
 
 struct AgentConfig {
   std::string name;    // empty: the host name, filled in by the daemon at start
   std::string master;  // host:port of the master, empty: standalone
   std::string state_dir = "/var/lib/slothd";
   std::string control_socket = "/run/slothd/slothd.sock";
+  // Dialling the master: mutual TLS with these PEM files, unless master_insecure is written out.
+  std::string master_ca;           // the CA that signed the master's certificate
+  std::string master_cert;         // this agent's certificate: its CN or a DNS SAN is the agent's name
+  std::string master_key;          // its private key
+  std::string master_server_name;  // the name the master's certificate must carry; empty: master's host
+  bool master_insecure = false;
+  Duration master_backoff_max = std::chrono::seconds(30);  // longest wait between dials
+  std::map<std::string, std::string> labels;               // reported to the master (__meta_sloth_label_*)
   // Besides root and the daemon's own user, members of this group may use the control socket
   // (checked with SO_PEERCRED on every connection). Empty: no group.
   std::string control_group = "slothd";
+  bool operator==(const AgentConfig&) const = default;
+};
+
+// slothd --role master: the registry agents dial, and the relay to them (doc/fleet.md).
+struct MasterConfig {
+  std::string address = "0.0.0.0";
+  uint16_t port = 50053;  // 0: pick a free port and report it
+  std::string cert;       // the master's certificate (PEM)
+  std::string key;
+  std::string client_ca;               // the CA that signed agents' and operators' certificates
+  bool insecure = false;               // listen without TLS: only when written out
+  std::vector<std::string> operators;  // client-certificate names (CN or DNS SAN) that are operators
+  std::string tokens_file;             // "NAME SHA256" lines: operators' bearer tokens, hashed
+  std::string state_dir = "/var/lib/slothd-master";
+  Duration heartbeat_interval = std::chrono::seconds(5);
+  uint32_t missed_heartbeats = 3;  // intervals without one before an agent is down
 };
 
 struct TelemetryConfig {
@@ -91,7 +122,9 @@ struct LogConfig {
 };
 
 struct Config {
+  Role role = Role::kAgent;
   AgentConfig agent;
+  MasterConfig master;
   TelemetryConfig telemetry;
   TaskConfig tasks;
   WorkflowConfig workflows;
@@ -113,8 +146,12 @@ struct ConfigError {
 
 using ConfigResult = std::variant<Config, ConfigError>;
 
+// The built-in defaults of `role` (the master serves its HTTP endpoints on 50054, not 9090).
+Config DefaultConfig(Role role);
+
 // Applies the TOML document `text` (named `source` in errors) on top of `base`.
-// Unknown sections and keys are errors, with the allowed ones listed.
+// Unknown sections and keys are errors, with the allowed ones listed; so are sections of the
+// other role ([master] in an agent's file, [agent] and [tasks] in the master's).
 ConfigResult ParseConfig(std::string_view text, std::string_view source, const Config& base = Config{});
 
 // Validators shared by the file parser and the command-line flags; nullopt when valid,
@@ -123,6 +160,13 @@ std::optional<std::string> CheckAgentName(std::string_view name);
 std::optional<std::string> CheckMasterAddress(std::string_view host_port);
 std::optional<std::string> CheckListenAddress(std::string_view address);
 std::optional<std::string> CheckAbsolutePath(std::string_view path);
+// An agent label's key: it becomes a Prometheus label name after "__meta_sloth_label_".
+std::optional<std::string> CheckLabelKey(std::string_view key);
+
+// The fleet's TCP connections need credentials: the master's listener its certificate, key and
+// client CA, an agent with a master its CA, certificate and key; unless `insecure = true`
+// (master_insecure) is written out. The error names the first missing key.
+std::optional<ConfigError> CheckFleetCredentials(const Config& config, std::string_view source);
 // A user name as useradd(8) allows it: 1-32 of a-z A-Z 0-9 _ - . (not starting with '-'), with an
 // optional trailing '$'.
 std::optional<std::string> CheckUserName(std::string_view name);

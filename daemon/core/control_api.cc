@@ -6,6 +6,8 @@
 
 namespace sloth {
 
+std::string Caller::Name() const { return identity.empty() ? fmt::format("uid:{}", uid) : identity; }
+
 ControlApi::ControlApi(TaskRunner& runner, WorkflowRuns& workflows, Telemetry& telemetry, Logger& log, Sources sources)
     : runner_(runner), workflows_(workflows), telemetry_(telemetry), log_(log), sources_(std::move(sources)) {}
 
@@ -14,10 +16,13 @@ void ControlApi::Audit(LogLevel level, const Caller& caller, std::string_view wh
   if (!log_.Enabled(level)) return;  // a dashboard polls read calls: build nothing for nobody
   std::vector<LogField> fields = {{"SLOTH_CALLER_UID", std::to_string(caller.uid)},
                                   {"SLOTH_CALLER_PID", std::to_string(caller.pid)},
-                                  {"SLOTH_VIA", caller.via}};
+                                  {"SLOTH_VIA", caller.via},
+                                  {"SLOTH_CALLER", caller.Name()}};
   fields.insert(fields.end(), extra.begin(), extra.end());
-  log_.Log(level, fmt::format("{} (uid {}, pid {}, via {})", what, caller.uid, caller.pid, caller.via),
-           std::span<const LogField>(fields), message_id::kControlCall);
+  const std::string who = caller.identity.empty() ? fmt::format("uid {}, pid {}", caller.uid, caller.pid)
+                                                  : fmt::format("by {}", caller.identity);
+  log_.Log(level, fmt::format("{} ({}, via {})", what, who, caller.via), std::span<const LogField>(fields),
+           message_id::kControlCall);
 }
 
 AgentInfo ControlApi::GetInfo(const Caller& caller) {
@@ -33,6 +38,7 @@ std::optional<std::string> ControlApi::GetHealth(const Caller& caller) {
 Result<TaskRunner::Started, TaskRefusal> ControlApi::BeginTask(const Caller& caller, TaskSpec spec) {
   Audit(LogLevel::kInfo, caller, fmt::format("RunTask {}/{}", spec.group, spec.name),
         {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
+  spec.caller = caller.Name();
   return runner_.Begin(std::move(spec));
 }
 
@@ -44,6 +50,7 @@ TaskResult ControlApi::CompleteTask(TaskRunner::Started started, const TaskRunne
 Result<std::string, TaskRefusal> ControlApi::StartTask(const Caller& caller, TaskSpec spec) {
   Audit(LogLevel::kInfo, caller, fmt::format("StartTask {}/{}", spec.group, spec.name),
         {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
+  spec.caller = caller.Name();
   return runner_.Start(std::move(spec));
 }
 

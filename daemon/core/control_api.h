@@ -21,11 +21,15 @@
 
 namespace sloth {
 
-// Who is calling, as the front end established it (SO_PEERCRED, D-Bus credentials).
+// Who is calling, as the front end established it (SO_PEERCRED, D-Bus credentials, the master).
 struct Caller {
-  std::string via;  // "unix", "dbus", ...
+  std::string via;  // "unix", "dbus", "master"
   int64_t uid = -1;
   int64_t pid = -1;
+  std::string identity{};  // via the master: the operator it authenticated ("cert:alice", "token:ci")
+
+  // For logs and the task's journal record: the identity, else "uid:N".
+  std::string Name() const;
 };
 
 // Why a task was not cancelled.

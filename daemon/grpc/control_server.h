@@ -31,10 +31,11 @@ class ControlServer {
   void SetAccess(ControlAccess access);
   // Ends every call, waiting up to `grace` for running handlers.
   void Shutdown(Duration grace);
+  // The front end, loaded now if no connection has loaded it yet (an agent with a master needs
+  // it at start); nullptr if it cannot load. Any thread.
+  ControlFrontEnd* EnsureFrontEnd();
 
  private:
-  // The front end, loaded on first use (from an acceptor thread); nullptr if it cannot load.
-  ControlFrontEnd* EnsureFrontEnd();
   std::optional<PeerCredentials> CredentialsOf(std::string_view grpc_peer) const;
 
   ControlApi& api_;

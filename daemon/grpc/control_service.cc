@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <random>
 #include <utility>
 
 namespace sloth {
@@ -22,6 +23,20 @@ v1::TaskStatus ToProto(TaskStatus status) {
   return v1::TASK_STATUS_UNSPECIFIED;
 }
 
+std::string RandomHex(size_t bytes) {
+  std::random_device random;
+  std::string hex;
+  for (size_t i = 0; i < bytes; ++i) hex += fmt::format("{:02x}", random() & 0xff);
+  return hex;
+}
+
+// Compares in constant time for equal lengths.
+bool SameSecret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char difference = 0;
+  for (size_t i = 0; i < a.size(); ++i) difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return difference == 0;
+}
 double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 // Events a RunTask worker may queue ahead of its client before it waits (backpressure).
@@ -135,9 +150,20 @@ void ToProto(const AgentInfo& info, v1::AgentInfo* out) {
 }
 
 ControlService::ControlService(ControlApi& api, CredentialsFn credentials)
-    : api_(api), credentials_(std::move(credentials)) {}
+    : api_(api), credentials_(std::move(credentials)), relay_key_(RandomHex(16)) {}
 
 Caller ControlService::CallerOf(const grpc::ServerContext& context) const {
+  const auto& metadata = context.client_metadata();
+  // Calls relayed from the master come over the front end's in-process channel (master_link.cc)
+  // with this process's relay key, which no client of the socket can know: they name the
+  // operator the master authenticated.
+  if (const auto key = metadata.find(kRelayKeyMetadata);
+      key != metadata.end() && SameSecret(std::string_view(key->second.data(), key->second.size()), relay_key_)) {
+    Caller caller{"master"};
+    const auto it = metadata.find(kRelayedCallerKey);
+    caller.identity = it == metadata.end() ? "master" : std::string(it->second.data(), it->second.size());
+    return caller;
+  }
   Caller caller{"unix"};
   if (auto cred = credentials_(context.peer())) {
     caller.uid = cred->uid;

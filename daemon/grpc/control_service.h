@@ -18,6 +18,11 @@ namespace sloth {
 
 struct CallQueue;
 
+// The metadata of a call the master link relays (master_link.cc): the process's relay key, which
+// marks it as relayed, and the operator the master authenticated.
+inline constexpr const char* kRelayKeyMetadata = "sloth-relay-key";
+inline constexpr const char* kRelayedCallerKey = "sloth-relayed-caller";
+
 class ControlService {
  public:
   using CredentialsFn = std::function<std::optional<PeerCredentials>(std::string_view grpc_peer)>;
@@ -27,7 +32,10 @@ class ControlService {
   ControlService(ControlApi& api, CredentialsFn credentials);
 
   ControlApi& api() { return api_; }
+  // The socket's caller (SO_PEERCRED), or for a call relayed from the master the operator it names.
   Caller CallerOf(const grpc::ServerContext& context) const;
+  // A random secret of this process that relayed calls carry (kRelayKeyMetadata).
+  const std::string& relay_key() const { return relay_key_; }
 
   // A task's stream starts with a TaskStarted event (its id, so that the client can cancel it)
   // only if the task is still queued or running this long after it began, or has output before
@@ -56,6 +64,7 @@ class ControlService {
  private:
   ControlApi& api_;
   CredentialsFn credentials_;
+  const std::string relay_key_;
 };
 
 // The table of unary methods: asks the completion queue for the first call of each.

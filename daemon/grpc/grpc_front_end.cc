@@ -28,7 +28,9 @@
 #include <vector>
 
 #include "common/worker_pool.h"
+#include "daemon/core/fleet/tls_material.h"
 #include "daemon/grpc/control_service.h"
+#include "daemon/grpc/master_link.h"
 #include "daemon/grpc/metrics_interceptor.h"
 #include "daemon/grpc/stream_call.h"
 #include "daemon/grpc/unary_call.h"
@@ -47,8 +49,8 @@ constexpr size_t kIdleWorkersKept = 16;
 // Threads: Serve is called from slothd's acceptor thread, Shutdown from its main thread.
 class GrpcFrontEnd final : public ControlFrontEnd {
  public:
-  GrpcFrontEnd(ControlApi& api, Telemetry& telemetry, CredentialsLookup credentials)
-      : control_(api, std::move(credentials)) {
+  GrpcFrontEnd(ControlApi& api, Telemetry& telemetry, Logger& log, CredentialsLookup credentials)
+      : control_(api, std::move(credentials)), telemetry_(telemetry), log_(log) {
     queue_.control = &control_;
     queue_.workers = &workers_;
     grpc::ServerBuilder builder;
@@ -77,6 +79,21 @@ class GrpcFrontEnd final : public ControlFrontEnd {
 
   void Serve(int fd) override { grpc::AddInsecureChannelFromFd(server_.get(), fd); }
 
+  Result<std::unique_ptr<MasterLink>> DialMaster(MasterLinkSettings settings) override {
+    if (!settings.insecure) {
+      if (auto checked = CheckCertificates(settings.ca_pem, "[agent] master_ca"); !checked) return checked.error();
+      if (auto checked = CheckKeyPair(settings.cert_pem, settings.key_pem, "[agent] master_cert and master_key");
+          !checked) {
+        return checked.error();
+      }
+    }
+    // Relayed calls are served by this server, as if they came from the control socket.
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxReceiveMessageSize(-1);
+    return std::unique_ptr<MasterLink>(std::make_unique<MasterLinkClient>(
+        std::move(settings), server_->InProcessChannel(arguments), control_.relay_key(), telemetry_, log_));
+  }
+
   void Shutdown(Duration grace) override {
     if (!server_) return;
     // Returns once every call is over: after `grace`, calls still open are cancelled (their
@@ -93,6 +110,8 @@ class GrpcFrontEnd final : public ControlFrontEnd {
 
  private:
   ControlService control_;
+  Telemetry& telemetry_;
+  Logger& log_;
   WorkerPool workers_{"slothd-grpc-run", kIdleWorkersKept};
   CallQueue queue_;
   std::unique_ptr<grpc::Server> server_;
@@ -105,7 +124,7 @@ class GrpcFrontEnd final : public ControlFrontEnd {
 extern "C" __attribute__((visibility("default"))) sloth::ControlFrontEnd* sloth_create_grpc_front_end(
     sloth::ControlApi* api, sloth::Telemetry* telemetry, sloth::Logger* log, sloth::CredentialsLookup credentials) {
   sloth::TurnOffMutexDebugging();
-  auto front_end = std::make_unique<sloth::GrpcFrontEnd>(*api, *telemetry, std::move(credentials));
+  auto front_end = std::make_unique<sloth::GrpcFrontEnd>(*api, *telemetry, *log, std::move(credentials));
   if (!front_end->ok()) {
     log->Error("cannot start the gRPC control server");
     return nullptr;

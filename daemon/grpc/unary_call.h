@@ -11,19 +11,10 @@
 #include "common/worker_pool.h"
 #include "daemon/core/control_api.h"
 #include "daemon/grpc/control_service.h"
+#include "daemon/grpc/cq_tag.h"
 #include "sloth/v1/agent.grpc.pb.h"
 
 namespace sloth {
-
-class Call {
- public:
-  virtual ~Call() = default;
-  virtual void Proceed(int op, bool ok) = 0;
-};
-struct Tag {
-  Call* call;
-  int op;
-};
 
 // What every call of one server uses.
 struct CallQueue {

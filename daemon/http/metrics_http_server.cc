@@ -214,10 +214,12 @@ void MhdCallbacks::ConnectionChanged(void* cls, MHD_Connection* connection, void
 int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, const char* method) {
   const std::string_view path(url);
   if (auto refused = access_->RefuseUnauthorized(connection, path)) return *refused;
-  const bool known = path == "/metrics" || path == "/health" || path == "/info" || path == "/";
+  const bool sd = path == "/sd" && pages_.service_discovery_json;
+  const bool known = path == "/metrics" || path == "/health" || path == "/info" || path == "/" || sd;
   if (!known) {
     return Queue(connection, MHD_HTTP_NOT_FOUND,
-                 TextResponse(fmt::format("404 not found: {} (try /metrics, /health, /info)\n", path),
+                 TextResponse(fmt::format("404 not found: {} (try /metrics, /health, /info{})\n", path,
+                                          pages_.service_discovery_json ? ", /sd" : ""),
                               "text/plain; charset=utf-8"));
   }
   if (std::strcmp(method, MHD_HTTP_METHOD_GET) != 0 && std::strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
@@ -254,6 +256,7 @@ int MetricsHttpServer::Respond(MHD_Connection* connection, const char* url, cons
   if (path == "/info") {
     return Queue(connection, MHD_HTTP_OK, TextResponse(pages_.info_json(), "application/json"));
   }
+  if (sd) return Queue(connection, MHD_HTTP_OK, TextResponse(pages_.service_discovery_json(), "application/json"));
   return Queue(connection, MHD_HTTP_OK, TextResponse(kLandingPage, "text/html; charset=utf-8"));
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The read-only telemetry HTTP server (libmicrohttpd): /metrics, /health, /info and /.
+// The read-only telemetry HTTP server (libmicrohttpd): /metrics, /health, /info and /, and on the
+// master /sd (Prometheus HTTP service discovery).
 // It only reads through the callbacks it is given; it never changes the core.
 // Threads: MHD's pool threads call the handlers; Start/Shutdown belong to the main thread.
 #include <condition_variable>
@@ -39,6 +40,7 @@ class MetricsHttpServer {
     std::function<MetricsBody(bool gzip, ExpositionFormat format)> metrics;
     std::function<std::optional<std::string>()> unhealthy_reason;  // nullopt: healthy
     std::function<std::string()> info_json;
+    std::function<std::string()> service_discovery_json;  // set: GET /sd (the master)
   };
 
   // Who may connect and ask (web-config: TLS, client certificates, basic auth, headers).

@@ -109,17 +109,29 @@ void ChildProcess::ReadOutput(int fd) {
 }
 
 std::optional<std::string> ChildProcess::WaitForLine(std::string_view needle, std::chrono::milliseconds timeout) {
+  return WaitForNthLine(needle, 1, timeout);
+}
+
+std::optional<std::string> ChildProcess::WaitForNthLine(std::string_view needle, size_t count,
+                                                        std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   std::optional<std::string> found;
   auto search = [&] {
-    size_t pos = output_.find(needle);
-    if (pos == std::string::npos) return false;
-    const size_t begin = output_.rfind('\n', pos);
-    const size_t end = output_.find('\n', pos);
-    if (end == std::string::npos) return false;  // wait for the whole line
-    const size_t from = begin == std::string::npos ? 0 : begin + 1;
-    found = output_.substr(from, end - from);
-    return true;
+    size_t pos = 0;
+    for (size_t seen = 0;; ++pos) {
+      pos = output_.find(needle, pos);
+      if (pos == std::string::npos) return false;
+      const size_t begin = output_.rfind('\n', pos);
+      const size_t end = output_.find('\n', pos);
+      if (end == std::string::npos) return false;  // wait for the whole line
+      if (++seen < count) {
+        pos = end;
+        continue;
+      }
+      const size_t from = begin == std::string::npos ? 0 : begin + 1;
+      found = output_.substr(from, end - from);
+      return true;
+    }
   };
   changed_.wait_for(lock, timeout, [&] { return search() || eof_; });
   return found;

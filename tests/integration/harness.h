@@ -40,6 +40,9 @@ class ChildProcess {
   // exited or the time ran out first.
   std::optional<std::string> WaitForLine(std::string_view needle,
                                          std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // The `count`th complete output line containing `needle` (1: the first), waiting as above.
+  std::optional<std::string> WaitForNthLine(std::string_view needle, size_t count,
+                                            std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // All output so far.
   std::string Output();
   void Signal(int sig);

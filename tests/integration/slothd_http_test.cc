@@ -89,7 +89,9 @@ TEST(SlothdHttp, HealthIsOkThenUnavailableWithReason) {
 }
 
 TEST(SlothdHttp, InfoReportsTheAgent) {
-  Slothd agent({"--name", "info-agent", "--master", "master.example:50053"});
+  TempDir conf;
+  WriteFile(conf.File("f.toml"), "[agent]\nmaster_insecure = true\n");  // no master needs to answer here
+  Slothd agent({"--name", "info-agent", "--master", "master.example:50053", "--config", conf.File("f.toml")});
   auto r = HttpRequest(agent.base_url() + "/info");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.headers["content-type"], "application/json");
@@ -307,7 +309,7 @@ TEST(SlothdConfig, CheckConfigPrintsEffectiveConfigAndExitsZero) {
 
 TEST(SlothdConfig, FileValuesApplyAndFlagsOverrideThem) {
   TempDir conf;
-  WriteFile(conf.File("f.toml"), "[agent]\nname = \"from-file\"\nmaster = \"m.example:1\"\n");
+  WriteFile(conf.File("f.toml"), "[agent]\nname = \"from-file\"\nmaster = \"m.example:1\"\nmaster_insecure = true\n");
   Slothd agent({"--config", conf.File("f.toml"), "--name", "from-flag"});
   auto j = nlohmann::json::parse(HttpRequest(agent.base_url() + "/info").body);
   EXPECT_EQ(j["name"], "from-flag");

@@ -189,7 +189,7 @@ TEST(SystemdReload, GoodConfigRebindsListenersWithoutDroppingTasks) {
   // Move the metrics port and the control socket.
   const uint16_t new_port = FreePort();
   const std::string new_socket = agent.dir.File("moved.sock");
-  WriteFile(agent.file, agent.Toml(new_socket, new_port, "master = \"m.example:7\"\n"));
+  WriteFile(agent.file, agent.Toml(new_socket, new_port, "master = \"m.example:7\"\nmaster_insecure = true\n"));
   agent.process->Signal(SIGHUP);
   ASSERT_TRUE(agent.process->WaitForLine("configuration reloaded")) << agent.process->Output();
   ASSERT_TRUE(notify.WaitForCount("READY=1", 2, 20s));
@@ -223,7 +223,7 @@ TEST(SystemdReload, SameAddressHandsTheListeningSocketOver) {
 TEST(SystemdReload, BadConfigKeepsTheRunningConfiguration) {
   FileConfiguredSlothd agent;
   const std::string socket = agent.dir.File("c.sock");
-  agent.Start(agent.Toml(socket, 0, "master = \"m.example:1\"\n"));
+  agent.Start(agent.Toml(socket, 0, "master = \"m.example:1\"\nmaster_insecure = true\n"));
   const std::string base = agent.metrics_url.substr(0, agent.metrics_url.rfind('/'));
   WriteFile(agent.file, "[agent]\nmaster = \"m.example:2\"\n[telemetry]\nport = \"not a number\"\n");
   agent.process->Signal(SIGHUP);
@@ -237,7 +237,8 @@ TEST(SystemdReload, BadConfigKeepsTheRunningConfiguration) {
 
   // A port that cannot be bound fails the reload as a whole: nothing of it is applied.
   Slothd squatter;
-  WriteFile(agent.file, agent.Toml(socket, PortOf(squatter.metrics_url()), "master = \"m.example:3\"\n"));
+  WriteFile(agent.file,
+            agent.Toml(socket, PortOf(squatter.metrics_url()), "master = \"m.example:3\"\nmaster_insecure = true\n"));
   agent.process->Signal(SIGHUP);
   ASSERT_TRUE(agent.process->WaitForLine("Address already in use")) << agent.process->Output();
   info = nlohmann::json::parse(HttpRequest(base + "/info").body);

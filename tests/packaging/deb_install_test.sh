@@ -34,7 +34,7 @@ fi
 
 T0=$SECONDS
 W=$(mktemp -d /tmp/slothd-debtest.XXXXXX)
-MACHINE=slothd-deb-$$
+MACHINE=${SLOTH_MACHINE:-slothd-deb-$$}  # SLOTH_MACHINE: a name of your own on a shared host
 NSPAWN_PID= L= STEP=setup OK=0 MOUNTED=()
 
 # shellcheck source=../system/container_lib.sh
@@ -53,11 +53,15 @@ leftovers() {
            /etc/systemd/system/sockets.target.wants/slothd.socket \
            /etc/systemd/system/sockets.target.wants/slothd-metrics.socket \
            /etc/systemd/system/sockets.target.wants/slothd-launcher.socket \
-           /etc/systemd/system/multi-user.target.wants/slothd.service; do
+           /etc/systemd/system/multi-user.target.wants/slothd.service \
+           /lib/systemd/system/slothd-master.service /etc/sloth-master /etc/sloth-master/master.toml \
+           /var/lib/slothd-master /usr/share/slothd/make-fleet-certs; do
     [[ -e /proc/$L/root$p || -L /proc/$L/root$p ]] && echo "$p"
   done
   inside getent passwd slothd >/dev/null && echo "user slothd"
   inside getent group slothd >/dev/null && echo "group slothd"
+  inside getent passwd slothd-master >/dev/null && echo "user slothd-master"
+  inside getent group slothd-master >/dev/null && echo "group slothd-master"
   true
 }
 
@@ -150,7 +154,17 @@ inside man -w slothd.toml >/dev/null || fail "man slothd.toml not found"
 inside man -w slothctl >/dev/null || fail "man slothctl not found"
 [[ -f /proc/$L/root/usr/share/bash-completion/completions/slothctl ]] || fail "no bash completion"
 prop_is slothd-launcher.service ActiveState inactive || fail "the package started slothd-launcher.service (expected: socket activation)"
-pass "user slothd; /etc/sloth 750 root:slothd; conffile; the three sockets enabled+active; services not started; man pages; completion"
+# The master: a role one host takes, installed but neither enabled nor started; its directory
+# is its own (the agent's tasks run as slothd and must not read it).
+[[ $(inside systemctl is-enabled slothd-master.service) == disabled ]] ||
+  fail "slothd-master.service is $(inside systemctl is-enabled slothd-master.service)"
+prop_is slothd-master.service ActiveState inactive || fail "the package started slothd-master.service"
+inside getent passwd slothd-master >/dev/null || fail "no user slothd-master"
+[[ $(inside stat -c '%a %U %G' /etc/sloth-master) == "750 root slothd-master" ]] ||
+  fail "/etc/sloth-master: $(inside stat -c '%a %U %G' /etc/sloth-master)"
+inside dpkg-query -W -f='${Conffiles}\n' slothd | grep -q '^ /etc/sloth-master/master.toml ' || fail "master.toml is not a conffile"
+[[ -x /proc/$L/root/usr/share/slothd/make-fleet-certs ]] || fail "no make-fleet-certs"
+pass "user slothd; /etc/sloth 750 root:slothd; conffile; the three sockets enabled+active; services not started; man pages; completion; slothd-master.service installed, disabled; /etc/sloth-master 750 root:slothd-master"
 
 # ---------------------------------------------------------------------------------------------
 step "systemctl start slothd; a task with slothctl; scrape /metrics"
@@ -167,7 +181,10 @@ pass "slothd pid $PID as slothd; task output '$out' (its own unit, started by sl
 
 # ---------------------------------------------------------------------------------------------
 step "edit /etc/sloth/slothd.toml (master address) and reload"
-inside sed -i 's/^master = ""$/master = "master.pkgtest:50053"/' /etc/sloth/slothd.toml
+# No master answers there; plaintext is written out, as the agent refuses a master without TLS
+# files otherwise.
+inside sed -i 's/^master = ""$/master = "master.pkgtest:50053"/; s/^master_insecure = false$/master_insecure = true/' \
+  /etc/sloth/slothd.toml
 inside grep -q '^master = "master.pkgtest:50053"$' /etc/sloth/slothd.toml || fail "the edit did not apply"
 inside systemctl reload slothd.service
 wait_for 10 "agent info showing the new name" sh -c "nsenter -t $L -a slothctl agent info local | grep -q master.pkgtest:50053"
@@ -214,9 +231,10 @@ step "dpkg -P slothd (purge)"
 out=$(inside dpkg -P slothd slothctl 2>&1) || { echo "$out"; fail "dpkg -P failed"; }
 left=$(leftovers)
 printf '%s\n' "$left" | sed 's/^/   left: /'
-[[ $left == $'user slothd\ngroup slothd' ]] || fail "purge left more than the user and group: $left"
+[[ $left == $'user slothd\ngroup slothd\nuser slothd-master\ngroup slothd-master' ]] ||
+  fail "purge left more than the users and groups: $left"
 inside systemctl list-unit-files 'slothd*' --no-legend | grep -q . && fail "unit files still listed: $(inside systemctl list-unit-files 'slothd*' --no-legend)"
 [[ -z $(inside dpkg-query -W -f='${Status}' slothd 2>/dev/null | grep -v not-installed) ]] || fail "dpkg still knows slothd"
-pass "only the user and group slothd remain (Debian keeps system users)"
+pass "only the users and groups slothd and slothd-master remain (Debian keeps system users)"
 
 OK=1

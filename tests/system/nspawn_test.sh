@@ -32,7 +32,7 @@ done
 T0=$SECONDS
 W=$(mktemp -d /tmp/slothd-nspawn.XXXXXX)
 STAGE=$W/stage
-MACHINE=${SLOTH_MACHINE:-slothd-test-$$}
+MACHINE=${SLOTH_MACHINE:-slothd-test-$$}  # SLOTH_MACHINE: a name of your own on a shared host
 MEMCG=           # the container's own memory cgroup on a v1 host, removed at the end
 NSPAWN_PID=
 L=
@@ -108,7 +108,7 @@ pass "user/group slothd, /run/slothd 0750 slothd:slothd, /etc/sloth 0750 root:sl
 step "systemd-analyze verify prints nothing"
 # --man=no: the man pages named in Documentation= are not part of the build yet.
 out=$(inside systemd-analyze verify --man=no slothd.service slothd.socket slothd-metrics.socket sloth.slice \
-       slothd-launcher.socket slothd-launcher.service 2>&1) ||
+       slothd-launcher.socket slothd-launcher.service slothd-master.service 2>&1) ||
   fail "verify failed: $out"
 [[ -z "$out" ]] || fail "verify printed: $out"
 pass "no output"
@@ -312,7 +312,7 @@ step "reload with a good configuration"
 reloaded() { journal_count MESSAGE_ID=9232f2f1187f4aaea1efab087690bf63; }
 failed_reloads() { journal_count MESSAGE_ID=24ed2568d30147e091c346fbaf71d718; }
 n=$(reloaded)
-printf '[agent]\nmaster = "master.systest:50053"\n' >"/proc/$L/root/etc/sloth/slothd.toml"
+printf '[agent]\nmaster = "master.systest:50053"\nmaster_insecure = true\n' >"/proc/$L/root/etc/sloth/slothd.toml"
 inside systemctl reload slothd.service
 wait_for 10 "the reloaded MESSAGE_ID in the journal" journal_count_above "$n" MESSAGE_ID=9232f2f1187f4aaea1efab087690bf63
 wait_for 10 "ActiveState=active after the reload" prop_is slothd.service ActiveState active
@@ -332,6 +332,63 @@ wait_for 10 "ActiveState=active after the failed reload" prop_is slothd.service 
 info=$(inside "${CTL[@]}" agent info local)
 grep -q 'master.systest:50053' <<<"$info" || fail "the old configuration was not kept: $info"
 pass "journal: '$msg'; still active, same pid, old master kept"
+rm -f "/proc/$L/root/etc/sloth/slothd.toml"
+
+# ---------------------------------------------------------------------------------------------
+step "the fleet under systemd: slothd-master.service as user slothd-master, the agent dials it over mTLS"
+# The recipe of doc/fleet.md: certificates made in a root-only directory with the installed
+# make-fleet-certs (run on the host: the volatile container has no /etc/ssl/openssl.cnf), then
+# installed where each service (and only it) reads its own key.
+CERTS=$STAGE/usr/local/share/slothd/make-fleet-certs
+PKI=/root/fleet-pki
+for args in "ca" "master master IP:127.0.0.1" "operator alice" "agent systest-agent"; do
+  # shellcheck disable=SC2086  # the arguments are split on purpose
+  out=$("$CERTS" "$W/pki" $args 2>&1) || fail "make-fleet-certs $args: $out"
+done
+mkdir -m 0700 "/proc/$L/root$PKI"
+cp -p "$W"/pki/* "/proc/$L/root$PKI/"
+inside install -d -m 0750 -g slothd-master /etc/sloth-master/tls
+inside install -m 0644 $PKI/ca.crt $PKI/master.crt /etc/sloth-master/tls/
+inside install -m 0640 -g slothd-master $PKI/master.key /etc/sloth-master/tls/
+inside install -d -m 0750 -g slothd /etc/sloth/tls
+inside install -m 0644 $PKI/ca.crt $PKI/systest-agent.crt /etc/sloth/tls/
+inside install -m 0640 -g slothd $PKI/systest-agent.key /etc/sloth/tls/
+# The packaged file's certificate paths (this staged install put its copy under /usr/local/etc);
+# the operator alice.
+printf '[master]\ncert = "/etc/sloth-master/tls/master.crt"\nkey = "/etc/sloth-master/tls/master.key"\nclient_ca = "/etc/sloth-master/tls/ca.crt"\noperators = ["alice"]\n' \
+  >"/proc/$L/root/etc/sloth-master/master.toml"
+inside chgrp slothd-master /etc/sloth-master/master.toml
+inside chmod 0640 /etc/sloth-master/master.toml
+inside systemctl start slothd-master.service
+prop_is slothd-master.service ActiveState active || fail "slothd-master.service is $(prop slothd-master.service ActiveState)"
+MPID=$(prop slothd-master.service MainPID)
+[[ $(inside stat -c %U "/proc/$MPID") == slothd-master ]] || fail "the master runs as $(inside stat -c %U "/proc/$MPID")"
+[[ $(inside stat -c '%a %U' /var/lib/slothd-master/registry.sqlite) == "600 slothd-master" ]] ||
+  fail "registry: $(inside stat -c '%a %U' /var/lib/slothd-master/registry.sqlite 2>&1)"
+printf '[agent]\nname = "systest-agent"\nmaster = "127.0.0.1:50053"\nmaster_ca = "/etc/sloth/tls/ca.crt"\nmaster_cert = "/etc/sloth/tls/systest-agent.crt"\nmaster_key = "/etc/sloth/tls/systest-agent.key"\nlabels = { env = "systest" }\n' \
+  >"/proc/$L/root/etc/sloth/slothd.toml"
+inside systemctl restart slothd.service
+OP=(/usr/local/bin/slothctl --socket /run/no-local-agent.sock --no-color --master 127.0.0.1:50053
+  --master-cacert $PKI/ca.crt --master-cert $PKI/alice.crt --master-key $PKI/alice.key)
+agent_up() { inside "${OP[@]}" agent list | grep -q '^systest-agent .* up '; }
+wait_for 20 "systest-agent up in agent list" agent_up
+out=$(inside "${OP[@]}" agent run systest-agent 'echo relayed; id -un') || fail "agent run through the master: $out"
+# As a task from the local socket: the agent's [tasks] user (root by default, in its unit).
+[[ $out == $'relayed\nroot' ]] || fail "relayed task output '$out'"
+wait_for 10 "the relayed task's record with SLOTH_CALLER=cert:alice" \
+  journal_count_above 0 SLOTH_CALLER=cert:alice SLOTH_STATUS=success
+master_logged_call() {
+  inside journalctl -q -u slothd-master.service SLOTH_CALLER=cert:alice SLOTH_AGENT=systest-agent -o cat |
+    grep -q 'RunTask on agent systest-agent by cert:alice'
+}
+wait_for 10 "the master's record of alice's call (SLOTH_CALLER, SLOTH_AGENT)" master_logged_call
+sd=$(nsenter -t "$L" -n curl -sS --max-time 5 http://127.0.0.1:50054/sd) || fail "GET /sd failed"
+grep -q '"__meta_sloth_agent":"systest-agent"' <<<"${sd// /}" || fail "/sd does not list the agent: $sd"
+# A restarted master: the agent dials again by itself, the registry kept its record.
+inside systemctl restart slothd-master.service
+wait_for 30 "systest-agent up again after the master's restart" agent_up
+pass "master as slothd-master (pid $MPID), registry 0600 in its StateDirectory; agent registered; relayed run as the [tasks] user; journald SLOTH_CALLER=cert:alice on the agent and the master; /sd lists it; back after the master's restart"
+inside systemctl stop slothd.service slothd-master.service
 rm -f "/proc/$L/root/etc/sloth/slothd.toml"
 
 # ---------------------------------------------------------------------------------------------
@@ -443,7 +500,11 @@ for s in "$(score "$offline")" "$(score "$online")"; do
 done
 launcher=$(inside systemd-analyze security --threshold=25 slothd-launcher.service 2>&1) ||
   fail "the launcher's exposure is above 2.5: $(tail -n 1 <<<"$launcher")"
-pass "exposure $(score "$offline") (--offline=true), $(score "$online") (loaded unit); slothd-launcher.service $(score "$launcher")"
+master=$(inside systemd-analyze security --offline=true --threshold=25 /usr/local/lib/systemd/system/slothd-master.service 2>&1) ||
+  fail "slothd-master.service: security check above the threshold: $(tail -n 1 <<<"$master")"
+master_online=$(inside systemd-analyze security --threshold=25 slothd-master.service 2>&1) ||
+  fail "slothd-master.service (loaded): security check above the threshold: $(tail -n 1 <<<"$master_online")"
+pass "exposure $(score "$offline") (--offline=true), $(score "$online") (loaded unit); slothd-launcher.service $(score "$launcher"); slothd-master.service $(score "$master") (--offline=true), $(score "$master_online") (loaded unit)"
 
 step "power off"
 power_off

@@ -32,6 +32,7 @@ struct TaskSpec {
   // SLOTH_RUN_ID) and kept in its result. Empty for an ad-hoc task.
   std::string workflow;
   std::string run_id;
+  std::string caller{};  // who asked, for the task's journal records (Caller::Name); set by ControlApi
 };
 
 // `spec` as a front end received it, checked and completed for the runner: an empty name or group

@@ -378,7 +378,8 @@ std::unique_ptr<RunningTask> TaskRunner::Launch(const ActivePtr& task, std::stri
     snapshot = SnapshotLocked(*task);
   }
   if (logger_.Enabled(LogLevel::kInfo)) {  // not even formatted below the log level
-    const auto fields = LogFields(Described(task->id, spec), "running", {});
+    auto fields = LogFields(Described(task->id, spec), "running", {});
+    if (!spec.caller.empty()) fields.push_back({"SLOTH_CALLER", spec.caller});
     logger_.Log(LogLevel::kInfo, fmt::format("task {} started", task->id), fields, message_id::kTaskStarted);
   }
   Notify(snapshot);
@@ -565,6 +566,7 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
     auto fields = LogFields(result, std::string(TaskStatusName(result.status)),
                             {"SLOTH_EXIT_CODE", std::to_string(result.exit_code)});
     if (!result.unit.empty()) fields.push_back({"SLOTH_UNIT", result.unit});
+    if (!task->spec.caller.empty()) fields.push_back({"SLOTH_CALLER", task->spec.caller});
     logger_.Log(LogLevel::kInfo, message, fields, message_id::kTaskFinished);
   }
   Notify(result);

@@ -181,15 +181,26 @@ std::string Telemetry::RenderRuntime(ExpositionFormat format) const {
     return out;
   }
   write(catalog::kGoroutines, static_cast<double>(stats->threads));
-  write(catalog::kProcessCpu, stats->cpu_seconds_total);
-  write(catalog::kProcessResident, static_cast<double>(stats->resident_memory_bytes));
-  write(catalog::kProcessVirtual, static_cast<double>(stats->virtual_memory_bytes));
-  write(catalog::kProcessOpenFds, static_cast<double>(stats->open_fds));
-  write(catalog::kProcessMaxFds, static_cast<double>(stats->max_fds));
-  write(catalog::kProcessStart, stats->start_time_seconds);
-  write(catalog::kProcessThreads, static_cast<double>(stats->threads));
+  WriteProcessFamilies(*stats, &out, format);
   if (openmetrics) AppendOpenMetricsEnd(&out);
   return out;
+}
+
+void WriteProcessFamilies(const ProcessStats& stats, std::string* out, ExpositionFormat format) {
+  auto write = [out, format](const catalog::FamilySpec& spec, double value) {
+    if (format == ExpositionFormat::kOpenMetrics) {
+      WriteOpenMetricsSingleSample(spec.name, spec.help, spec.type, value, out);
+    } else {
+      WriteSingleSampleFamily(spec.name, spec.help, spec.type, value, out);
+    }
+  };
+  write(catalog::kProcessCpu, stats.cpu_seconds_total);
+  write(catalog::kProcessResident, static_cast<double>(stats.resident_memory_bytes));
+  write(catalog::kProcessVirtual, static_cast<double>(stats.virtual_memory_bytes));
+  write(catalog::kProcessOpenFds, static_cast<double>(stats.open_fds));
+  write(catalog::kProcessMaxFds, static_cast<double>(stats.max_fds));
+  write(catalog::kProcessStart, stats.start_time_seconds);
+  write(catalog::kProcessThreads, static_cast<double>(stats.threads));
 }
 
 Telemetry::CachedRender Telemetry::RenderCatalog(bool gzip, ExpositionFormat format) {

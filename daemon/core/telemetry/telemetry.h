@@ -49,6 +49,10 @@ struct MetricsBody {
   std::string runtime;
 };
 
+// Appends the standard process_* families (catalog.h) for `stats`, in `format`.
+void WriteProcessFamilies(const ProcessStats& stats, std::string* out,
+                          ExpositionFormat format = ExpositionFormat::kText004);
+
 class Telemetry {
  public:
   struct Options {

@@ -86,3 +86,45 @@ TEST(MakeContext, UserTakesANameOnlyAndKeyNeedsCert) {
 
 }  // namespace
 }  // namespace sloth::ctl
+
+namespace sloth::ctl {
+namespace {
+
+TEST(ChooseMaster, FlagThenEnvironmentWithTheCredentialFlags) {
+  GlobalFlags flags;
+  Environment env;
+  EXPECT_FALSE(ChooseMaster(flags, env));
+  env.sloth_master = "m.example:50053";
+  env.sloth_token = "from-env";
+  auto master = ChooseMaster(flags, env);
+  ASSERT_TRUE(master);
+  EXPECT_EQ(master->address, "m.example:50053");
+  EXPECT_EQ(master->token, "from-env");
+  flags.master = "10.0.0.1:6000";
+  flags.master_cacert = "/ca.crt";
+  flags.master_cert = "/me.crt";
+  flags.master_key = "/me.key";
+  flags.master_token_file = "/token";
+  master = ChooseMaster(flags, env);
+  EXPECT_EQ(master->address, "10.0.0.1:6000");
+  EXPECT_EQ(master->cacert, "/ca.crt");
+  EXPECT_EQ(master->cert, "/me.crt");
+  EXPECT_EQ(master->token_file, "/token");
+  EXPECT_EQ(MakeContext(flags, env).master->address, "10.0.0.1:6000");
+}
+
+TEST(ChooseMaster, AnAddressThatIsNotHostPortIsAUsageErrorNamingWhereItCameFrom) {
+  GlobalFlags flags;
+  Environment env;
+  env.sloth_master = "m.example";
+  try {
+    ChooseMaster(flags, env);
+    FAIL();
+  } catch (const CtlError& e) {
+    EXPECT_EQ(e.exit_code(), kExitUsage);
+    EXPECT_EQ(std::string(e.what()), "SLOTH_MASTER: expected HOST:PORT (e.g. master.example:50053), got 'm.example'");
+  }
+}
+
+}  // namespace
+}  // namespace sloth::ctl

@@ -180,6 +180,106 @@ TEST(ApplyOverrides, BadFlagValueNamesTheFlag) {
   EXPECT_EQ(e->ToString().rfind("--master: expected host:port", 0), 0u) << e->ToString();
 }
 
+TEST(ApplyOverrides, TheMasterRefusesTheAgentsFlagsAndTakesItsEndpointsPort) {
+  Config c = sloth::DefaultConfig(sloth::Role::kMaster);
+  sloth::CommandLine cli;
+  cli.metrics_port = 0;
+  EXPECT_FALSE(sloth::ApplyOverrides(cli, &c));
+  EXPECT_EQ(c.telemetry.port, 0);
+  cli.state_dir = "/var/lib/x";
+  auto e = sloth::ApplyOverrides(cli, &c);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->ToString(), "--state-dir: an agent's flag; the master's settings are in [master] of its file");
+}
+
+namespace {
+
+sloth::ConfigResult ParseAs(sloth::Role role, std::string_view text) {
+  return ParseConfig(text, "master.toml", sloth::DefaultConfig(role));
+}
+
+}  // namespace
+
+TEST(ParseConfig, TheMasterReadsItsOwnSectionAndDefaults) {
+  auto parsed = ParseAs(sloth::Role::kMaster,
+                        "[master]\naddress = \"::\"\nport = 6000\ncert = \"/etc/sloth/tls/master.crt\"\n"
+                        "key = \"/etc/sloth/tls/master.key\"\nclient_ca = \"/etc/sloth/tls/ca.crt\"\n"
+                        "operators = [\"alice\", \"ci-bot\"]\ntokens_file = \"/etc/sloth/master-tokens\"\n"
+                        "state_dir = \"/srv/master\"\nheartbeat_interval = \"2s\"\nmissed_heartbeats = 5\n");
+  ASSERT_TRUE(std::holds_alternative<Config>(parsed)) << std::get<ConfigError>(parsed).ToString();
+  const Config& c = std::get<Config>(parsed);
+  EXPECT_EQ(c.role, sloth::Role::kMaster);
+  EXPECT_EQ(c.master.address, "::");
+  EXPECT_EQ(c.master.port, 6000);
+  EXPECT_EQ(c.master.operators, (std::vector<std::string>{"alice", "ci-bot"}));
+  EXPECT_EQ(c.master.heartbeat_interval, 2s);
+  EXPECT_EQ(c.master.missed_heartbeats, 5u);
+  EXPECT_EQ(c.telemetry.port, 50054) << "the master's HTTP default";
+  EXPECT_EQ(sloth::DefaultConfig(sloth::Role::kAgent).telemetry.port, 9090);
+}
+
+TEST(ParseConfig, EachRoleRefusesTheOthersSections) {
+  auto tasks = ParseAs(sloth::Role::kMaster, "[tasks]\nmax_concurrent = 2\n");
+  ASSERT_TRUE(std::holds_alternative<ConfigError>(tasks));
+  EXPECT_EQ(std::get<ConfigError>(tasks).ToString(),
+            "master.toml:1:2: tasks: [tasks] is an agent's section; the master reads [master], [telemetry], [log]");
+  auto master = ParseAs(sloth::Role::kAgent, "[master]\nport = 1\n");
+  ASSERT_TRUE(std::holds_alternative<ConfigError>(master));
+  EXPECT_NE(std::get<ConfigError>(master).message.find("slothd --role master, from its own file"), std::string::npos);
+}
+
+TEST(ParseConfig, AgentLabelsAndTheMastersFiles) {
+  Config c = MustParse(
+      "[agent]\nmaster = \"m.example:50053\"\nmaster_ca = \"/tls/ca.crt\"\nmaster_cert = \"/tls/a.crt\"\n"
+      "master_key = \"/tls/a.key\"\nmaster_server_name = \"m\"\nmaster_backoff_max = \"10s\"\n"
+      "labels = { env = \"prod\", rack_1 = \"r1\" }\n");
+  EXPECT_EQ(c.agent.labels, (std::map<std::string, std::string>{{"env", "prod"}, {"rack_1", "r1"}}));
+  EXPECT_EQ(c.agent.master_backoff_max, 10s);
+  EXPECT_EQ(sloth::FormatConfig(MustParse(sloth::FormatConfig(c))), sloth::FormatConfig(c));
+  EXPECT_NE(MustFail("[agent]\nlabels = { \"bad-key\" = \"v\" }\n").message.find("A-Z a-z 0-9 _"), std::string::npos);
+  EXPECT_NE(MustFail("[agent]\nlabels = { env = 1 }\n").message.find("a string for label \"env\""), std::string::npos);
+  EXPECT_NE(MustFail("[agent]\nmaster_ca = \"ca.crt\"\n").message.find("absolute path"), std::string::npos);
+}
+
+TEST(CheckFleetCredentials, TcpNeedsCredentialsUnlessInsecureIsWrittenOut) {
+  Config master = sloth::DefaultConfig(sloth::Role::kMaster);
+  auto missing = sloth::CheckFleetCredentials(master, "master.toml");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->key, "master.cert");
+  EXPECT_NE(missing->message.find("write [master] insecure = true"), std::string::npos) << missing->message;
+  master.master.cert = "/c";
+  master.master.key = "/k";
+  EXPECT_EQ(sloth::CheckFleetCredentials(master, "master.toml")->key, "master.client_ca");
+  master.master.client_ca = "/ca";
+  EXPECT_FALSE(sloth::CheckFleetCredentials(master, "master.toml"));
+  Config insecure = sloth::DefaultConfig(sloth::Role::kMaster);
+  insecure.master.insecure = true;
+  EXPECT_FALSE(sloth::CheckFleetCredentials(insecure, "master.toml"));
+
+  Config agent;
+  EXPECT_FALSE(sloth::CheckFleetCredentials(agent, "slothd.toml")) << "standalone: no TCP, nothing needed";
+  agent.agent.master = "m:1";
+  EXPECT_EQ(sloth::CheckFleetCredentials(agent, "slothd.toml")->key, "agent.master_ca");
+  agent.agent.master_insecure = true;
+  EXPECT_FALSE(sloth::CheckFleetCredentials(agent, "slothd.toml"));
+}
+
+TEST(ParseConfig, ShippedMasterFileParsesToBuiltInDefaults) {
+  std::ifstream in(SLOTH_SOURCE_DIR "/etc/master.toml");
+  ASSERT_TRUE(in) << "etc/master.toml missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = ParseAs(sloth::Role::kMaster, text.str());
+  ASSERT_TRUE(std::holds_alternative<Config>(parsed)) << std::get<ConfigError>(parsed).ToString();
+  Config defaults = sloth::DefaultConfig(sloth::Role::kMaster);
+  // The shipped file names the certificate files where the packages expect them.
+  defaults.master.cert = "/etc/sloth-master/tls/master.crt";
+  defaults.master.key = "/etc/sloth-master/tls/master.key";
+  defaults.master.client_ca = "/etc/sloth-master/tls/ca.crt";
+  EXPECT_EQ(sloth::FormatConfig(std::get<Config>(parsed)), sloth::FormatConfig(defaults))
+      << "etc/master.toml must document the built-in defaults";
+}
+
 TEST(ParseConfig, TaskIsolationUserAndLimits) {
   Config c = MustParse(R"(
 [tasks]
