@@ -7,9 +7,6 @@
 
 namespace sloth {
 
-// "OK", "CANCELLED", "DEADLINE_EXCEEDED", ... as gRPC spells its codes.
-std::string_view GrpcStatusName(grpc::StatusCode code);
-
 class MetricsInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   explicit MetricsInterceptorFactory(Telemetry& telemetry) : telemetry_(telemetry) {}

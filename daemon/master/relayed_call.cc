@@ -5,6 +5,7 @@
 #include "common/message_ids.h"
 #include "daemon/core/agent_info.h"
 #include "daemon/grpc/byte_buffers.h"
+#include "daemon/grpc/grpc_status_name.h"
 #include "daemon/master/agent_session.h"
 #include "daemon/master/peer_identity.h"
 
@@ -19,29 +20,6 @@ bool IsRead(std::string_view method) {
 }
 
 }  // namespace
-
-std::string_view GrpcCodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
-  }
-}
 
 void RelayedCall::Listen(MasterQueue& queue) {
   auto* call = new RelayedCall(queue);
@@ -170,14 +148,14 @@ void RelayedCall::OnReply(std::string message) {
 void RelayedCall::OnEnd(grpc::Status status) {
   session_ = nullptr;
   const std::string_view method = std::string_view(method_).substr(kAgentServicePrefix.size());
-  queue_.telemetry->CallRelayed(method, GrpcCodeName(status.error_code()));
+  queue_.telemetry->CallRelayed(method, GrpcStatusName(status.error_code()));
   Finish(std::move(status));
 }
 
 void RelayedCall::OnAgentLost(const std::string& why) {
   session_ = nullptr;
   const std::string_view method = std::string_view(method_).substr(kAgentServicePrefix.size());
-  queue_.telemetry->CallRelayed(method, GrpcCodeName(grpc::StatusCode::UNAVAILABLE));
+  queue_.telemetry->CallRelayed(method, GrpcStatusName(grpc::StatusCode::UNAVAILABLE));
   Finish({grpc::StatusCode::UNAVAILABLE, why});
 }
 

@@ -66,7 +66,4 @@ class RelayedCall final : public Call {
   grpc::Status final_status_;
 };
 
-// "OK", "UNAVAILABLE", ...: a status code as sloth_master_relayed_calls_total{code} shows it.
-std::string_view GrpcCodeName(grpc::StatusCode code);
-
 }  // namespace sloth
