@@ -71,7 +71,7 @@ for _ in range(rounds):
     case("1,000 pipelined requests", b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n" * 999 +
          b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", {"200"})
     case("64 KiB of binary garbage", bytes(range(256)) * 256, {"400", "close"})
-    case("NUL in the request line", b"GET /met\x00rics HTTP/1.1\r\nHost: a\r\n\r\n", {"400", "404", "close"})
+    case("NUL in the request line", b"GET /met\x00rics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", {"400", "404", "close"})
     case("HTTP/0.9", b"GET /metrics\r\n\r\n", {"400", "close"})
     case("HTTP/2 preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", {"400", "404", "405", "505", "close"})
     case("unknown method", b"BREW /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", {"405"})

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "daemon/core/config.h"
 
 namespace sloth {
@@ -95,6 +97,7 @@ Result<FleetRegistry::Registration, RegistrationRefused> FleetRegistry::Register
   entry.record = std::move(hello);
   entry.session = registration.session;
   entry.persisted_heartbeat = now;
+  entry.registered_since_sweep = true;
   SaveLocked(entry);
   return registration;
 }
@@ -164,6 +167,10 @@ std::vector<FleetRegistry::Transition> FleetRegistry::Sweep(WallTime now) {
   std::vector<Transition> transitions;
   std::lock_guard lock(mutex_);
   for (auto& [name, entry] : agents_) {
+    if (std::exchange(entry.registered_since_sweep, false) && entry.reported != AgentStatus::kUp) {
+      transitions.push_back(Transition{name, entry.reported, AgentStatus::kUp, entry.record.last_heartbeat, true});
+      entry.reported = AgentStatus::kUp;
+    }
     const AgentStatus status = StatusAt(entry.record, entry.session != 0, now, timing_);
     if (status == entry.reported) continue;
     transitions.push_back(Transition{name, entry.reported, status, entry.record.last_heartbeat, entry.session != 0});

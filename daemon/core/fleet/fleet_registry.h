@@ -77,7 +77,8 @@ class FleetRegistry {
     bool connected = false;  // down with its stream still open: heartbeats missed
   };
   // The status changes since the previous sweep (registrations and disconnections included), to
-  // log; call it every second or so.
+  // log; call it every second or so. A registration is an edge, never lost: an agent that
+  // registered and went silent since the last sweep gives two changes, to up and then to down.
   std::vector<Transition> Sweep(WallTime now);
   // Writes the heartbeats received since the last call to the store in one batch: they are the
   // frequent change, so they are persisted every few seconds rather than one write each.
@@ -90,6 +91,9 @@ class FleetRegistry {
     AgentRecord record;
     uint64_t session = 0;                       // 0: not connected
     AgentStatus reported = AgentStatus::kDown;  // as of the last Sweep
+    // Registered since the last Sweep: the sweep reports it up even when it went silent since,
+    // so that an agent that registers and stops answering within one sweep is logged up, then down.
+    bool registered_since_sweep = false;
     WallTime persisted_heartbeat{};
   };
   void SaveLocked(const Entry& entry);

@@ -129,6 +129,35 @@ TEST(FleetRegistry, SweepReportsEachChangeOnce) {
   EXPECT_FALSE(changes[0].connected);
 }
 
+// The fleet test's race, without the clock: an agent that registers and stops answering before the
+// next sweep is reported up and then down, not left silently down (the sweep's status at start).
+TEST(FleetRegistry, AnAgentSilentBeforeTheFirstSweepIsReportedUpThenDown) {
+  Registry r;
+  ASSERT_TRUE(r.registry.Register(Hello("a1"), kT0));
+  const auto changes = r.registry.Sweep(kT0 + 16s);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].from, AgentStatus::kDown);
+  EXPECT_EQ(changes[0].to, AgentStatus::kUp);
+  EXPECT_EQ(changes[1].from, AgentStatus::kUp);
+  EXPECT_EQ(changes[1].to, AgentStatus::kDown);
+  EXPECT_TRUE(changes[1].connected);
+  EXPECT_TRUE(r.registry.Sweep(kT0 + 17s).empty());
+}
+
+// A reconnection between two sweeps of an agent that was down is reported up, even when the new
+// connection went silent too.
+TEST(FleetRegistry, AReconnectionBetweenSweepsIsReportedUp) {
+  Registry r;
+  const uint64_t first = r.registry.Register(Hello("a1"), kT0)->session;
+  r.registry.Disconnected("a1", first, false, kT0 + 1s);
+  ASSERT_EQ(r.registry.Sweep(kT0 + 2s).size(), 2u);  // up, then down: the stream ended
+  EXPECT_EQ(r.registry.Find("a1", kT0 + 2s)->status, AgentStatus::kDown);
+  ASSERT_TRUE(r.registry.Register(Hello("a1"), kT0 + 3s));
+  const auto changes = r.registry.Sweep(kT0 + 4s);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].to, AgentStatus::kUp);
+}
+
 TEST(FleetRegistry, ARestartedMasterKnowsWhoWentMissingFromItsStore) {
   Registry r;
   const uint64_t a = r.registry.Register(Hello("a"), kT0)->session;
