@@ -22,5 +22,6 @@ inline constexpr std::string_view kWorkflowStarted = "6be99da298d649f08db4802d5d
 inline constexpr std::string_view kWorkflowFinished = "a0699976d80a4712b9e08cf7b1e43278";
 inline constexpr std::string_view kWorkflowGroupFinished = "e85736ba318748c990a1540bc952d52f";
 inline constexpr std::string_view kTaskSkipped = "42de126b0f46475896fac9bcb0320129";
+inline constexpr std::string_view kTaskRefused = "1d8bf7aa320a4909bb83c4f45f1d3d1c";
 
 }  // namespace sloth::message_id

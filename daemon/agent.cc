@@ -156,6 +156,10 @@ Agent::Agent(Config config, std::string loaded_from, Logger& log, PassedSockets 
             TaskRunner::Options o = RunnerOptions(config.tasks);
             o.on_change = [this](const TaskResult& task) { OnTaskChange(task); };
             o.starter = starter_.get();
+            // The runner's journal lives there; a failure is said below, and the runner says its own.
+            std::error_code ignored;
+            std::filesystem::create_directories(config.agent.state_dir, ignored);
+            o.state_dir = config.agent.state_dir;
             return o;
           }(),
           telemetry_, log),

@@ -177,6 +177,7 @@ CallError CallErrorFromGrpc(const grpc::Status& status) {
       return {CallCode::kUnimplemented, "the agent does not implement this call (older slothd?)"};
     case grpc::StatusCode::CANCELLED: return {CallCode::kCancelled, status.error_message()};
     case grpc::StatusCode::NOT_FOUND: return {CallCode::kNotFound, status.error_message()};
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return {CallCode::kResourceExhausted, status.error_message()};
     default: break;
   }
   return {CallCode::kFailed, status.error_message().empty()

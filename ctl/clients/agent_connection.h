@@ -16,14 +16,15 @@ namespace sloth::ctl {
 
 // Why a call failed, in the terms the commands decide on.
 enum class CallCode {
-  kUnavailable,       // no agent there, or it went away (exit 69)
-  kNotFound,          // the master knows no agent by that name (exit 69)
-  kDeadline,          // no answer before --timeout (exit 69)
-  kInvalidArgument,   // the agent refused the request as malformed
-  kPermissionDenied,  // the socket's mode or the bus policy said no
-  kUnimplemented,     // an agent too old for the call
-  kCancelled,         // slothctl stopped waiting
-  kFailed,            // anything else
+  kUnavailable,        // no agent there, or it went away (exit 69)
+  kNotFound,           // the master knows no agent by that name (exit 69)
+  kDeadline,           // no answer before --timeout (exit 69)
+  kInvalidArgument,    // the agent refused the request as malformed
+  kPermissionDenied,   // the socket's mode or the bus policy said no; or a task's user is not allowed
+  kResourceExhausted,  // the agent is at capacity (a task refused: its queue is full)
+  kUnimplemented,      // an agent too old for the call
+  kCancelled,          // slothctl stopped waiting
+  kFailed,             // anything else
 };
 
 struct CallError {

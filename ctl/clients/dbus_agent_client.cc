@@ -158,8 +158,13 @@ CallError CallErrorFromDbus(std::string_view name, std::string_view message) {
   if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
       name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected") {
     code = CallCode::kUnavailable;
-  } else if (name == "org.freedesktop.DBus.Error.AccessDenied") {
+  } else if (name == "org.freedesktop.DBus.Error.AccessDenied" ||
+             name == "org.slothrunner.Agent1.Error.UserNotAllowed") {
     code = CallCode::kPermissionDenied;
+  } else if (name == "org.slothrunner.Agent1.Error.QueueFull") {
+    code = CallCode::kResourceExhausted;
+  } else if (name == "org.slothrunner.Agent1.Error.Refused") {
+    code = CallCode::kUnavailable;  // the agent is stopping
   } else if (name == "org.freedesktop.DBus.Error.InvalidArgs") {
     code = CallCode::kInvalidArgument;
   } else if (name == "org.freedesktop.DBus.Error.Timeout" || name == "org.freedesktop.DBus.Error.TimedOut") {

@@ -53,6 +53,19 @@ class IgnoreSigpipe {
   struct sigaction previous_ {};
 };
 
+// A task the agent refused never ran: slothctl exits with a code of its own (errors.h: sysexits
+// codes, which tasks rarely use), not one the task could have had. Other failures as any call's.
+[[noreturn]] void ThrowRunTaskError(const AgentConnection& client, const std::string& agent, const CallError& error) {
+  int code = 0;
+  switch (error.code) {
+    case CallCode::kResourceExhausted: code = kExitRefusedQueueFull; break;
+    case CallCode::kPermissionDenied: code = kExitRefusedNotAllowed; break;
+    case CallCode::kInvalidArgument: code = kExitRefusedInvalid; break;
+    default: ThrowCallError(client, agent, "RunTask", error);
+  }
+  throw CtlError(code, fmt::format("agent '{}' refused the task, which did not run: {}", agent, error.message));
+}
+
 void Print(const Context& context, const std::string& text, const nlohmann::json& json) {
   std::cout << (context.output == OutputFormat::kJson ? DumpJson(json) : text) << std::flush;
 }
@@ -253,7 +266,8 @@ int AgentRunCommand(const Context& context, const AgentRunArgs& args) {
           lost.message, task_id, args.agent);
       ThrowCallError(*opened.client, args.agent, "RunTask", lost);
     }
-    if (!streamed) ThrowCallError(*opened.client, args.agent, "RunTask", streamed.error());
+    // No task id: the agent refused the task (or the call failed before it began).
+    if (!streamed) ThrowRunTaskError(*opened.client, args.agent, streamed.error());
     throw CtlError(kExitFailure, fmt::format("agent '{}' ended the task stream without a result", args.agent));
   }
   if (const std::string message = TaskOutcomeMessage(*result, requested_timeout); !message.empty()) {

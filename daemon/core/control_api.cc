@@ -35,7 +35,7 @@ std::optional<std::string> ControlApi::GetHealth(const Caller& caller) {
   return sources_.unhealthy_reason();
 }
 
-Result<TaskRunner::Started, TaskResult> ControlApi::BeginTask(const Caller& caller, TaskSpec spec) {
+Result<TaskRunner::Started, TaskRefusal> ControlApi::BeginTask(const Caller& caller, TaskSpec spec) {
   Audit(LogLevel::kInfo, caller, fmt::format("RunTask {}/{}", spec.group, spec.name),
         {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
   spec.caller = caller.Name();
@@ -47,7 +47,7 @@ TaskResult ControlApi::CompleteTask(TaskRunner::Started started, const TaskRunne
   return runner_.Complete(std::move(started), on_output, std::move(notice));
 }
 
-Result<std::string> ControlApi::StartTask(const Caller& caller, TaskSpec spec) {
+Result<std::string, TaskRefusal> ControlApi::StartTask(const Caller& caller, TaskSpec spec) {
   Audit(LogLevel::kInfo, caller, fmt::format("StartTask {}/{}", spec.group, spec.name),
         {{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}});
   spec.caller = caller.Name();

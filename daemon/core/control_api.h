@@ -67,15 +67,15 @@ class ControlApi {
   AgentInfo GetInfo(const Caller& caller);
   std::optional<std::string> GetHealth(const Caller& caller);
   // RunTask in two steps (TaskRunner::Begin/Complete): BeginTask admits the task without
-  // waiting (refused: the refused task's result); CompleteTask, on whatever thread can wait,
+  // waiting (or says why it is refused: no task then); CompleteTask, on whatever thread can wait,
   // spawns the task and follows it to its end, making `notice`'s call if the task is still
   // queued or running at its time.
-  Result<TaskRunner::Started, TaskResult> BeginTask(const Caller& caller, TaskSpec spec);
+  Result<TaskRunner::Started, TaskRefusal> BeginTask(const Caller& caller, TaskSpec spec);
   TaskResult CompleteTask(TaskRunner::Started started, const TaskRunner::OutputSink& on_output, TaskNotice notice = {});
   // Starts the task on a runner worker and returns its id at once (or why it was refused), for
   // front ends whose clients follow the task later (D-Bus: TaskFinished, GetTask) instead of
   // staying connected to it.
-  Result<std::string> StartTask(const Caller& caller, TaskSpec spec);
+  Result<std::string, TaskRefusal> StartTask(const Caller& caller, TaskSpec spec);
   // One queued, running or remembered task; finished ones carry their kept output.
   std::optional<TaskResult> GetTask(const Caller& caller, std::string_view id);
   std::vector<TaskResult> ListTasks(const Caller& caller);

@@ -19,8 +19,22 @@ namespace {
 constexpr const char* kErrorInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
 constexpr const char* kErrorUnknownTask = "org.slothrunner.Agent1.Error.UnknownTask";
 constexpr const char* kErrorRefused = "org.slothrunner.Agent1.Error.Refused";
+constexpr const char* kErrorQueueFull = "org.slothrunner.Agent1.Error.QueueFull";
+constexpr const char* kErrorUserNotAllowed = "org.slothrunner.Agent1.Error.UserNotAllowed";
 constexpr const char* kErrorReloadFailed = "org.slothrunner.Agent1.Error.ReloadFailed";
 constexpr const char* kErrorInternal = "org.slothrunner.Agent1.Error.Internal";
+
+// A refused task's error: its own name for a full queue and a user not allowed, InvalidArgs, or
+// Refused (the agent is stopping).
+const char* RefusalError(RefusalKind kind) {
+  switch (kind) {
+    case RefusalKind::kQueueFull: return kErrorQueueFull;
+    case RefusalKind::kStopping: return kErrorRefused;
+    case RefusalKind::kInvalid: return kErrorInvalidArgs;
+    case RefusalKind::kUserNotAllowed: return kErrorUserNotAllowed;
+  }
+  return kErrorRefused;
+}
 
 // The bus daemon answers GetConnectionCredentials from memory; this only bounds a sick bus.
 constexpr auto kCredentialsTimeout = std::chrono::seconds(2);
@@ -122,7 +136,9 @@ class AgentDbusService::Object final : public sdbus::AdaptorInterfaces<org::slot
       if (!spec) throw sdbus::Error(kErrorInvalidArgs, ValidUtf8(spec.error().message));
       // Starts on a runner worker: the bus thread is never held by a running task.
       auto started = api_.StartTask(caller, std::move(spec).value());
-      if (!started) throw sdbus::Error(kErrorRefused, ValidUtf8("task refused: " + started.error().message));
+      if (!started) {
+        throw sdbus::Error(RefusalError(started.error().kind), ValidUtf8("task refused: " + started.error().reason));
+      }
       return *started;
     });
   }

@@ -191,12 +191,20 @@ grpc::Status ControlService::CheckRunTask(const v1::RunTaskRequest& request, Tas
   return grpc::Status::OK;
 }
 
-Result<TaskRunner::Started, v1::RunTaskEvent> ControlService::BeginRunTask(const Caller& caller, TaskSpec spec) {
+grpc::Status RefusalStatus(const TaskRefusal& refusal) {
+  switch (refusal.kind) {
+    case RefusalKind::kQueueFull: return {grpc::StatusCode::RESOURCE_EXHAUSTED, refusal.reason};
+    case RefusalKind::kStopping: return {grpc::StatusCode::UNAVAILABLE, refusal.reason};
+    case RefusalKind::kInvalid: return {grpc::StatusCode::INVALID_ARGUMENT, refusal.reason};
+    case RefusalKind::kUserNotAllowed: return {grpc::StatusCode::PERMISSION_DENIED, refusal.reason};
+  }
+  return {grpc::StatusCode::INTERNAL, refusal.reason};
+}
+
+Result<TaskRunner::Started, grpc::Status> ControlService::BeginRunTask(const Caller& caller, TaskSpec spec) {
   auto begun = api_.BeginTask(caller, std::move(spec));
   if (begun) return std::move(begun).value();
-  v1::RunTaskEvent refused;
-  ToProto(begun.error(), false, refused.mutable_result());
-  return refused;
+  return RefusalStatus(begun.error());
 }
 
 v1::RunTaskEvent ControlService::CompleteRunTask(TaskRunner::Started started, const EventSink& send) {
@@ -259,7 +267,7 @@ void ListenForStreamingCalls(CallQueue& queue) {
         // Admitted here; the worker spawns the task, follows it to its end and writes its events
         // (the started event too: kStartedEventDelay).
         auto begun = control.BeginRunTask(caller, std::move(spec));
-        if (!begun) return {begun.error()};  // refused: its result is the whole stream
+        if (!begun) return {begun.error()};  // refused: no task, the status says why
         auto started = std::make_shared<TaskRunner::Started>(std::move(begun).value());
         return StreamWork<v1::RunTaskEvent>([&control, started](const EventSender<v1::RunTaskEvent>& send) {
           return StreamEnding<v1::RunTaskEvent>(control.CompleteRunTask(std::move(*started), send));

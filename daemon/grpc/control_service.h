@@ -46,12 +46,12 @@ class ControlService {
   static constexpr Duration kStartedEventDelay = std::chrono::milliseconds(20);
 
   // RunTask in three steps: the request checked (INVALID_ARGUMENT with what to fix); the task
-  // begun on the receiving thread (admitted, never waiting; refused: the result event that is the
-  // whole stream); then spawned and followed to its end on a thread that may wait, the started
+  // begun on the receiving thread (admitted, never waiting; refused: the status that ends the
+  // stream, RefusalStatus); then spawned and followed to its end on a thread that may wait, the started
   // event (see above) and every output event handed to `send` as they happen. Returns the result
   // event, the stream's last.
   grpc::Status CheckRunTask(const v1::RunTaskRequest& request, TaskSpec* spec) const;
-  Result<TaskRunner::Started, v1::RunTaskEvent> BeginRunTask(const Caller& caller, TaskSpec spec);
+  Result<TaskRunner::Started, grpc::Status> BeginRunTask(const Caller& caller, TaskSpec spec);
   v1::RunTaskEvent CompleteRunTask(TaskRunner::Started started, const EventSink& send);
 
   // RunWorkflow, on a thread that may wait: the workflow resolved from the request (refused:
@@ -71,6 +71,10 @@ class ControlService {
 void ListenForUnaryCalls(CallQueue& queue);
 // The table of streaming methods (RunTask, RunWorkflow), the same way.
 void ListenForStreamingCalls(CallQueue& queue);
+
+// A refused RunTask's status: RESOURCE_EXHAUSTED (queue full), UNAVAILABLE (stopping),
+// INVALID_ARGUMENT, PERMISSION_DENIED (a user tasks may not run as), with the reason.
+grpc::Status RefusalStatus(const TaskRefusal& refusal);
 
 // Protobuf conversions, exposed for tests.
 void ToProto(const TaskResult& result, bool include_output, v1::TaskResult* out);

@@ -1,13 +1,17 @@
 // The D-Bus front end for real: a private system bus with the shipped policy, slothd owning
 // org.slothrunner.Agent1 on it, and clients that are a sdbus-c++ proxy (signals, typed calls)
 // and busctl (as root and as an unprivileged uid, to see the policy enforced).
+#include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -23,6 +27,7 @@
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "tests/exposition_sample.h"
 #include "tests/integration/dbus_private_bus.h"
 #include "tests/integration/harness.h"
 
@@ -426,7 +431,7 @@ TEST_F(DbusTest, RunTaskExTakesLimitsAndTheResultCarriesUsage) {
   EXPECT_EQ(ErrorName([&] {
               client_->RunTaskEx("true", {{"user", sdbus::Variant(std::string("nobody"))}});
             }),
-            "org.slothrunner.Agent1.Error.Refused");
+            "org.slothrunner.Agent1.Error.UserNotAllowed");
 }
 
 TEST_F(DbusTest, GetMetricsHasTheSameFamiliesAsTheHttpEndpoint) {
@@ -565,6 +570,50 @@ TEST_F(DbusTest, SlothctlAgentReloadReportsTheOutcomeOverTheSocketAndTheBus) {
   }
   EXPECT_TRUE(slothd_->process().WaitForLine("Reload (uid 0, pid ", 1ms)) << slothd_->process().Output();
   EXPECT_TRUE(slothd_->process().WaitForLine("reload failed, the running configuration stays", 1ms));
+}
+
+// A full queue refuses a task on the bus (a named error) and through slothctl over the bus and the
+// socket (exit 75): no task is recorded or counted as one, each refusal is an error of its own.
+TEST_F(DbusTest, QueueFullIsARefusalNotATaskOverTheBusAndTheSocket) {
+  client_.reset();
+  slothd_.reset();
+  TempDir dir;
+  WriteFile(dir.File("slothd.toml"), "[tasks]\nmax_concurrent = 1\nmax_queued = 0\n");
+  slothd_ = std::make_unique<Slothd>(
+      std::vector<std::string>{"--name", kAgentName, "--log-level", "info", "--config", dir.File("slothd.toml")});
+  ASSERT_TRUE(slothd_->process().WaitForLine("D-Bus: org.slothrunner.Agent1", 1ms)) << slothd_->process().Output();
+  client_ = std::make_unique<AgentClient>();
+  const std::string up = dir.File("up"), gate = dir.File("gate");
+  ASSERT_EQ(::mkfifo(up.c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo(gate.c_str(), 0600), 0);
+  const int up_fd = ::open(up.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(up_fd, 0);
+  const std::string holder = client_->RunTask("echo > " + up + "; read x < " + gate, "holder");
+  pollfd p{up_fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 20000), 1) << "the holding task did not start";
+  ::close(up_fd);
+
+  EXPECT_EQ(ErrorName([&] { client_->RunTask("touch " + dir.File("ran")); }), "org.slothrunner.Agent1.Error.QueueFull");
+  for (const std::vector<std::string>& via :
+       {std::vector<std::string>{"--socket", slothd_->control_socket()}, std::vector<std::string>{"--via", "dbus"}}) {
+    std::vector<std::string> args = via;
+    args.insert(args.end(), {"agent", "run", "local", "touch " + dir.File("ran")});
+    ChildProcess ctl(SLOTHCTL_PATH, args);
+    EXPECT_EQ(ctl.WaitExit(30s), 75) << via[1] << ": " << ctl.Output();
+    EXPECT_THAT(ctl.Output(), HasSubstr("refused the task, which did not run: ")) << via[1];
+    EXPECT_THAT(ctl.Output(), HasSubstr("queue full: 1 tasks running (max_concurrent), 0 waiting (max_queued)"))
+        << via[1];
+  }
+
+  WriteFile(gate, "go\n");
+  ASSERT_TRUE(client_->WaitTaskFinished(holder));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("ran")));
+  EXPECT_EQ(client_->ListTasksEx().size(), 1u);  // the holder alone
+  const std::string metrics = HttpRequest(slothd_->metrics_url()).body;
+  EXPECT_EQ(Sample(metrics, "sloth_tasks_total", {R"(status="success")"}), 1) << metrics;
+  EXPECT_LT(Sample(metrics, "sloth_tasks_total", {R"(status="failed")"}), 1) << metrics;
+  EXPECT_EQ(Sample(metrics, "sloth_errors_total", {R"(type="task_refused")"}), 3) << metrics;
+  EXPECT_TRUE(slothd_->process().WaitForLine("refused: queue full", 1ms)) << slothd_->process().Output();
 }
 
 // slothctl --via dbus: the same commands an operator types, carried by the system bus.

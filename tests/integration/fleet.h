@@ -14,11 +14,6 @@
 
 namespace sloth::test {
 
-struct CtlResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
 class Fleet {
  public:
   struct Options {

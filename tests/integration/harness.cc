@@ -166,8 +166,17 @@ std::optional<int> ChildProcess::WaitExit(std::chrono::milliseconds timeout) {
 
 std::string SlothdPath() { return SLOTHD_PATH; }
 
+CtlResult RunSlothctl(const std::string& slothctl_path, const Slothd& agent, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--socket", agent.control_socket()});
+  ChildProcess process(slothctl_path, args);
+  CtlResult result;
+  result.exit_code = process.WaitExit().value_or(-1);
+  result.output = process.Output();
+  return result;
+}
+
 Slothd::Slothd(std::vector<std::string> args, bool wait_ready, std::vector<std::string> extra_env) {
-  bool has_port = false, has_address = false, has_config = false, has_socket = false;
+  bool has_port = false, has_address = false, has_config = false, has_socket = false, has_state_dir = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     if (a == "--control-socket" && i + 1 < args.size()) {
@@ -177,8 +186,10 @@ Slothd::Slothd(std::vector<std::string> args, bool wait_ready, std::vector<std::
     has_port = has_port || a.rfind("--metrics-port", 0) == 0;
     has_address = has_address || a.rfind("--metrics-address", 0) == 0;
     has_config = has_config || a.rfind("--config", 0) == 0;
+    has_state_dir = has_state_dir || a == "--state-dir";
   }
-  std::vector<std::string> full = {"--state-dir", state_dir()};
+  std::vector<std::string> full;
+  if (!has_state_dir) full.insert(full.end(), {"--state-dir", state_dir()});
   if (!has_socket) {
     control_socket_ = dir_.File("slothd.sock");
     full.insert(full.end(), {"--control-socket", control_socket_});

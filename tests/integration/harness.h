@@ -62,7 +62,7 @@ class ChildProcess {
 };
 
 // slothd from the build tree, started with `args` plus test-safe paths (state dir, control
-// socket) in a private temp dir; waits until it is serving.
+// socket, unless `args` name them) in a private temp dir; waits until it is serving.
 class Slothd {
  public:
   explicit Slothd(std::vector<std::string> args = {}, bool wait_ready = true, std::vector<std::string> extra_env = {});
@@ -81,6 +81,14 @@ class Slothd {
 };
 
 std::string SlothdPath();
+
+struct CtlResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// slothctl (the build's, at `slothctl_path`) with `args` on `agent`'s control socket, to its exit.
+CtlResult RunSlothctl(const std::string& slothctl_path, const Slothd& agent, std::vector<std::string> args);
 
 struct HttpResponse {
   long status = 0;

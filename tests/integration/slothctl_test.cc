@@ -6,26 +6,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "tests/exposition_sample.h"
 
 namespace sloth::test {
 namespace {
 
-struct CtlResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
 CtlResult Slothctl(const Slothd& agent, std::vector<std::string> args) {
-  args.insert(args.begin(), {"--socket", agent.control_socket()});
-  ChildProcess process(SLOTHCTL_PATH, args);
-  CtlResult result;
-  result.exit_code = process.WaitExit().value_or(-1);
-  result.output = process.Output();
-  return result;
+  return RunSlothctl(SLOTHCTL_PATH, agent, std::move(args));
 }
 
 TEST(Slothctl, AgentRun_StreamsBothStreamsAndExitsWithTheTaskCode) {
@@ -95,6 +88,46 @@ TEST(Slothctl, AgentRun_CtrlCAtTheStartOfASilentTaskCancelsIt) {
   EXPECT_EQ(json["tasks"][0]["status"], "cancelled") << tasks.output;
 }
 
+// A full queue refuses the request: no task (not listed, not in sloth_tasks_total), its own gRPC
+// status and exit code (75), counted in sloth_errors_total. A user tasks may not run as: 77.
+TEST(Slothctl, AgentRun_ARefusalIsNoTaskAndHasItsOwnExitCode) {
+  TempDir dir;
+  WriteFile(dir.File("slothd.toml"), "[tasks]\nmax_concurrent = 1\nmax_queued = 0\n");
+  Slothd agent({"--config", dir.File("slothd.toml")});
+  const std::string gate = dir.File("gate");
+  ASSERT_EQ(::mkfifo(gate.c_str(), 0600), 0);
+  ChildProcess holder(SLOTHCTL_PATH,
+                      {"--socket", agent.control_socket(), "agent", "run", "local", "echo holding; read x < " + gate});
+  ASSERT_TRUE(holder.WaitForLine("holding")) << holder.Output();
+
+  for (int i = 0; i < 3; ++i) {
+    const auto refused = Slothctl(agent, {"agent", "run", "local", "touch " + dir.File("ran")});
+    EXPECT_EQ(refused.exit_code, 75) << refused.output;
+    EXPECT_NE(refused.output.find("slothctl: agent 'local' refused the task, which did not run: queue full: 1 tasks "
+                                  "running (max_concurrent), 0 waiting (max_queued); try again later"),
+              std::string::npos)
+        << refused.output;
+  }
+  const auto other_user = Slothctl(agent, {"agent", "run", "--user", "nobody", "local", "touch " + dir.File("ran")});
+  EXPECT_EQ(other_user.exit_code, 77) << other_user.output;
+
+  WriteFile(gate, "go\n");
+  EXPECT_EQ(holder.WaitExit(), 0) << holder.Output();
+  EXPECT_FALSE(std::filesystem::exists(dir.File("ran")));
+  const auto tasks = Slothctl(agent, {"--output", "json", "agent", "tasks", "local"});
+  ASSERT_EQ(tasks.exit_code, 0) << tasks.output;
+  EXPECT_EQ(nlohmann::json::parse(tasks.output)["tasks"].size(), 1u) << tasks.output;  // the holder alone
+  const std::string metrics = HttpRequest(agent.metrics_url()).body;
+  EXPECT_EQ(test::Sample(metrics, "sloth_tasks_total", {R"(status="success")"}), 1) << metrics;
+  EXPECT_LT(test::Sample(metrics, "sloth_tasks_total", {R"(status="failed")"}), 1) << metrics;
+  EXPECT_EQ(test::Sample(metrics, "sloth_errors_total", {R"(type="task_refused")"}), 4) << metrics;
+  const std::string run_task = R"(method="sloth.v1.Agent/RunTask")";
+  EXPECT_EQ(test::Sample(metrics, "sloth_grpc_requests_total", {run_task, R"(status="RESOURCE_EXHAUSTED")"}), 3)
+      << metrics;
+  EXPECT_EQ(test::Sample(metrics, "sloth_grpc_requests_total", {run_task, R"(status="PERMISSION_DENIED")"}), 1)
+      << metrics;
+}
+
 TEST(Slothctl, AgentRun_JsonPrintsTheResultWithItsOutput) {
   Slothd agent;
   const auto r = Slothctl(agent, {"agent", "run", "local", "echo hi", "--output", "json"});
@@ -153,7 +186,7 @@ TEST(Slothctl, AgentRun_LimitsAndUsersTheAgentCannotHonourAreSaid) {
   EXPECT_NE(limited.output.find(": cpu_quota=50% not enforced: process mode"), std::string::npos) << limited.output;
 
   const auto other_user = Slothctl(agent, {"agent", "run", "--user", "nobody", "local", "id"});
-  EXPECT_EQ(other_user.exit_code, 1) << other_user.output;
+  EXPECT_EQ(other_user.exit_code, 77) << other_user.output;
   EXPECT_NE(other_user.output.find("did not run: user \"nobody\" is not allowed: tasks run as \"root\" ([tasks] user) "
                                    "or as one of [tasks] allowed_users (none listed)"),
             std::string::npos)

@@ -26,11 +26,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct CtlResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
 CtlResult Ctl(const Slothd& agent, std::vector<std::string> args, std::vector<std::string> env = {}) {
   args.insert(args.begin(), {"--socket", agent.control_socket()});
   ChildProcess process(SLOTHCTL_PATH, args, env);

@@ -248,7 +248,7 @@ out=$(inside "${CTL[@]}" --timeout 20s agent run --user nobody local 'id -un') |
 [[ $out == nobody ]] || fail "--user nobody ran as '$out'"
 rc=0
 out=$(inside "${CTL[@]}" agent run --user daemon local 'id -un' 2>&1) || rc=$?
-[[ $rc -eq 1 ]] || fail "--user daemon: exit $rc: $out"
+[[ $rc -eq 77 ]] || fail "--user daemon: exit $rc (a refusal: 77): $out"
 grep -q 'did not run: user "daemon" is not allowed: tasks run as "root" (\[tasks\] user) or as one of \[tasks\] allowed_users (nobody)' <<<"$out" ||
   fail "--user daemon: $out"
 rm -f "/proc/$L/root/etc/sloth/slothd.toml"

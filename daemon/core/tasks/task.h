@@ -51,6 +51,21 @@ std::string_view TaskStatusName(TaskStatus status);
 
 enum class OutputStream { kStdout, kStderr };
 
+// Why a task was not admitted. A refused task never ran and is no task: it has no id, no history
+// entry and no sloth_tasks_total sample; it is counted in sloth_errors_total{type="task_refused"}
+// and each front end says so in its own terms (doc/ARCHITECTURE.md §7, "Tasks").
+enum class RefusalKind {
+  kQueueFull,       // max_concurrent running and max_queued waiting: try again later
+  kStopping,        // the agent is shutting down
+  kInvalid,         // the request cannot be run as given (empty command, a NUL, a bad name)
+  kUserNotAllowed,  // the user it asks for is not one tasks may run as here
+};
+
+struct TaskRefusal {
+  RefusalKind kind = RefusalKind::kInvalid;
+  std::string reason;  // "queue full: 4 tasks waiting (max_queued)", "shutting down", ...
+};
+
 // A call made once, by the thread that follows a task, at `at` if the task is still queued or
 // running then; never if it ended sooner. Lets a front end tell its client about a task only
 // once there is something to tell (see ControlService::kStartedEventDelay).
@@ -69,7 +84,7 @@ struct TaskResult {
   bool timed_out = false;
   bool cancelled = false;
   // Empty on success; else "exit code 3", "killed by signal 9", "timed out after 5s", "cancelled",
-  // "spawn failed: No such file or directory", "queue full: ...", "shutting down".
+  // "spawn failed: No such file or directory", "cancelled: shutting down".
   std::string reason;
   Duration duration{};
   std::chrono::system_clock::time_point start_time, end_time;

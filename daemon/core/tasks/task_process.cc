@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <iterator>
 
+#include "daemon/core/tasks/process_tree.h"
 #include "daemon/core/tasks/task_environment.h"
 
 namespace sloth {
@@ -167,7 +168,8 @@ TaskProcess::TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err, 
       err_write_(std::move(err_write)) {}
 
 std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, const std::string& workdir,
-                                                const EnvOverrides& env, int* error, uint64_t address_space_max) {
+                                                const EnvOverrides& env, int* error, uint64_t address_space_max,
+                                                TaskProcessTable* table, std::string task_id) {
   const int dev_null = DevNull(error);
   if (dev_null < 0) return nullptr;
   int out_pipe[2];
@@ -183,7 +185,14 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   }
   UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
 
-  TaskEnvironment task_env = BuildTaskEnvironment(DaemonUserEnvironment(), env);
+  TaskEnvironment task_env;
+  if (table != nullptr) {
+    EnvOverrides marked = env;
+    marked.emplace_back(std::string(kTaskIdVariable), task_id);  // last: the request cannot change it
+    task_env = BuildTaskEnvironment(DaemonUserEnvironment(), marked);
+  } else {
+    task_env = BuildTaskEnvironment(DaemonUserEnvironment(), env);
+  }
   std::string sh = "sh", dash_c = "-c", cmd = command;
   char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
   ChildPlan plan{dev_null, out_write.get(),      err_write.get(),  workdir.c_str(),
@@ -195,11 +204,15 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   alignas(64) char child_stack[16 * 1024];
   int pidfd = -1;
   pid_t pid;
+  std::shared_lock<std::shared_mutex> entering;  // no orphan sweep reaps the shell before the table has it
+  if (table != nullptr) entering = table->SpawnGuard();
   {
     AllSignalsBlocked blocked;
     pid = GlibcClone()(ChildMain, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
                        &plan, &pidfd);
   }
+  if (pid > 0 && table != nullptr) table->ShellStarted(pid);
+  if (entering) entering.unlock();
   if (pid < 0) {
     *error = errno;
     return nullptr;
@@ -211,23 +224,39 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
     siginfo_t info{};
     while (::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED) != 0 && errno == EINTR) {
     }
+    if (table != nullptr) table->ShellReaped(pid);
     return nullptr;
   }
   // Our copies of the write ends stay open until the shell has exited (see Supervise).
-  return std::unique_ptr<TaskProcess>(new TaskProcess(pid, std::move(pidfd_owned), std::move(out_read),
-                                                      std::move(err_read), std::move(out_write), std::move(err_write)));
+  std::unique_ptr<TaskProcess> process(new TaskProcess(pid, std::move(pidfd_owned), std::move(out_read),
+                                                       std::move(err_read), std::move(out_write),
+                                                       std::move(err_write)));
+  process->table_ = table;
+  process->task_id_ = std::move(task_id);
+  // With the pid, it names the shell for good (a restarted slothd tells it from a reused pid).
+  if (table != nullptr) {
+    if (auto stat = ReadProcessStat(pid)) process->start_ticks_ = stat->start_ticks;
+  }
+  return process;
+}
+
+RunningTaskRecord TaskProcess::Record() const {
+  return RunningTaskRecord{.pid = pid_, .start_ticks = start_ticks_, .unit = {}};
 }
 
 TaskProcess::~TaskProcess() {
   if (reaped_) return;
-  SignalGroup(SIGKILL);
+  SignalTask(SIGKILL);
   ProcessExit ignored;
   Reap(&ignored);
+  if (table_ != nullptr) table_->KillLeftovers(task_id_);
 }
 
-void TaskProcess::SignalGroup(int sig) const {
+void TaskProcess::SignalTask(int sig) const {
+  if (reaped_) return;
   // Safe from pid reuse: the leader is not reaped yet, so its pid (= the pgid) stays reserved.
-  if (!reaped_) ::kill(-pid_, sig);
+  ::kill(-pid_, sig);
+  if (table_ != nullptr) table_->SignalTask(task_id_, pid_, sig);
 }
 
 void TaskProcess::Reap(ProcessExit* exit) {
@@ -240,6 +269,7 @@ void TaskProcess::Reap(ProcessExit* exit) {
     rc = ::syscall(SYS_waitid, P_PIDFD, pidfd_.get(), &info, WEXITED, &usage);
   } while (rc != 0 && errno == EINTR);
   reaped_ = true;
+  if (table_ != nullptr) table_->ShellReaped(pid_);
   if (rc != 0) return;  // ECHILD: someone else reaped it (SIGCHLD ignored); the status is lost.
   exit->usage.measured = true;
   exit->usage.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
@@ -272,7 +302,7 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
   auto buffer = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);  // not zeroed: read() fills it
 
   auto terminate = [&](Clock::time_point now) {
-    SignalGroup(SIGTERM);
+    SignalTask(SIGTERM);
     term_sent = true;
     kill_at = now + limits.kill_grace;
   };
@@ -309,8 +339,9 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
       shell_exited = true;
       fds[kPid].fd = -1;
       // Whatever the shell left behind in its group (`sleep 100 &`) dies with it, so its copies
-      // of our pipes cannot hold the task open.
-      SignalGroup(SIGKILL);
+      // of our pipes cannot hold the task open; and so does what left the group (`setsid ... &`).
+      SignalTask(SIGKILL);
+      if (table_ != nullptr) table_->KillLeftovers(task_id_);
       // Only now do the pipes go to EOF: while we held their write ends, the shell's exit
       // closing its own copies woke nobody (one wake-up and poll per task fewer).
       out_write_.reset();
@@ -330,7 +361,7 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
       terminate(now);
     }
     if (!shell_exited && term_sent && !kill_sent && now >= kill_at) {
-      SignalGroup(SIGKILL);
+      SignalTask(SIGKILL);
       kill_sent = true;
     }
     if (notice_pending && !shell_exited && now >= notice.at) {
@@ -340,8 +371,9 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
     if (shell_exited && now >= drain_until) break;
   }
 
-  if (!shell_exited) SignalGroup(SIGKILL);  // only after a poll() failure
+  if (!shell_exited) SignalTask(SIGKILL);  // only after a poll() failure
   Reap(&result);
+  if (!shell_exited && table_ != nullptr) table_->KillLeftovers(task_id_);
   return result;
 }
 

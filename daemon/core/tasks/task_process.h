@@ -1,7 +1,8 @@
 #pragma once
 // One task's process: `/bin/sh -c CMD` in its own process group (pgid = its pid), stdin from
 // /dev/null, stdout and stderr on two pipes, no other descriptor inherited; supervised until the
-// shell has exited, its group is gone and its output is drained, then reaped.
+// shell has exited, its group is gone and its output is drained, then reaped. With a
+// TaskProcessTable, what left the group (setsid) is signalled and killed with it too.
 #include <sys/types.h>
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "common/duration.h"
 #include "common/unique_fd.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/tasks/task_process_table.h"
 #include "daemon/core/tasks/task_starter.h"
 
 namespace sloth {
@@ -44,8 +46,11 @@ class TaskProcess final : public RunningTask {
   // Starts the shell. On failure returns nullptr and sets *error to the errno value
   // (e.g. ENOENT for a workdir that does not exist). `address_space_max` (bytes, 0: none) becomes
   // the shell's RLIMIT_AS, inherited by what it starts.
+  // With `table` (which must outlive the process), the task's environment carries `task_id`
+  // (kTaskIdVariable) and every process of the task is found through the table.
   static std::unique_ptr<TaskProcess> Spawn(const std::string& command, const std::string& workdir,
-                                            const EnvOverrides& env, int* error, uint64_t address_space_max = 0);
+                                            const EnvOverrides& env, int* error, uint64_t address_space_max = 0,
+                                            TaskProcessTable* table = nullptr, std::string task_id = {});
 
   TaskProcess(const TaskProcess&) = delete;
   TaskProcess& operator=(const TaskProcess&) = delete;
@@ -60,10 +65,12 @@ class TaskProcess final : public RunningTask {
                         const TaskNotice& notice = {}) override;
 
   pid_t pid() const { return pid_; }
+  RunningTaskRecord Record() const override;
 
  private:
   TaskProcess(pid_t pid, UniqueFd pidfd, UniqueFd out, UniqueFd err, UniqueFd out_write, UniqueFd err_write);
-  void SignalGroup(int sig) const;
+  // `sig` to the task's process group and, with a table, to every other process of the task.
+  void SignalTask(int sig) const;
   void Reap(ProcessExit* exit);
 
   pid_t pid_;
@@ -75,6 +82,9 @@ class TaskProcess final : public RunningTask {
   UniqueFd out_write_;
   UniqueFd err_write_;
   bool reaped_ = false;
+  TaskProcessTable* table_ = nullptr;
+  std::string task_id_;
+  uint64_t start_ticks_ = 0;
 };
 
 }  // namespace sloth

@@ -154,7 +154,37 @@ TaskRunner::TaskRunner(Options options, Telemetry& telemetry, Logger& logger)
       starter_(own_starter_ ? *own_starter_ : *options_.starter),
       telemetry_(telemetry),
       logger_(logger),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()) {
+  if (!options_.state_dir.empty()) Recover();
+}
+
+void TaskRunner::Recover() {
+  journal_ = std::make_unique<TaskJournal>(options_.state_dir, options_.history_size, logger_);
+  {
+    std::lock_guard lock(mutex_);
+    sequence_ = journal_->last_sequence();
+    for (const TaskResult& r : journal_->finished()) history_.push_front(r);
+  }
+  for (const UnfinishedTask& left : journal_->unfinished()) {
+    const bool stopped = starter_.StopLeftover(left.task.id, left.record);
+    TaskResult result = left.task;
+    result.status = TaskStatus::kFailed;
+    result.reason = fmt::format(
+        "slothd stopped unexpectedly (crash or kill -9) while the task ran; {}",
+        stopped ? "its processes were killed at restart" : "none of its processes was still running at restart");
+    result.end_time = std::chrono::system_clock::now();
+    result.duration = std::max(Duration::zero(), Duration(result.end_time - result.start_time));  // until known
+    telemetry_.TaskFailedWithoutDuration(result.group);  // its end is unknown: no duration sample
+    logger_.Log(LogLevel::kWarning, fmt::format("task {} finished: failed ({})", result.id, result.reason),
+                LogFields(result, "failed", {}), message_id::kTaskFinished);
+    {
+      std::lock_guard lock(mutex_);
+      history_.push_front(result);
+      if (history_.size() > options_.history_size) history_.pop_back();
+    }
+    journal_->Finished(result);
+  }
+}
 
 TaskRunner::~TaskRunner() {
   Shutdown(Duration::zero());
@@ -198,46 +228,55 @@ void TaskRunner::RequestCancelLocked(Active& task, std::string reason) {
   if (task.cancel_fd >= 0) WakeCancelFd(task.cancel_fd);
 }
 
-Result<TaskRunner::ActivePtr, TaskResult> TaskRunner::Admit(TaskSpec spec) {
+Result<TaskRunner::ActivePtr, TaskRefusal> TaskRunner::Admit(TaskSpec spec) {
   auto task = std::make_shared<Active>();
   task->spec = std::move(spec);
-  auto checked = CheckedTaskSpec(task->spec);
-  std::string refusal = checked ? "" : "invalid task: " + checked.error().message;
-  if (refusal.empty()) refusal = AdmitUser(*task);
+  if (auto checked = CheckedTaskSpec(task->spec); !checked) {
+    return Refuse(task->spec, {RefusalKind::kInvalid, "invalid task: " + checked.error().message});
+  }
+  if (std::string refused = AdmitUser(*task); !refused.empty()) {
+    return Refuse(task->spec, {RefusalKind::kUserNotAllowed, std::move(refused)});
+  }
   task->limits = EffectiveLimits(options_.default_limits, task->spec.limits);
   TaskResult snapshot;
+  std::optional<TaskRefusal> refusal;
   {
     std::lock_guard lock(mutex_);
-    task->id = NextIdLocked();
-    if (starter_.mode() == "unit") task->unit = TaskUnitName(task->id);
-    if (!refusal.empty()) {
-      // already decided
-    } else if (shutting_down_) {
-      refusal = "shutting down";
+    if (shutting_down_) {
+      refusal = TaskRefusal{RefusalKind::kStopping, "shutting down"};
     } else if (running_ < options_.max_concurrent && queue_.empty()) {
       task->status = TaskStatus::kRunning;
       ++running_;
     } else if (queue_.size() >= options_.max_queued) {
-      refusal = fmt::format("queue full: {} tasks waiting (max_queued)", queue_.size());
+      refusal = TaskRefusal{
+          RefusalKind::kQueueFull,
+          fmt::format("queue full: {} tasks running (max_concurrent), {} waiting (max_queued); try again later",
+                      running_, queue_.size())};
     } else {
       queue_.push_back(task);
     }
-    if (refusal.empty()) {
+    if (!refusal) {
+      task->id = NextIdLocked();
+      if (starter_.mode() == "unit") task->unit = TaskUnitName(task->id);
       active_.emplace(task->id, task);
       snapshot = SnapshotLocked(*task);
     }
   }
-  if (!refusal.empty()) {
-    TaskResult r = Described(task->id, task->spec);
-    r.user = task->user;
-    r.status = TaskStatus::kFailed;
-    r.reason = std::move(refusal);
-    r.start_time = r.end_time = std::chrono::system_clock::now();
-    return Finish(task, std::move(r), /*ran=*/false);
-  }
+  if (refusal) return Refuse(task->spec, std::move(*refusal));  // counted and logged outside the lock
   // Only queued tasks report here; running ones report once Execute marks them started.
   if (snapshot.status == TaskStatus::kQueued) Notify(snapshot);
   return task;
+}
+
+TaskRefusal TaskRunner::Refuse(const TaskSpec& spec, TaskRefusal refusal) {
+  telemetry_.ErrorOccurred("task_refused");
+  if (logger_.Enabled(LogLevel::kInfo)) {
+    logger_.Log(
+        LogLevel::kInfo, fmt::format("task {}/{} refused: {}", spec.group, spec.name, refusal.reason),
+        std::vector<LogField>{{"SLOTH_TASK", spec.name}, {"SLOTH_GROUP", spec.group}, {"SLOTH_STATUS", "refused"}},
+        message_id::kTaskRefused);
+  }
+  return refusal;
 }
 
 std::string TaskRunner::AdmitUser(Active& task) const {
@@ -292,7 +331,7 @@ void TaskRunner::Started::Abandon(std::string reason) {
   runner_->LeaveInFlight();
 }
 
-Result<TaskRunner::Started, TaskResult> TaskRunner::Begin(TaskSpec spec) {
+Result<TaskRunner::Started, TaskRefusal> TaskRunner::Begin(TaskSpec spec) {
   EnterInFlight();
   auto admitted = Admit(std::move(spec));
   if (!admitted) {
@@ -308,9 +347,9 @@ TaskResult TaskRunner::Complete(Started started, const OutputSink& on_output, Ta
   return Execute(task, on_output, std::move(notice));
 }
 
-Result<std::string> TaskRunner::Start(TaskSpec spec) {
+Result<std::string, TaskRefusal> TaskRunner::Start(TaskSpec spec) {
   auto begun = Begin(std::move(spec));
-  if (!begun) return Failure{begun.error().reason};
+  if (!begun) return begun.error();
   std::string id = begun->id();
   auto started = std::make_shared<Started>(std::move(*begun));
   if (auto submitted = workers_.Submit([this, started] { Complete(std::move(*started), {}); }); !submitted) {
@@ -359,6 +398,12 @@ std::unique_ptr<RunningTask> TaskRunner::Launch(const ActivePtr& task, std::stri
   if (!started) {
     *spawn_error = started.error().message;
     return nullptr;
+  }
+  if (journal_) {
+    RunningTaskRecord record = (*started)->Record();
+    record.unit = task->unit;
+    snapshot.start_time = task->start_time;
+    journal_->Started(snapshot, record);
   }
   return std::move(started).value();
 }
@@ -496,7 +541,7 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
       telemetry_.TaskAccounted(result.group, result.name, result.usage.cpu_seconds, result.usage.memory_peak_bytes);
     }
   } else {
-    telemetry_.TaskRefused(result.group);  // counted as failed; it never ran, so it has no duration
+    telemetry_.TaskFailedWithoutDuration(result.group);  // cancelled while queued: it never ran
   }
   {
     std::lock_guard lock(mutex_);
@@ -511,6 +556,7 @@ TaskResult TaskRunner::Finish(const ActivePtr& task, TaskResult result, bool ran
       if (history_.size() > options_.history_size) history_.pop_back();
     }
   }
+  if (journal_) journal_->Finished(result);
   changed_.notify_all();
   // Environment values (secrets) and the command are deliberately not logged here.
   if (logger_.Enabled(LogLevel::kInfo)) {

@@ -6,10 +6,10 @@
 // Decisions:
 // - Ids are "t-<6-digit sequence>-<4 random hex>", e.g. "t-000042-9f3c": short, ordered within a
 //   run, and unlikely to repeat across restarts (the random part is drawn per id).
-// - A task refused at admission (queue full, shutting down) or cancelled while queued never ran,
-//   yet counts once in sloth_tasks_total as "failed". Telemetry::TaskFinished decrements
-//   sloth_tasks_running for every non-skipped status, so the runner pairs it with TaskStarted()
-//   for those tasks: the gauge stays exact, at the price of a duration sample of 0 s.
+// - A request refused at admission (queue full, shutting down, invalid, a user not allowed) is no
+//   task (TaskRefusal): no id, no history entry, nothing in sloth_tasks_total; it is counted in
+//   sloth_errors_total{type="task_refused"} and logged. A task cancelled while queued was admitted:
+//   it is kept and counted as "failed" (cancelled), with no duration sample.
 // - Options::on_change lets a front end (D-Bus TaskFinished / TasksRunning) and tests observe
 //   state changes without polling.
 // - A timeout <= 0 means no timeout.
@@ -31,6 +31,7 @@
 #include "common/result.h"
 #include "common/worker_pool.h"
 #include "daemon/core/tasks/task.h"
+#include "daemon/core/tasks/task_journal.h"
 #include "daemon/core/tasks/task_starter.h"
 #include "daemon/core/telemetry/telemetry.h"
 
@@ -64,8 +65,13 @@ class TaskRunner {
     TaskLimits default_limits;
     // Where tasks run; it must outlive the runner. nullptr: process mode (ProcessStarter).
     TaskStarter* starter = nullptr;
+    // Where the journal of started and finished tasks is kept (TaskJournal); empty: none, and a
+    // restart forgets the history.
+    std::string state_dir;
   };
 
+  // With a state directory: the history comes back from its journal, and the tasks an earlier
+  // slothd left running (it crashed, or was killed with SIGKILL) are stopped and recorded failed.
   TaskRunner(Options options, Telemetry& telemetry, Logger& logger);
   TaskRunner(const TaskRunner&) = delete;
   TaskRunner& operator=(const TaskRunner&) = delete;
@@ -98,14 +104,14 @@ class TaskRunner {
     TaskRunner* runner_ = nullptr;
     std::shared_ptr<Active> task_;
   };
-  // Refused at admission (queue full, shutting down, an invalid spec): the refused task's result,
-  // status kFailed with the reason, already recorded.
-  Result<Started, TaskResult> Begin(TaskSpec spec);
+  // Refused at admission (queue full, shutting down, an invalid spec, a user not allowed): why;
+  // counted and logged, not recorded as a task.
+  Result<Started, TaskRefusal> Begin(TaskSpec spec);
   TaskResult Complete(Started started, const OutputSink& on_output, TaskNotice notice = {});
 
   // Begin, then Complete on a worker thread without an output sink: for front ends whose clients
-  // follow the task later. Its id, or why it was refused (the refusal is in the history too).
-  Result<std::string> Start(TaskSpec spec);
+  // follow the task later. Its id, or why it was refused.
+  Result<std::string, TaskRefusal> Start(TaskSpec spec);
 
   // Queued: removed and finished as failed/cancelled. Running: SIGTERM to every process of the
   // task (its process group, or its unit), SIGKILL after kill_grace. False if the id is unknown
@@ -127,8 +133,9 @@ class TaskRunner {
   using Active = Started::Active;
   using ActivePtr = std::shared_ptr<Active>;
 
-  // Admits a task: running (slot free), queued, or refused (returned as a finished result).
-  Result<ActivePtr, TaskResult> Admit(TaskSpec spec);
+  // Admits a task: running (slot free), queued, or refused (counted and logged here).
+  Result<ActivePtr, TaskRefusal> Admit(TaskSpec spec);
+  TaskRefusal Refuse(const TaskSpec& spec, TaskRefusal refusal);
   TaskResult Execute(const ActivePtr& task, const OutputSink& on_output, TaskNotice notice = {});
   // Marks a running task started (times, telemetry, log, observers) and starts it (nullptr and
   // the reason in *spawn_error on failure). Once per task, by the thread that follows it.
@@ -145,6 +152,8 @@ class TaskRunner {
   // Cancels a task nobody will follow and finishes it here (a spawned process is killed).
   void CancelAndFinish(const ActivePtr& task, std::string reason);
   TaskResult Finish(const ActivePtr& task, TaskResult result, bool ran);
+  // The history from the journal, and what an earlier life left running, stopped and recorded.
+  void Recover();
   std::string NextIdLocked();
   TaskResult SnapshotLocked(const Active& task) const;
   void Notify(const TaskResult& snapshot) const;
@@ -168,6 +177,7 @@ class TaskRunner {
   std::map<std::string, ActivePtr, std::less<>> active_;  // queued and running, by id
   std::deque<ActivePtr> queue_;                           // queued, FIFO
   std::deque<TaskResult> history_;                        // finished, newest first
+  std::unique_ptr<TaskJournal> journal_;                  // with a state directory
 
   WorkerPool workers_{"slothd-task", 4};  // Start()
 };

@@ -4,6 +4,9 @@
 // process (process mode: ProcessStarter, task_process.h) or a transient systemd unit (unit mode:
 // UnitStarter, unit_starter.h). The runner calls Start on the thread that will follow the task
 // and then Supervise on the same thread.
+#include <sys/types.h>
+
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,6 +35,14 @@ struct ProcessExit {
   std::optional<LimitSupport> support;
 };
 
+// Where a running task is, as the journal keeps it for a slothd that restarts after a crash
+// (task_journal.h).
+struct RunningTaskRecord {
+  pid_t pid = 0;             // process mode: the shell
+  uint64_t start_ticks = 0;  // process mode: /proc/PID/stat field 22 of the shell, which tells a reused pid
+  std::string unit;          // unit mode: the task's unit
+};
+
 // A started task, followed by the one thread that started it; not thread-safe.
 class RunningTask {
  public:
@@ -42,6 +53,8 @@ class RunningTask {
   // task still runs at its time. Call once.
   virtual ProcessExit Supervise(const SupervisionLimits& limits, const ChunkSink& on_chunk,
                                 const TaskNotice& notice = {}) = 0;
+  // Where it runs, for the journal (the runner adds the unit's name).
+  virtual RunningTaskRecord Record() const { return {}; }
 };
 
 // What the runner has decided about a task before it starts.
@@ -69,6 +82,9 @@ class TaskStarter {
   virtual LimitSupport support() const = 0;
   // Starts the task; the failure reads as the rest of "spawn failed: ...".
   virtual Result<std::unique_ptr<RunningTask>> Start(const LaunchRequest& request) = 0;
+  // A task an earlier life of this agent left running (it stopped without ending it: a crash,
+  // kill -9): stops whatever is left of it. True if anything was.
+  virtual bool StopLeftover(std::string_view task_id, const RunningTaskRecord& record) = 0;
 };
 
 }  // namespace sloth

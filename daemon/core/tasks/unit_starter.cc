@@ -89,4 +89,9 @@ Result<std::unique_ptr<RunningTask>> UnitStarter::Start(const LaunchRequest& req
                                                                  std::move(report_ours), support_, memory_max));
 }
 
+bool UnitStarter::StopLeftover(std::string_view /*task_id*/, const RunningTaskRecord& record) {
+  if (record.unit.empty()) return false;
+  return units_.Stop(record.unit).ok();
+}
+
 }  // namespace sloth

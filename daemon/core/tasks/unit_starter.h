@@ -21,6 +21,8 @@ class UnitStarter final : public TaskStarter {
   Result<std::string> TaskUser(std::string_view requested, const std::string& configured) const override;
   LimitSupport support() const override { return support_; }
   Result<std::unique_ptr<RunningTask>> Start(const LaunchRequest& request) override;
+  // Stops the task's unit (systemd kills every process in its cgroup).
+  bool StopLeftover(std::string_view task_id, const RunningTaskRecord& record) override;
 
  private:
   TransientUnits& units_;

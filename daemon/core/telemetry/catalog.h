@@ -40,9 +40,10 @@ inline constexpr FamilySpec kGrpcRequests{metric_names::kGrpcRequests,
                                           kMethodStatus};
 inline constexpr FamilySpec kGrpcDuration{metric_names::kGrpcDuration, "gRPC request latency in seconds, by method.",
                                           MetricType::Histogram, kMethod};
-inline constexpr FamilySpec kErrors{metric_names::kErrors,
-                                    "Errors by type (task_spawn, task_timeout, grpc, config, master_unreachable, ...).",
-                                    MetricType::Counter, kType};
+inline constexpr FamilySpec kErrors{
+    metric_names::kErrors,
+    "Errors by type (task_spawn, task_timeout, task_refused, grpc, config, master_unreachable, ...).",
+    MetricType::Counter, kType};
 inline constexpr FamilySpec kUptime{
     metric_names::kUptime, "Seconds since the agent started.", MetricType::Gauge, {}, true};
 inline constexpr FamilySpec kAgentInfo{metric_names::kAgentInfo, "Agent build information (always 1).",

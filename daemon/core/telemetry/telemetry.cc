@@ -23,7 +23,7 @@ std::string GoArch(std::string_view machine) {
 }
 
 // Error types recorded from the start at 0, so rate() and alerts work before the first error.
-constexpr std::string_view kKnownErrorTypes[] = {"task_spawn", "task_timeout",       "grpc",
+constexpr std::string_view kKnownErrorTypes[] = {"task_spawn", "task_timeout",       "task_refused",   "grpc",
                                                  "config",     "master_unreachable", "control_refused"};
 constexpr std::string_view kTaskStatuses[] = {"success", "failed", "skipped"};
 
@@ -131,7 +131,7 @@ const Exemplar* Telemetry::FindExemplar(const prometheus::ClientMetric& series, 
   return &it->second[bucket];
 }
 
-void Telemetry::TaskRefused(std::string_view group) {
+void Telemetry::TaskFailedWithoutDuration(std::string_view group) {
   tasks_total_.Add({{"status", "failed"}, {"group", groups_.Admit(group)}}).Increment();
   Changed();
 }

@@ -73,9 +73,11 @@ class Telemetry {
   // What a finished task consumed (TaskUsage): adds to sloth_task_cpu_seconds_total, observes
   // sloth_task_memory_peak_bytes.
   void TaskAccounted(std::string_view group, std::string_view task, double cpu_seconds, uint64_t memory_peak_bytes);
-  // A task that never ran (refused at admission, cancelled while queued): counted as failed in
-  // sloth_tasks_total, with no duration sample and no change to sloth_tasks_running.
-  void TaskRefused(std::string_view group);
+  // A task that failed with no duration to observe: cancelled while it was queued, or found
+  // running by a slothd restarted after a crash. Counted as failed in sloth_tasks_total, with no
+  // duration sample and no change to sloth_tasks_running. (A refused request is no task: it is an
+  // ErrorOccurred("task_refused").)
+  void TaskFailedWithoutDuration(std::string_view group);
   // A workflow group: status "success", "failed" or "skipped" (counted, no duration sample).
   void GroupFinished(std::string_view group, std::string_view status, double seconds);
   void GrpcRequestServed(std::string_view method, std::string_view status, double seconds);

@@ -128,10 +128,19 @@ void WorkflowExecution::Attempt(size_t task, Lock& lock) {
   spec.workflow = workflow_.name;
   spec.run_id = id_;
   lock.unlock();
+  const std::string name = spec.name, group = spec.group;
   auto begun = parts_.runner.Begin(std::move(spec));
   TaskResult result;
   if (!begun) {
-    result = begun.error();  // refused at admission (queue full, shutting down): it failed
+    // Refused at admission (queue full, shutting down): no task ran, so no id; the attempt failed
+    // with the reason, and retries or the dependants' skips follow as for any failure.
+    result.name = name;
+    result.group = group;
+    result.workflow = workflow_.name;
+    result.run_id = id_;
+    result.status = TaskStatus::kFailed;
+    result.reason = "refused: " + begun.error().reason;
+    result.start_time = result.end_time = std::chrono::system_clock::now();
   } else {
     const std::string task_id = begun->id();
     lock.lock();

@@ -14,6 +14,12 @@ TEST(CallErrorFromGrpc, UnreachableAndSilentAgentsAreTheirOwnCodes) {
   EXPECT_EQ(deadline.message, "no answer before the deadline (--timeout)");
 }
 
+TEST(CallErrorFromGrpc, AFullQueueIsItsOwnCode) {
+  const CallError full = CallErrorFromGrpc({grpc::StatusCode::RESOURCE_EXHAUSTED, "queue full"});
+  EXPECT_EQ(full.code, CallCode::kResourceExhausted);
+  EXPECT_EQ(full.message, "queue full");
+}
+
 TEST(CallErrorFromGrpc, KeepsTheAgentsWordsAndNamesOldAgents) {
   const CallError invalid = CallErrorFromGrpc({grpc::StatusCode::INVALID_ARGUMENT, "command is empty"});
   EXPECT_EQ(invalid.code, CallCode::kInvalidArgument);

@@ -18,9 +18,12 @@ TEST(CallErrorFromDbus, PolicyArgumentsAndOldAgentsHaveTheirCodes) {
   EXPECT_EQ(CallErrorFromDbus("org.freedesktop.DBus.Error.AccessDenied", "x").code, CallCode::kPermissionDenied);
   EXPECT_EQ(CallErrorFromDbus("org.freedesktop.DBus.Error.InvalidArgs", "x").code, CallCode::kInvalidArgument);
   EXPECT_EQ(CallErrorFromDbus("org.freedesktop.DBus.Error.UnknownMethod", "x").code, CallCode::kUnimplemented);
-  const CallError refused = CallErrorFromDbus("org.slothrunner.Agent1.Error.Refused", "task refused: queue full");
-  EXPECT_EQ(refused.code, CallCode::kFailed);
-  EXPECT_EQ(refused.message, "org.slothrunner.Agent1.Error.Refused: task refused: queue full");
+  const CallError full = CallErrorFromDbus("org.slothrunner.Agent1.Error.QueueFull", "task refused: queue full");
+  EXPECT_EQ(full.code, CallCode::kResourceExhausted);
+  EXPECT_EQ(full.message, "org.slothrunner.Agent1.Error.QueueFull: task refused: queue full");
+  EXPECT_EQ(CallErrorFromDbus("org.slothrunner.Agent1.Error.UserNotAllowed", "x").code, CallCode::kPermissionDenied);
+  EXPECT_EQ(CallErrorFromDbus("org.slothrunner.Agent1.Error.Refused", "task refused: shutting down").code,
+            CallCode::kUnavailable);
 }
 
 }  // namespace

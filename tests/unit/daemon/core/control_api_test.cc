@@ -84,16 +84,18 @@ TEST_F(ControlApiTest, StartTask_ARefusalSaysWhy) {
   runner_.Shutdown(Duration::zero());
   const auto started = api.StartTask(caller_, Command("true"));
   ASSERT_FALSE(started);
-  EXPECT_EQ(started.error().message, "shutting down");
+  EXPECT_EQ(started.error().kind, RefusalKind::kStopping);
+  EXPECT_EQ(started.error().reason, "shutting down");
   EXPECT_TRUE(Logged("StartTask adhoc/adhoc (uid 1000, pid 4242, via unix)"));
 }
 
-TEST_F(ControlApiTest, BeginTask_RefusedTasksComeBackAsTheirResult) {
+TEST_F(ControlApiTest, BeginTask_ARefusalSaysWhyAndIsNoTask) {
   ControlApi& api = Api();
   const auto begun = api.BeginTask(caller_, WithEnv(Command("true"), "A=B", "x"));
   ASSERT_FALSE(begun);
-  EXPECT_EQ(begun.error().status, TaskStatus::kFailed);
+  EXPECT_EQ(begun.error().kind, RefusalKind::kInvalid);
   EXPECT_EQ(begun.error().reason, R"(invalid task: bad environment variable name "A=B")");
+  EXPECT_TRUE(api.ListTasks(caller_).empty());
 }
 
 TEST_F(ControlApiTest, Reload_ReportsTheSourcesOutcomeAndIsAudited) {

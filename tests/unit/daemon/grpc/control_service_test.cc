@@ -65,7 +65,7 @@ TEST_F(ControlServiceTest, CheckRunTask_RefusesWithInvalidArgumentAndWhatToFix) 
   EXPECT_EQ(service_.CheckRunTask(bad_env, &spec).error_message(), R"(bad environment variable name "A=B")");
 }
 
-TEST_F(ControlServiceTest, BeginRunTask_ARefusalIsTheWholeStream) {
+TEST_F(ControlServiceTest, BeginRunTask_ARefusalIsTheStreamsStatus) {
   runner_.Shutdown(Duration::zero());
   auto begun = service_.BeginRunTask(Caller{"unix"}, [] {
     TaskSpec spec;
@@ -73,9 +73,16 @@ TEST_F(ControlServiceTest, BeginRunTask_ARefusalIsTheWholeStream) {
     return spec;
   }());
   ASSERT_FALSE(begun);
-  ASSERT_TRUE(begun.error().has_result());
-  EXPECT_EQ(begun.error().result().status(), v1::TASK_STATUS_FAILED);
-  EXPECT_EQ(begun.error().result().reason(), "shutting down");
+  EXPECT_EQ(begun.error().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(begun.error().error_message(), "shutting down");
+}
+
+TEST(RefusalStatus, EachRefusalHasItsOwnCode) {
+  EXPECT_EQ(RefusalStatus({RefusalKind::kQueueFull, "queue full"}).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(RefusalStatus({RefusalKind::kStopping, "x"}).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(RefusalStatus({RefusalKind::kInvalid, "x"}).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RefusalStatus({RefusalKind::kUserNotAllowed, "x"}).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(RefusalStatus({RefusalKind::kQueueFull, "queue full"}).error_message(), "queue full");
 }
 
 TEST(ToProto, TaskResultCarriesEveryFieldAndOutputOnlyWhenAsked) {

@@ -19,7 +19,12 @@ inline TaskSpec Shell(std::string command) {
 inline TaskResult RunToEnd(TaskRunner& runner, TaskSpec spec, const TaskRunner::OutputSink& on_output = {},
                            std::string* assigned_id = nullptr) {
   auto begun = runner.Begin(std::move(spec));
-  if (!begun) return begun.error();  // refused at admission: its result says why
+  if (!begun) {  // refused at admission: no task, so no id; a failed result that says why
+    TaskResult refused;
+    refused.status = TaskStatus::kFailed;
+    refused.reason = begun.error().reason;
+    return refused;
+  }
   if (assigned_id != nullptr) *assigned_id = begun->id();
   return runner.Complete(std::move(begun).value(), on_output);
 }

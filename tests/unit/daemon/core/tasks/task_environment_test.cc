@@ -63,10 +63,11 @@ TEST(TaskEnvironment, TasksGetACleanEnvironmentNotTheDaemons) {
   EXPECT_EQ(vars["FROM_CONFIG"], "c");
   EXPECT_EQ(vars["FROM_REQUEST"], "r");
   EXPECT_EQ(vars["OVERRIDDEN"], "by the request");
+  EXPECT_EQ(vars["SLOTH_TASK_ID"], result.id);  // process mode: how what leaves the task is known
   // Nothing else but what the shell itself sets (dash: PWD).
   for (const auto& [name, value] : vars) {
-    static const std::set<std::string> expected = {"PATH",        "HOME",         "LANG",       "USER", "LOGNAME",
-                                                   "FROM_CONFIG", "FROM_REQUEST", "OVERRIDDEN", "PWD"};
+    static const std::set<std::string> expected = {
+        "PATH", "HOME", "LANG", "USER", "LOGNAME", "FROM_CONFIG", "FROM_REQUEST", "OVERRIDDEN", "PWD", "SLOTH_TASK_ID"};
     EXPECT_TRUE(expected.count(name)) << "unexpected variable " << name << "=" << value;
   }
 }

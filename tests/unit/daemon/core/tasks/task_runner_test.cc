@@ -84,17 +84,9 @@ class ChangeWaiter {
   std::function<void(const TaskResult&)> on_change_;
 };
 
-// Waits (bounded) for a grandchild orphaned to this process (a child subreaper) and reaps it.
-// Returns its wait status, or -1 if it did not exit.
-int ReapOrphan(pid_t pid) {
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));  // glibc 2.36: no extern "C"
-  if (!pidfd) return -1;
-  pollfd p{pidfd.get(), POLLIN, 0};
-  if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kEventBound).count())) != 1) return -1;
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
-  return status;
-}
+// True once `pid` is gone for good: the runner killed what its task left and reaped what came to
+// this process (a child subreaper, as slothd is) before it returned.
+bool Gone(pid_t pid) { return pid > 0 && ::kill(pid, 0) == -1 && errno == ESRCH; }
 
 pid_t ReadPid(const std::string& path) {
   std::ifstream in(path);
@@ -111,10 +103,6 @@ size_t CountStatus(const std::vector<TaskResult>& list, TaskStatus status) {
 
 class TaskRunnerTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    // Grandchildren orphaned by a killed shell come to us, so we can reap them and prove they died.
-    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  }
   void SetUp() override {
     char tmpl[] = "/tmp/sloth-tasks-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
@@ -141,7 +129,7 @@ class TaskRunnerTest : public ::testing::Test {
     options.max_concurrent = 1;
     TaskRunner& runner = MakeRunner(options);
     if (auto gated = runner.Start(Shell("read x < " + gate.path())); !gated) {
-      ADD_FAILURE() << "the gated task was refused: " << gated.error().message;
+      ADD_FAILURE() << "the gated task was refused: " << gated.error().reason;
       return {};
     }
     if (!waiter_.WaitUntil([&] { return runner.running() == 1; })) {
@@ -151,7 +139,7 @@ class TaskRunnerTest : public ::testing::Test {
     return Begun(runner.Begin(Shell("touch " + Path("ran"))));
   }
   // The handle of a task Begin admitted; an empty one, and a test failure, if it was refused.
-  static TaskRunner::Started Begun(Result<TaskRunner::Started, TaskResult> begun) {
+  static TaskRunner::Started Begun(Result<TaskRunner::Started, TaskRefusal> begun) {
     if (!begun) {
       ADD_FAILURE() << "refused at admission: " << begun.error().reason;
       return {};
@@ -239,12 +227,24 @@ TEST_F(TaskRunnerTest, Run_TimeoutKillsWholeProcessGroupIncludingSleepGrandchild
 
   const pid_t grandchild = ReadPid(Path("pid"));
   ASSERT_GT(grandchild, 0);
-  const int status = ReapOrphan(grandchild);
-  ASSERT_NE(status, -1) << "the background sleep outlived its task";
-  EXPECT_TRUE(WIFSIGNALED(status));
-  EXPECT_EQ(::kill(grandchild, 0), -1);
-  EXPECT_EQ(errno, ESRCH);
+  EXPECT_TRUE(Gone(grandchild)) << "the background sleep outlived its task";
   EXPECT_EQ(Sample(Metrics(), "sloth_errors_total", {R"(type="task_timeout")"}), 1);
+}
+
+// `setsid` leaves the task's process group and session; the process is still the task's (its
+// SLOTH_TASK_ID) and dies at the timeout, or when the task ends.
+TEST_F(TaskRunnerTest, Run_WhatLeftTheProcessGroupDiesAtTheTimeoutAndAtTheEnd) {
+  TaskRunner& runner = MakeRunner();
+  const std::string escape = "setsid sh -c 'echo $$ > " + Path("pid") + "; exec sleep 100' & while [ ! -s " +
+                             Path("pid") + " ]; do sleep 0.01; done; ";
+  TaskSpec spec = Shell(escape + "sleep 100");
+  spec.timeout = 300ms;
+  EXPECT_TRUE(RunToEnd(runner, spec).timed_out);
+  EXPECT_TRUE(Gone(ReadPid(Path("pid")))) << "the setsid process outlived its task's timeout";
+
+  std::filesystem::remove(Path("pid"));
+  EXPECT_EQ(RunToEnd(runner, Shell(escape + "echo done")).status, TaskStatus::kSuccess);
+  EXPECT_TRUE(Gone(ReadPid(Path("pid")))) << "the setsid process outlived its task";
 }
 
 TEST_F(TaskRunnerTest, Run_TimeoutEscalatesToSigkillWhenSigtermIsIgnored) {
@@ -266,9 +266,7 @@ TEST_F(TaskRunnerTest, Run_BackgroundGrandchildDoesNotHoldTaskOpen) {
   EXPECT_EQ(r.status, TaskStatus::kSuccess);
   EXPECT_EQ(r.kept_output, "done\n");
   EXPECT_LT(r.duration, 5s);
-  const int status = ReapOrphan(ReadPid(Path("pid")));
-  ASSERT_NE(status, -1);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_TRUE(Gone(ReadPid(Path("pid")))) << "the background sleep outlived its task";
 }
 
 // The runner holds the pipes' write ends until the shell has exited, so the pipes reach EOF
@@ -408,10 +406,12 @@ TEST_F(TaskRunnerTest, Run_InvalidEnvNameIsRefused) {
   TaskRunner& runner = MakeRunner();
   TaskSpec spec = Shell("true");
   spec.env = {{"A=B", "x"}};
-  const TaskResult r = RunToEnd(runner, spec);
-  EXPECT_EQ(r.status, TaskStatus::kFailed);
-  EXPECT_EQ(r.reason, R"(invalid task: bad environment variable name "A=B")");
+  const auto r = runner.Begin(spec);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, RefusalKind::kInvalid);
+  EXPECT_EQ(r.error().reason, R"(invalid task: bad environment variable name "A=B")");
   EXPECT_EQ(Sample(Metrics(), "sloth_tasks_running"), 0);
+  EXPECT_EQ(Sample(Metrics(), "sloth_errors_total", {R"(type="task_refused")"}), 1);
 }
 
 TEST_F(TaskRunnerTest, Run_SpawnFailureIsFailedAndCounted) {
@@ -470,22 +470,40 @@ TEST_F(TaskRunnerTest, Run_QueueFullIsRefusedWithClearReason) {
   std::thread queued([&] { RunToEnd(runner, Shell("true")); });
   ASSERT_TRUE(waiter_.WaitUntil([&] { return CountStatus(runner.List(), TaskStatus::kQueued) == 1; }));
 
-  const TaskResult refused = RunToEnd(runner, Shell("true"));
-  EXPECT_EQ(refused.status, TaskStatus::kFailed);
-  EXPECT_EQ(refused.reason, "queue full: 1 tasks waiting (max_queued)");
-  EXPECT_EQ(refused.exit_code, -1);
-  EXPECT_FALSE(refused.id.empty());
+  const std::string full = "queue full: 1 tasks running (max_concurrent), 1 waiting (max_queued); try again later";
+  const auto begun = runner.Begin(Shell("true"));
+  ASSERT_FALSE(begun);
+  EXPECT_EQ(begun.error().kind, RefusalKind::kQueueFull);
+  EXPECT_EQ(begun.error().reason, full);
   const auto started = runner.Start(Shell("true"));
   ASSERT_FALSE(started);
-  EXPECT_EQ(started.error().message, "queue full: 1 tasks waiting (max_queued)");
+  EXPECT_EQ(started.error().kind, RefusalKind::kQueueFull);
+  EXPECT_EQ(started.error().reason, full);
+  // A refusal is no task: not listed, not counted as one; counted as an error.
+  EXPECT_EQ(runner.List().size(), 2u);
+  EXPECT_EQ(Sample(Metrics(), "sloth_tasks_total", {R"(status="failed")"}), 0);
+  EXPECT_EQ(Sample(Metrics(), "sloth_errors_total", {R"(type="task_refused")"}), 2);
 
   gate.Release();
   running.join();
   queued.join();
   const std::string m = Metrics();
   EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(status="success")"}), 2);
-  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(status="failed")"}), 2);
+  EXPECT_EQ(Sample(m, "sloth_tasks_total", {R"(status="failed")"}), 0);
   EXPECT_EQ(Sample(m, "sloth_tasks_running"), 0);
+}
+
+TEST_F(TaskRunnerTest, Begin_UserNotAllowedIsRefusedNotRun) {
+  TaskRunner& runner = MakeRunner();
+  TaskSpec spec = Shell("touch " + Path("ran"));
+  spec.user = "somebody-else";
+  const auto begun = runner.Begin(spec);
+  ASSERT_FALSE(begun);
+  EXPECT_EQ(begun.error().kind, RefusalKind::kUserNotAllowed);
+  EXPECT_NE(begun.error().reason.find("user \"somebody-else\" is not allowed"), std::string::npos)
+      << begun.error().reason;
+  EXPECT_TRUE(runner.List().empty());
+  EXPECT_FALSE(std::filesystem::exists(Path("ran")));
 }
 
 TEST_F(TaskRunnerTest, Cancel_RunningTaskKillsGroup) {
@@ -507,9 +525,7 @@ TEST_F(TaskRunnerTest, Cancel_RunningTaskKillsGroup) {
   EXPECT_EQ(r.reason, "cancelled");
   EXPECT_EQ(r.signal, SIGTERM);
   EXPECT_LT(r.duration, 2s);
-  const int status = ReapOrphan(ReadPid(Path("pid")));
-  ASSERT_NE(status, -1);
-  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_TRUE(Gone(ReadPid(Path("pid")))) << "the background sleep outlived its task";
   EXPECT_FALSE(runner.Cancel(id)) << "a finished task cannot be cancelled";
   EXPECT_FALSE(runner.Cancel("t-999999-0000"));
 }
@@ -618,9 +634,10 @@ TEST_F(TaskRunnerTest, Shutdown_CancelsRunningAndRefusesNew) {
   ASSERT_TRUE(cancelled.has_value());
   EXPECT_TRUE(cancelled->cancelled);
   EXPECT_EQ(cancelled->reason, "cancelled: shutting down");
-  const TaskResult refused = RunToEnd(runner, Shell("true"));
-  EXPECT_EQ(refused.status, TaskStatus::kFailed);
-  EXPECT_EQ(refused.reason, "shutting down");
+  const auto refused = runner.Begin(Shell("true"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, RefusalKind::kStopping);
+  EXPECT_EQ(refused.error().reason, "shutting down");
   EXPECT_EQ(Sample(Metrics(), "sloth_tasks_running"), 0);
 }
 
@@ -719,15 +736,16 @@ TEST_F(TaskRunnerTest, Begin_AHandleDroppedWithoutCompleteCancelsAndKillsItsProc
   EXPECT_EQ(runner.running(), 0u);
 }
 
-TEST_F(TaskRunnerTest, Begin_RefusedWhileShuttingDownReturnsTheRefusedResult) {
+TEST_F(TaskRunnerTest, Begin_RefusedWhileShuttingDownSaysWhyAndRecordsNoTask) {
   TaskRunner& runner = MakeRunner();
   runner.Shutdown(Duration::zero());
   const auto begun = runner.Begin(Shell("true"));
   ASSERT_FALSE(begun);
-  const TaskResult& refused = begun.error();
-  EXPECT_EQ(refused.status, TaskStatus::kFailed);
-  EXPECT_EQ(refused.reason, "shutting down");
-  EXPECT_FALSE(refused.id.empty());
+  EXPECT_EQ(begun.error().kind, RefusalKind::kStopping);
+  EXPECT_EQ(begun.error().reason, "shutting down");
+  EXPECT_TRUE(runner.List().empty());
+  EXPECT_EQ(Sample(Metrics(), "sloth_tasks_total", {R"(status="failed")"}), 0);
+  EXPECT_EQ(Sample(Metrics(), "sloth_errors_total", {R"(type="task_refused")"}), 1);
 }
 
 // The notice tells a front end that a task is worth announcing (ControlService's started event).

@@ -282,6 +282,41 @@ depends_on = ["flaky"]
   EXPECT_EQ(Sample(text, "sloth_tasks_total", {"group=\"g\"", "status=\"success\""}), 2);
 }
 
+// A task the runner refuses (its queue is full) never ran: it fails in the run with the reason and
+// no task id, and is counted as a refusal, not as a failed task.
+TEST_F(WorkflowRunsTest, ATaskTheRunnerRefusesFailsInTheRunWithTheReasonAndIsNoTask) {
+  TaskRunner::Options options;
+  options.max_concurrent = 1;
+  options.max_queued = 0;
+  TaskRunner small(options, telemetry_, log_);
+  WorkflowRuns runs(WorkflowRuns::Options{2, 20}, small, telemetry_, log_);
+  // Both start at once; whichever comes second finds the one slot taken, and the first waits for
+  // the refusal before it ends.
+  const std::string wait = "until [ -e $D/refused ]; do sleep 0.01; done";
+  auto run =
+      runs.Run(Load("[groups.g.tasks.a]\ncommand = '" + wait + "'\n[groups.g.tasks.b]\ncommand = '" + wait + "'\n"),
+               [&](const WorkflowEvent& event) {
+                 const auto* change = std::get_if<WorkflowTaskChange>(&event);
+                 if (change != nullptr && change->task.status == TaskStatus::kFailed) {
+                   std::ofstream(D("refused")) << "\n";
+                 }
+               });
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->status, TaskStatus::kFailed);
+  const bool a_refused = TaskNamed(*run, "g.a").status == TaskStatus::kFailed;
+  const WorkflowRunTask& refused = TaskNamed(*run, a_refused ? "g.a" : "g.b");
+  const WorkflowRunTask& ran = TaskNamed(*run, a_refused ? "g.b" : "g.a");
+  EXPECT_EQ(ran.status, TaskStatus::kSuccess);
+  EXPECT_EQ(refused.status, TaskStatus::kFailed);
+  EXPECT_EQ(refused.reason,
+            "refused: queue full: 1 tasks running (max_concurrent), 0 waiting (max_queued); try again later");
+  EXPECT_TRUE(refused.last.id.empty());
+  const std::string text = telemetry_.ExpositionText();
+  EXPECT_EQ(Sample(text, "sloth_tasks_total", {"group=\"g\"", "status=\"success\""}), 1);
+  EXPECT_LT(Sample(text, "sloth_tasks_total", {"group=\"g\"", "status=\"failed\""}), 1);
+  EXPECT_EQ(Sample(text, "sloth_errors_total", {"type=\"task_refused\""}), 1);
+}
+
 TEST_F(WorkflowRunsTest, ExhaustedRetriesFailWithTheLastAttemptsReason) {
   EventLog events;
   const auto run = RunToEnd(Load("[groups.g.tasks.t]\ncommand = 'exit 7'\nretries = 2\n"), events.Sink());

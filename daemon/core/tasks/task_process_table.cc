@@ -1,0 +1,96 @@
+#include "daemon/core/tasks/task_process_table.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "common/unique_fd.h"
+#include "daemon/core/tasks/process_tree.h"
+
+namespace sloth {
+namespace {
+
+// Rounds of KillLeftovers: each kills what it finds, whose children then come to us for the next.
+constexpr int kMaxKillRounds = 16;
+// How long a round waits for what it killed to be gone (SIGKILL: at once, unless in the kernel).
+constexpr auto kRoundWait = std::chrono::seconds(1);
+
+}  // namespace
+
+TaskProcessTable::TaskProcessTable() : self_(::getpid()) { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
+
+void TaskProcessTable::ShellStarted(pid_t pid) {
+  std::lock_guard lock(mutex_);
+  shells_.insert(pid);
+}
+
+void TaskProcessTable::ShellReaped(pid_t pid) {
+  std::lock_guard lock(mutex_);
+  shells_.erase(pid);
+}
+
+bool TaskProcessTable::IsShell(pid_t pid) const {
+  std::lock_guard lock(mutex_);
+  return shells_.contains(pid);
+}
+
+std::vector<pid_t> TaskProcessTable::OrphansOf(std::string_view task_id) {
+  std::vector<pid_t> found, exited;
+  for (pid_t child : ChildrenOfThread(self_, self_)) {
+    if (IsShell(child)) continue;
+    const auto stat = ReadProcessStat(child);
+    if (!stat) continue;
+    if (stat->state == 'Z') {
+      exited.push_back(child);
+    } else if (!task_id.empty() && TaskIdOf(child) == task_id) {
+      found.push_back(child);
+      const auto below = DescendantsOf(child);
+      found.insert(found.end(), below.begin(), below.end());
+    }
+  }
+  if (!exited.empty()) {
+    std::unique_lock lock(reap_mutex_);  // no shell is being entered meanwhile
+    for (pid_t pid : exited) {
+      if (!IsShell(pid)) ::waitpid(pid, nullptr, WNOHANG);
+    }
+  }
+  return found;
+}
+
+size_t TaskProcessTable::SignalTask(std::string_view task_id, pid_t shell, int sig) {
+  std::vector<pid_t> targets = DescendantsOf(shell);
+  const auto orphans = OrphansOf(task_id);
+  targets.insert(targets.end(), orphans.begin(), orphans.end());
+  for (pid_t pid : targets) ::kill(pid, sig);
+  return targets.size();
+}
+
+size_t TaskProcessTable::KillLeftovers(std::string_view task_id) {
+  size_t killed = 0;
+  for (int round = 0; round < kMaxKillRounds; ++round) {
+    const std::vector<pid_t> targets = OrphansOf(task_id);
+    if (targets.empty()) break;
+    std::vector<UniqueFd> gone;
+    gone.reserve(targets.size());
+    for (pid_t pid : targets) {
+      UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+      if (::kill(pid, SIGKILL) == 0) ++killed;
+      if (pidfd) gone.push_back(std::move(pidfd));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + kRoundWait;
+    for (const UniqueFd& pidfd : gone) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{pidfd.get(), POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    }
+  }
+  (void)OrphansOf({});  // reaps what the last round killed (finds nothing: no id)
+  return killed;
+}
+
+}  // namespace sloth
