@@ -19,8 +19,10 @@ namespace sloth::ctl {
 namespace {
 
 // slothd tells a connection it refuses why, in one line, before closing it (control_socket.h);
-// a gRPC client only sees the connection fail. Reads that line, if that is what happened.
-std::optional<std::string> RefusalFromDaemon(const std::string& socket_path) {
+// a gRPC client only sees the connection fail. Reads that line, if that is what happened. A slothd
+// that accepts always writes at once (that line, or gRPC's own settings frame), so the wait is long
+// only for a daemon too loaded to answer: it is the caller's to choose, not a second.
+std::optional<std::string> RefusalFromDaemon(const std::string& socket_path, std::chrono::milliseconds wait) {
   sockaddr_un address{};
   if (socket_path.empty() || socket_path.size() >= sizeof address.sun_path) return std::nullopt;
   address.sun_family = AF_UNIX;
@@ -30,7 +32,7 @@ std::optional<std::string> RefusalFromDaemon(const std::string& socket_path) {
   const std::string_view prefix = "slothd: refused: ";
   char buffer[512];
   pollfd p{fd.get(), POLLIN, 0};
-  if (::poll(&p, 1, 1000) <= 0) return std::nullopt;
+  if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return std::nullopt;
   const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
   std::string_view line(buffer, n > 0 ? static_cast<size_t>(n) : 0);
   if (!line.starts_with(prefix)) return std::nullopt;
@@ -120,13 +122,13 @@ OpenedAgent OpenAgent(const Context& context, const std::string& agent, bool met
   opened.client = MakeLocalConnection(context, timeout);
   LocalProbe probe;
   probe.target = opened.client->target();
-  if (auto connected = opened.client->Connect(std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(2)));
-      !connected) {
+  const auto probe_timeout = std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(5));
+  if (auto connected = opened.client->Connect(probe_timeout); !connected) {
     probe.error = connected.error().message;
     if (connected.error().code == CallCode::kPermissionDenied) {
       probe.permission_denied = true;  // the socket file's mode, or the bus policy
     } else if (context.via != Context::Via::kDbus) {
-      if (auto refusal = RefusalFromDaemon(context.socket_path)) {
+      if (auto refusal = RefusalFromDaemon(context.socket_path, probe_timeout)) {
         probe.error = *refusal;  // slothd's own check (SO_PEERCRED) or its connection limits
         probe.refused = true;
         probe.permission_denied = refusal->find("too many") == std::string::npos;
