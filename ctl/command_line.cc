@@ -56,7 +56,8 @@ CommandLine::CommandLine()
   app.footer(
       "Global options work before or after the command (see 'slothctl --help').\n"
       "Exit codes: 0 ok, 1 failed/unhealthy, 2 usage, 69 agent not found or unreachable;\n"
-      "'agent run' exits with the task's code, 124 on timeout, 128+N on signal N, 130 on Ctrl-C;\n"
+      "'agent run' exits with the task's code, 124 on timeout, 128+N on signal N, 130 on Ctrl-C,\n"
+      "and when the agent refuses the task (nothing ran): 75 queue full, 77 user not allowed, 65 invalid;\n"
       "'run' exits 1 when a task of the workflow failed, 2 for an invalid workflow file.\n"
       "Emoji in text output only with a UTF-8 locale and without NO_COLOR or --no-color.");
 }

@@ -16,7 +16,7 @@ build_pkgs=(
 )
 test_pkgs=(
   curl prometheus procps iproute2 psmisc python3 openssl apache2-utils
-  dbus systemd systemd-container tmux
+  dbus systemd systemd-container tmux faketime
   clang libclang-rt-14-dev clang-format clang-tidy
   man-db bash-completion zsh debhelper lintian rpm rpmlint cpio
 )

@@ -4,8 +4,7 @@
 # untouched), and the open-file limit exhausted (slothd under a hard limit of 200). Passes when
 # /health (and slothctl agent health) says what is wrong while it is, the log says it clearly,
 # slothd does not spin, and everything answers again once the fault is gone.
-# A wall-clock jump is not tried: a time namespace shifts only the monotonic and boot clocks,
-# and moving the real clock would disturb everything else on the machine (doc/RELIABILITY.md).
+# A wall-clock jump is clock_test.sh's.
 source "$(dirname "$0")/lib.sh"
 ctl() { "$SLOTHCTL" --socket "$SOCK" "$@"; }
 in_ns() { nsenter -t "$PID" -m -- "$@"; }

@@ -2,13 +2,13 @@
 # The long variants of the reliability scenarios, on the release build, and longer fuzzing:
 #   tests/reliability/long.sh               every scenario (LONG=1), then every fuzzer for 10 min
 #   tests/reliability/long.sh http_load     one scenario (http_load http_abuse control_flood tasks
-#                                           faults permission) or `fuzz`
+#                                           faults clock permission) or `fuzz`
 # Builds what it needs first (release: slothd, slothctl and the modules; debug: the load tools,
 # the permission test and the fuzzers). Prints each scenario's figures (doc/RELIABILITY.md).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/../.."
 want=("$@")
-[[ ${#want[@]} == 0 ]] && want=(http_load http_abuse control_flood tasks faults permission fuzz)
+[[ ${#want[@]} == 0 ]] && want=(http_load http_abuse control_flood tasks faults clock permission fuzz)
 cmake --preset release >/dev/null && cmake --build --preset release --target slothd slothd_grpc slothd_dbus slothctl
 cmake --preset debug >/dev/null && cmake --build --preset debug --target http_load task_flood permission_test fuzzers
 export LONG=1 SLOTHD=$PWD/build/release/daemon/slothd SLOTHCTL=$PWD/build/release/ctl/slothctl
