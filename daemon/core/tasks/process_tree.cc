@@ -68,10 +68,13 @@ std::optional<ProcessStat> ReadProcessStat(pid_t pid) {
   ProcessStat stat;
   stat.pid = pid;
   stat.state = fields[0].empty() ? '?' : fields[0][0];
-  if (!ParseNumber(fields[1], &stat.ppid) || !ParseNumber(fields[2], &stat.pgid) ||
+  unsigned flags = 0;
+  if (!ParseNumber(fields[1], &stat.ppid) || !ParseNumber(fields[2], &stat.pgid) || !ParseNumber(fields[6], &flags) ||
       !ParseNumber(fields[19], &stat.start_ticks)) {
     return std::nullopt;
   }
+  constexpr unsigned kPfExiting = 0x4;  // include/linux/sched.h
+  stat.exiting = (flags & kPfExiting) != 0;
   return stat;
 }
 

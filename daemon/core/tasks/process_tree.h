@@ -23,6 +23,7 @@ struct ProcessStat {
   pid_t ppid = 0;
   pid_t pgid = 0;
   char state = '?';          // 'R', 'S', 'Z', ...
+  bool exiting = false;      // PF_EXITING: on its way out (killed, say), not yet a zombie
   uint64_t start_ticks = 0;  // field 22: clock ticks after boot; with the pid, one process for good
 };
 

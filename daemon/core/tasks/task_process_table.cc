@@ -89,8 +89,26 @@ size_t TaskProcessTable::KillLeftovers(std::string_view task_id) {
       if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
     }
   }
-  (void)OrphansOf({});  // reaps what the last round killed (finds nothing: no id)
+  ReapDying();
   return killed;
+}
+
+// What was killed just before (the task's group, SignalTask, the last round) may still be on its
+// way out: no longer readable for its task id, not yet a zombie to reap. Without this wait it
+// stayed a zombie child of slothd (<defunct>) until the next task's sweep.
+void TaskProcessTable::ReapDying() {
+  const auto deadline = std::chrono::steady_clock::now() + kRoundWait;
+  for (pid_t child : ChildrenOfThread(self_, self_)) {
+    if (IsShell(child)) continue;
+    const auto stat = ReadProcessStat(child);
+    if (!stat || !stat->exiting || stat->state == 'Z') continue;
+    const UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!pidfd || left.count() <= 0) continue;
+    pollfd p{pidfd.get(), POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(left.count()));  // readable once it has exited
+  }
+  (void)OrphansOf({});  // reaps the exited ones (finds nothing: no id)
 }
 
 }  // namespace sloth

@@ -47,6 +47,9 @@ class TaskProcessTable {
   // descendants; orphans that have exited are reaped on the way.
   std::vector<pid_t> OrphansOf(std::string_view task_id);
   bool IsShell(pid_t pid) const;
+  // Waits (a round at most) for the children that are exiting to be zombies, and reaps them with
+  // every other exited orphan.
+  void ReapDying();
 
   const pid_t self_;
   std::shared_mutex reap_mutex_;  // shared: spawning a shell; exclusive: reaping orphans

@@ -53,7 +53,23 @@ TEST(ProcessTree, StatOfThisProcess) {
   EXPECT_EQ(stat->pgid, ::getpgrp());
   EXPECT_EQ(stat->state, 'R');
   EXPECT_GT(stat->start_ticks, 0u);
+  EXPECT_FALSE(stat->exiting);
   EXPECT_FALSE(ReadProcessStat(0));
+}
+
+// A child that has exited and is not reaped yet: a zombie, and marked as exiting (PF_EXITING),
+// which is how the task table tells a killed process on its way out from one to find by its id.
+TEST(ProcessTree, AnExitedChildIsAZombieAndExiting) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);  // exited, not reaped
+  const auto stat = ReadProcessStat(child);
+  ASSERT_TRUE(stat);
+  EXPECT_EQ(stat->state, 'Z');
+  EXPECT_TRUE(stat->exiting);
+  ::waitpid(child, nullptr, 0);
 }
 
 TEST(ProcessTree, ChildrenDescendantsAndTheirTaskId) {
