@@ -185,14 +185,10 @@ std::unique_ptr<TaskProcess> TaskProcess::Spawn(const std::string& command, cons
   }
   UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
 
-  TaskEnvironment task_env;
-  if (table != nullptr) {
-    EnvOverrides marked = env;
+  EnvOverrides marked = env;
+  if (table != nullptr)
     marked.emplace_back(std::string(kTaskIdVariable), task_id);  // last: the request cannot change it
-    task_env = BuildTaskEnvironment(DaemonUserEnvironment(), marked);
-  } else {
-    task_env = BuildTaskEnvironment(DaemonUserEnvironment(), env);
-  }
+  TaskEnvironment task_env = BuildTaskEnvironment(DaemonUserEnvironment(), marked);
   std::string sh = "sh", dash_c = "-c", cmd = command;
   char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
   ChildPlan plan{dev_null, out_write.get(),      err_write.get(),  workdir.c_str(),
@@ -339,8 +335,9 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
       shell_exited = true;
       fds[kPid].fd = -1;
       // Whatever the shell left behind in its group (`sleep 100 &`) dies with it, so its copies
-      // of our pipes cannot hold the task open; and so does what left the group (`setsid ... &`).
-      SignalTask(SIGKILL);
+      // of our pipes cannot hold the task open; and so does what left the group (`setsid ... &`):
+      // KillLeftovers finds it among our orphans (the shell has no descendants left to signal).
+      ::kill(-pid_, SIGKILL);  // the shell is not reaped yet: its pid, the pgid, stays reserved
       if (table_ != nullptr) table_->KillLeftovers(task_id_);
       // Only now do the pipes go to EOF: while we held their write ends, the shell's exit
       // closing its own copies woke nobody (one wake-up and poll per task fewer).

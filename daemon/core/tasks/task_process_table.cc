@@ -20,6 +20,13 @@ constexpr int kMaxKillRounds = 16;
 // How long a round waits for what it killed to be gone (SIGKILL: at once, unless in the kernel).
 constexpr auto kRoundWait = std::chrono::seconds(1);
 
+// Waits until the process behind `pidfd` has exited (a zombie) or `deadline` passes; false then.
+bool WaitExited(const UniqueFd& pidfd, std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  pollfd p{pidfd.get(), POLLIN, 0};
+  return left.count() > 0 && ::poll(&p, 1, static_cast<int>(left.count())) > 0;
+}
+
 }  // namespace
 
 TaskProcessTable::TaskProcessTable() : self_(::getpid()) { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
@@ -84,9 +91,7 @@ size_t TaskProcessTable::KillLeftovers(std::string_view task_id) {
     }
     const auto deadline = std::chrono::steady_clock::now() + kRoundWait;
     for (const UniqueFd& pidfd : gone) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      pollfd p{pidfd.get(), POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      if (!WaitExited(pidfd, deadline)) break;
     }
   }
   ReapDying();
@@ -103,10 +108,7 @@ void TaskProcessTable::ReapDying() {
     const auto stat = ReadProcessStat(child);
     if (!stat || !stat->exiting || stat->state == 'Z') continue;
     const UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (!pidfd || left.count() <= 0) continue;
-    pollfd p{pidfd.get(), POLLIN, 0};
-    ::poll(&p, 1, static_cast<int>(left.count()));  // readable once it has exited
+    if (pidfd) WaitExited(pidfd, deadline);
   }
   (void)OrphansOf({});  // reaps the exited ones (finds nothing: no id)
 }
