@@ -148,13 +148,16 @@ UniqueFd MetricsHttpServer::StopAccepting() {
 
 void MetricsHttpServer::Shutdown(Duration grace) {
   if (!daemon_) return;
-  StopAccepting();  // the returned socket is closed here
+  // Closed only after MHD_stop_daemon: until then MHD's thread may still take the quiesced socket
+  // out of its epoll set, and a closed (or reused) descriptor number there is a race or a panic.
+  UniqueFd listen = StopAccepting();
   {
     std::unique_lock lock(in_flight_mutex_);
     in_flight_done_.wait_for(lock, grace, [this] { return in_flight_ == 0; });
   }
   MHD_stop_daemon(daemon_);
   daemon_ = nullptr;
+  listen.reset();
 }
 
 MHD_Result MhdCallbacks::Handle(void* cls, MHD_Connection* connection, const char* url, const char* method,

@@ -58,7 +58,8 @@ class MetricsHttpServer {
   uint16_t port() const { return port_; }
 
   // Stops accepting and gives back the listening socket (so a reconfigured server can take it
-  // over without a gap); requests in flight continue. Empty if already stopped.
+  // over without a gap); requests in flight continue. Empty if already stopped. Not to be closed
+  // before this server's Shutdown: MHD's thread may still use the descriptor until then.
   UniqueFd StopAccepting();
   // Stops accepting, lets in-flight requests finish for up to `grace`, then closes everything.
   void Shutdown(Duration grace);
