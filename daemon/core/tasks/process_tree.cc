@@ -50,6 +50,9 @@ std::vector<pid_t> ParsePids(std::string_view text) {
 
 }  // namespace
 
+// Field 50 (env_start), counted from field 3 as below; since Linux 3.5.
+constexpr size_t kEnvStartField = 50 - 3;
+
 std::optional<ProcessStat> ReadProcessStat(pid_t pid) {
   const std::string text = ReadProcFile(fmt::format("/proc/{}/stat", pid));
   // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses, so the fields
@@ -58,7 +61,7 @@ std::optional<ProcessStat> ReadProcessStat(pid_t pid) {
   if (close == std::string::npos || close + 2 >= text.size()) return std::nullopt;
   std::vector<std::string_view> fields;  // from field 3 (state) on
   std::string_view rest = std::string_view(text).substr(close + 2);
-  while (!rest.empty() && fields.size() < 20) {
+  while (!rest.empty() && fields.size() < kEnvStartField + 1) {
     const size_t space = rest.find(' ');
     fields.push_back(rest.substr(0, space));
     if (space == std::string_view::npos) break;
@@ -75,6 +78,7 @@ std::optional<ProcessStat> ReadProcessStat(pid_t pid) {
   }
   constexpr unsigned kPfExiting = 0x4;  // include/linux/sched.h
   stat.exiting = (flags & kPfExiting) != 0;
+  if (fields.size() > kEnvStartField) ParseNumber(fields[kEnvStartField], &stat.env_start);
   return stat;
 }
 

@@ -22,8 +22,12 @@ struct ProcessStat {
   pid_t pid = 0;
   pid_t ppid = 0;
   pid_t pgid = 0;
-  char state = '?';          // 'R', 'S', 'Z', ...
-  bool exiting = false;      // PF_EXITING: on its way out (killed, say), not yet a zombie
+  char state = '?';      // 'R', 'S', 'Z', ...
+  bool exiting = false;  // PF_EXITING: on its way out (killed, say), not yet a zombie
+  // Where its environment starts (field 50). 0 from an exec's point of no return until the new
+  // image's environment is set (TaskIdOf reads nothing then), and for a process whose memory we
+  // may not inspect; another value after each exec (address space layout randomisation).
+  uint64_t env_start = 0;
   uint64_t start_ticks = 0;  // field 22: clock ticks after boot; with the pid, one process for good
 };
 

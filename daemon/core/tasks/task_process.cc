@@ -245,7 +245,7 @@ TaskProcess::~TaskProcess() {
   SignalTask(SIGKILL);
   ProcessExit ignored;
   Reap(&ignored);
-  if (table_ != nullptr) table_->KillLeftovers(task_id_);
+  if (table_ != nullptr) table_->KillLeftovers(task_id_, /*group=*/0);  // reaped: pid_ is free again
 }
 
 void TaskProcess::SignalTask(int sig) const {
@@ -338,7 +338,7 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
       // of our pipes cannot hold the task open; and so does what left the group (`setsid ... &`):
       // KillLeftovers finds it among our orphans (the shell has no descendants left to signal).
       ::kill(-pid_, SIGKILL);  // the shell is not reaped yet: its pid, the pgid, stays reserved
-      if (table_ != nullptr) table_->KillLeftovers(task_id_);
+      if (table_ != nullptr) table_->KillLeftovers(task_id_, pid_);
       // Only now do the pipes go to EOF: while we held their write ends, the shell's exit
       // closing its own copies woke nobody (one wake-up and poll per task fewer).
       out_write_.reset();
@@ -370,7 +370,7 @@ ProcessExit TaskProcess::Supervise(const SupervisionLimits& limits, const ChunkS
 
   if (!shell_exited) SignalTask(SIGKILL);  // only after a poll() failure
   Reap(&result);
-  if (!shell_exited && table_ != nullptr) table_->KillLeftovers(task_id_);
+  if (!shell_exited && table_ != nullptr) table_->KillLeftovers(task_id_, /*group=*/0);  // as in ~TaskProcess
   return result;
 }
 

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
+#include <thread>
 
 #include "common/unique_fd.h"
 #include "daemon/core/tasks/process_tree.h"
@@ -19,6 +21,10 @@ namespace {
 constexpr int kMaxKillRounds = 16;
 // How long a round waits for what it killed to be gone (SIGKILL: at once, unless in the kernel).
 constexpr auto kRoundWait = std::chrono::seconds(1);
+// How long apart, and for how long at most, KillLeftovers looks again at an orphan whose exec is
+// under way (there is no event for an exec's end; it takes microseconds unless preempted).
+constexpr auto kExecPoll = std::chrono::milliseconds(1);
+constexpr auto kExecWaitLimit = std::chrono::milliseconds(100);
 
 // Waits until the process behind `pidfd` has exited (a zombie) or `deadline` passes; false then.
 bool WaitExited(const UniqueFd& pidfd, std::chrono::steady_clock::time_point deadline) {
@@ -46,18 +52,28 @@ bool TaskProcessTable::IsShell(pid_t pid) const {
   return shells_.contains(pid);
 }
 
-std::vector<pid_t> TaskProcessTable::OrphansOf(std::string_view task_id) {
-  std::vector<pid_t> found, exited;
+TaskProcessTable::Orphans TaskProcessTable::OrphansOf(std::string_view task_id, pid_t group) {
+  Orphans orphans;
+  std::vector<pid_t> exited;
   for (pid_t child : ChildrenOfThread(self_, self_)) {
     if (IsShell(child)) continue;
     const auto stat = ReadProcessStat(child);
     if (!stat) continue;
     if (stat->state == 'Z') {
       exited.push_back(child);
-    } else if (!task_id.empty() && TaskIdOf(child) == task_id) {
-      found.push_back(child);
+      continue;
+    }
+    const bool in_group = group > 0 && stat->pgid == group;
+    const std::string id = in_group || task_id.empty() ? std::string() : TaskIdOf(child);
+    if (in_group || (!id.empty() && id == task_id)) {
+      orphans.found.push_back(child);
       const auto below = DescendantsOf(child);
-      found.insert(found.end(), below.begin(), below.end());
+      orphans.found.insert(orphans.found.end(), below.begin(), below.end());
+    } else if (!task_id.empty() && id.empty() && !stat->exiting) {
+      // No id: none in its environment, or an exec under way when it was read. The latter shows
+      // as no environment yet, or as a new one since the first look.
+      const auto again = ReadProcessStat(child);
+      orphans.in_exec |= again && !again->exiting && (again->env_start == 0 || again->env_start != stat->env_start);
     }
   }
   if (!exited.empty()) {
@@ -66,22 +82,32 @@ std::vector<pid_t> TaskProcessTable::OrphansOf(std::string_view task_id) {
       if (!IsShell(pid)) ::waitpid(pid, nullptr, WNOHANG);
     }
   }
-  return found;
+  return orphans;
 }
 
 size_t TaskProcessTable::SignalTask(std::string_view task_id, pid_t shell, int sig) {
   std::vector<pid_t> targets = DescendantsOf(shell);
-  const auto orphans = OrphansOf(task_id);
+  const auto orphans = OrphansOf(task_id).found;
   targets.insert(targets.end(), orphans.begin(), orphans.end());
   for (pid_t pid : targets) ::kill(pid, sig);
   return targets.size();
 }
 
-size_t TaskProcessTable::KillLeftovers(std::string_view task_id) {
+size_t TaskProcessTable::KillLeftovers(std::string_view task_id, pid_t group) {
   size_t killed = 0;
-  for (int round = 0; round < kMaxKillRounds; ++round) {
-    const std::vector<pid_t> targets = OrphansOf(task_id);
-    if (targets.empty()) break;
+  std::optional<std::chrono::steady_clock::time_point> exec_deadline;
+  for (int round = 0; round < kMaxKillRounds;) {
+    const auto [targets, in_exec] = OrphansOf(task_id, group);
+    if (targets.empty()) {
+      // An orphan mid-exec (`setsid cmd &` as its shell exits) shows its task id in a moment.
+      if (!in_exec) break;
+      const auto now = std::chrono::steady_clock::now();
+      if (!exec_deadline) exec_deadline = now + kExecWaitLimit;
+      if (now >= *exec_deadline) break;
+      std::this_thread::sleep_for(kExecPoll);
+      continue;
+    }
+    ++round;
     std::vector<UniqueFd> gone;
     gone.reserve(targets.size());
     for (pid_t pid : targets) {
@@ -110,7 +136,7 @@ void TaskProcessTable::ReapDying() {
     const UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
     if (pidfd) WaitExited(pidfd, deadline);
   }
-  (void)OrphansOf({});  // reaps the exited ones (finds nothing: no id)
+  (void)OrphansOf({});  // reaps the exited ones (finds nothing: no id, no group)
 }
 
 }  // namespace sloth

@@ -39,13 +39,18 @@ class TaskProcessTable {
   size_t SignalTask(std::string_view task_id, pid_t shell, int sig);
   // After the task's shell has exited: SIGKILLs what is left of the task (its orphans and theirs)
   // until nothing is, and reaps what came to us; also reaps any other orphan that has exited.
-  // Returns how many processes it killed.
-  size_t KillLeftovers(std::string_view task_id);
+  // `group` is the task's process group (its shell's pid): its members are the task's even before
+  // their environment can be read. Returns how many processes it killed.
+  size_t KillLeftovers(std::string_view task_id, pid_t group);
 
  private:
-  // The orphans (this process's children that are no shell) carrying `task_id`, with their
-  // descendants; orphans that have exited are reaped on the way.
-  std::vector<pid_t> OrphansOf(std::string_view task_id);
+  struct Orphans {
+    std::vector<pid_t> found;  // with their descendants
+    bool in_exec = false;      // a child that cannot be told apart yet: its exec is under way
+  };
+  // The orphans (this process's children that are no shell) carrying `task_id` or in `group`, with
+  // their descendants; orphans that have exited are reaped on the way.
+  Orphans OrphansOf(std::string_view task_id, pid_t group = 0);
   bool IsShell(pid_t pid) const;
   // Waits (a round at most) for the children that are exiting to be zombies, and reaps them with
   // every other exited orphan.

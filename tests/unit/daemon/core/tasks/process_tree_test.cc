@@ -54,6 +54,7 @@ TEST(ProcessTree, StatOfThisProcess) {
   EXPECT_EQ(stat->state, 'R');
   EXPECT_GT(stat->start_ticks, 0u);
   EXPECT_FALSE(stat->exiting);
+  EXPECT_NE(stat->env_start, 0u);
   EXPECT_FALSE(ReadProcessStat(0));
 }
 
@@ -69,12 +70,16 @@ TEST(ProcessTree, AnExitedChildIsAZombieAndExiting) {
   ASSERT_TRUE(stat);
   EXPECT_EQ(stat->state, 'Z');
   EXPECT_TRUE(stat->exiting);
+  EXPECT_EQ(stat->env_start, 0u);  // no memory image left, as in the middle of an exec
   ::waitpid(child, nullptr, 0);
 }
 
 TEST(ProcessTree, ChildrenDescendantsAndTheirTaskId) {
-  // A child whose own child sleeps; "ready" once both run.
-  Child child("sleep 100 & echo ready; wait", "SLOTH_TASK_ID=t-000001-abcd");
+  // A child whose own child sleeps; "ready" once both run, and the sleep's exec is done: until
+  // then its environment may be unreadable (its command line, set with it, tells).
+  Child child(
+      "sleep 100 & while [ \"$(tr '\\0' ' ' < /proc/$!/cmdline)\" != 'sleep 100 ' ]; do :; done; echo ready; wait",
+      "SLOTH_TASK_ID=t-000001-abcd");
   ASSERT_GT(child.pid(), 0);
   const auto children = ChildrenOf(::getpid());
   EXPECT_NE(std::find(children.begin(), children.end(), child.pid()), children.end());
