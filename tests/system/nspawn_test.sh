@@ -159,7 +159,7 @@ pass "active/running as user slothd (pid $PID), StatusText '$status', both socke
 step "a task runs as root in a unit of its own, outside slothd's sandbox; its records keep the SLOTH_* fields"
 TASK=systest-$$
 out=$(inside "${CTL[@]}" agent run --name "$TASK" --group systest local \
-        'echo hi; id -u; touch /etc/sloth-task-wrote && rm /etc/sloth-task-wrote && echo wrote-etc; logger -t systest from-the-task') ||
+        'echo hi; id -u; touch /etc/sloth-task-wrote && rm /etc/sloth-task-wrote && echo wrote-etc; logger --id=$$ -t systest from-the-task; journalctl --sync') ||
   fail "agent run: $out"
 [[ $out == $'hi\n0\nwrote-etc' ]] || fail "task output '$out'"
 wait_for 10 "the finished record of $TASK in the journal" \
@@ -178,6 +178,8 @@ grep -q '^ *SLOTH_CALLER_UID=0' <<<"$(inside journalctl -q -u slothd.service SLO
 TASK_UNIT=$(sed -n 's/^ *SLOTH_UNIT=//p' <<<"$rec" | head -1)
 unit_log=$(inside journalctl -q -u "$TASK_UNIT" -o verbose)
 grep -q "MESSAGE=Started $TASK_UNIT" <<<"$unit_log" || fail "journalctl -u $TASK_UNIT has no start record: $unit_log"
+# journald names the unit from the sender's cgroup when it reads the record: logger gives the
+# shell's pid as the sender, and the shell lives on until `journalctl --sync` says the record is in.
 task_rec=$(inside journalctl -q -u "$TASK_UNIT" SYSLOG_IDENTIFIER=systest -o verbose)
 for field in MESSAGE=from-the-task "SLOTH_TASK=$TASK" SLOTH_GROUP=systest SLOTH_TASK_ID= SLOTH_AGENT= "_SYSTEMD_UNIT=$TASK_UNIT"; do
   grep -q "^ *$field" <<<"$task_rec" || fail "field $field missing in the task's own record: $task_rec"
